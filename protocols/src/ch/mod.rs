@@ -1,0 +1,1 @@
+//! Consistent hashing (work in progress).

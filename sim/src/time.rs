@@ -1,0 +1,210 @@
+//! Integer virtual time. One tick is one nanosecond of simulated time; nothing in the world
+//! reads the wall clock.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// An instant or a duration of simulated time, in nanoseconds since the start of the run.
+///
+/// In scenario files a `Time` is written as a string with a unit (`"250ms"`, `"1.5s"`) or as
+/// a bare number of seconds; it is written back in the largest unit that keeps it exact.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub u64);
+
+impl Serialize for Time {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.exact_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Time, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Time;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"250ms\" or \"1.5s\", or a number of seconds")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Time, E> {
+                parse_duration(v).map_err(E::custom)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Time, E> {
+                if v.is_finite() && v >= 0.0 {
+                    Ok(Time::from_secs_f64(v))
+                } else {
+                    Err(E::custom(format!("{v} must be a finite, non-negative number of seconds")))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Time, E> {
+                Ok(Time::from_secs_f64(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Time, E> {
+                if v < 0 {
+                    return Err(E::custom(format!("{v} must be a non-negative number of seconds")));
+                }
+                Ok(Time::from_secs_f64(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Time {
+    /// The start of every run.
+    pub const ZERO: Time = Time(0);
+    /// The largest representable instant ("never").
+    pub const MAX: Time = Time(u64::MAX);
+
+    /// `n` nanoseconds.
+    pub const fn from_nanos(n: u64) -> Time {
+        Time(n)
+    }
+    /// `n` microseconds.
+    pub const fn from_micros(n: u64) -> Time {
+        Time(n * 1_000)
+    }
+    /// `n` milliseconds.
+    pub const fn from_millis(n: u64) -> Time {
+        Time(n * 1_000_000)
+    }
+    /// `n` seconds.
+    pub const fn from_secs(n: u64) -> Time {
+        Time(n * 1_000_000_000)
+    }
+    /// Seconds as a float, rounded to the nearest nanosecond; negative or NaN gives zero.
+    pub fn from_secs_f64(s: f64) -> Time {
+        if s.is_nan() || s <= 0.0 {
+            return Time(0);
+        }
+        let ns = libm::round(s * 1e9);
+        if ns >= u64::MAX as f64 { Time::MAX } else { Time(ns as u64) }
+    }
+    /// Nanoseconds.
+    pub const fn as_nanos(self) -> u64 {
+        self.0
+    }
+    /// Seconds as a float (for metrics and reports only, never for ordering).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+    /// Milliseconds as a float (for metrics and reports only).
+    pub fn as_millis_f64(self) -> f64 {
+        self.0 as f64 / 1e6
+    }
+    /// The exact value in the largest unit that divides it: `"2s"`, `"250ms"`, `"7ns"`.
+    pub fn exact_string(self) -> String {
+        let n = self.0;
+        if n == 0 {
+            "0s".to_string()
+        } else if n % 1_000_000_000 == 0 {
+            format!("{}s", n / 1_000_000_000)
+        } else if n % 1_000_000 == 0 {
+            format!("{}ms", n / 1_000_000)
+        } else if n % 1_000 == 0 {
+            format!("{}us", n / 1_000)
+        } else {
+            format!("{n}ns")
+        }
+    }
+    /// `self + d`, saturating at [`Time::MAX`].
+    pub const fn saturating_add(self, d: Time) -> Time {
+        Time(self.0.saturating_add(d.0))
+    }
+    /// `self - d`, saturating at zero.
+    pub const fn saturating_sub(self, d: Time) -> Time {
+        Time(self.0.saturating_sub(d.0))
+    }
+}
+
+impl Add for Time {
+    type Output = Time;
+    fn add(self, o: Time) -> Time {
+        self.saturating_add(o)
+    }
+}
+impl AddAssign for Time {
+    fn add_assign(&mut self, o: Time) {
+        *self = *self + o;
+    }
+}
+impl Sub for Time {
+    type Output = Time;
+    fn sub(self, o: Time) -> Time {
+        self.saturating_sub(o)
+    }
+}
+
+impl fmt::Display for Time {
+    /// Human form with a unit chosen by magnitude, e.g. `1.500s`, `20ms`, `300ns`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0;
+        if n == u64::MAX {
+            write!(f, "never")
+        } else if n >= 1_000_000_000 {
+            write!(f, "{}.{:06}s", n / 1_000_000_000, (n % 1_000_000_000) / 1_000)
+        } else if n >= 1_000_000 {
+            write!(f, "{}.{:03}ms", n / 1_000_000, (n % 1_000_000) / 1_000)
+        } else if n >= 1_000 {
+            write!(f, "{}.{:03}us", n / 1_000, n % 1_000)
+        } else {
+            write!(f, "{n}ns")
+        }
+    }
+}
+
+/// Parses a duration such as `250ms`, `1.5s`, `20us`, `300ns`, `2m` or a bare number of
+/// seconds. Returns a message naming what is allowed on error.
+pub fn parse_duration(s: &str) -> Result<Time, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+'));
+    let (num, unit) = match split {
+        Some(i) => (&s[..i], s[i..].trim()),
+        None => (s, "s"),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration; use a number with a unit: ns, us, ms, s, m, h"))?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(format!("`{s}` must be a finite, non-negative duration"));
+    }
+    let scale = match unit {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("`{s}` has unknown unit `{unit}`; allowed: ns, us, ms, s, m, h")),
+    };
+    Ok(Time::from_secs_f64(v * scale))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_picks_a_unit() {
+        assert_eq!(Time::from_millis(1500).to_string(), "1.500000s");
+        assert_eq!(Time::from_micros(2500).to_string(), "2.500ms");
+        assert_eq!(Time(300).to_string(), "300ns");
+        assert_eq!(Time::MAX.to_string(), "never");
+    }
+
+    #[test]
+    fn parses_durations_and_rejects_garbage() {
+        assert_eq!(parse_duration("250ms"), Ok(Time::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Time::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Time::from_secs(2)));
+        assert!(parse_duration("abc").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn arithmetic_saturates() {
+        assert_eq!(Time(3) - Time(5), Time(0));
+        assert_eq!(Time::MAX + Time(1), Time::MAX);
+    }
+}

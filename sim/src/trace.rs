@@ -1,0 +1,597 @@
+//! The trace: one record per kernel event, a stable 64-bit digest over a canonical encoding of
+//! every record (always on), and sinks that keep or stream the records.
+//!
+//! The JSONL line format ([`TraceLine`]) is the interchange format: `reports` and
+//! `simlab replay` read it back. Fields: `i` event index, `t` true time in ns, `ev` the event
+//! name, then only the fields that event has (`node`, `from`, `to`, `msg`, `kind`, `timer`,
+//! `at`, `reason`, `delta`, `text`, `property`).
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::actor::NodeId;
+use crate::time::Time;
+
+/// Why a message was not delivered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// Random loss on the link.
+    Loss,
+    /// The link was cut by a partition.
+    Partition,
+    /// The destination was crashed when the message arrived.
+    Crashed,
+    /// A network rule dropped it.
+    Rule,
+}
+
+impl DropReason {
+    /// Stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::Loss => "loss",
+            DropReason::Partition => "partition",
+            DropReason::Crashed => "crashed",
+            DropReason::Rule => "rule",
+        }
+    }
+}
+
+/// One kernel event. A closed enum: adding a kind makes the compiler show every renderer and
+/// checker that must learn it.
+#[derive(Clone, Debug)]
+pub enum Event<'a> {
+    /// A node started (time 0).
+    Start {
+        /// The node.
+        node: NodeId,
+    },
+    /// A message left `from`.
+    Send {
+        /// Sender.
+        from: NodeId,
+        /// Destination.
+        to: NodeId,
+        /// Message id, unique in the run.
+        msg: u64,
+        /// Message kind.
+        kind: &'static str,
+    },
+    /// A message reached its destination's handler.
+    Deliver {
+        /// Sender.
+        from: NodeId,
+        /// Destination.
+        to: NodeId,
+        /// Message id.
+        msg: u64,
+        /// Message kind.
+        kind: &'static str,
+    },
+    /// A message (or one copy of it) was lost.
+    Drop {
+        /// Sender.
+        from: NodeId,
+        /// Destination.
+        to: NodeId,
+        /// Message id.
+        msg: u64,
+        /// Message kind.
+        kind: &'static str,
+        /// Why.
+        reason: DropReason,
+    },
+    /// The network made a second copy of a message.
+    Duplicate {
+        /// Sender.
+        from: NodeId,
+        /// Destination.
+        to: NodeId,
+        /// Message id (both copies carry it).
+        msg: u64,
+        /// Message kind.
+        kind: &'static str,
+    },
+    /// A timer was set; it fires at true time `at` unless the clock changes.
+    TimerSet {
+        /// Owner.
+        node: NodeId,
+        /// Timer id.
+        timer: u64,
+        /// Planned true firing time.
+        at: Time,
+    },
+    /// A timer fired.
+    TimerFire {
+        /// Owner.
+        node: NodeId,
+        /// Timer id.
+        timer: u64,
+    },
+    /// A timer was cancelled.
+    TimerCancel {
+        /// Owner.
+        node: NodeId,
+        /// Timer id.
+        timer: u64,
+    },
+    /// The node crashed: volatile state and timers are gone.
+    Crash {
+        /// The node.
+        node: NodeId,
+    },
+    /// The node restarted from its durable state.
+    Restart {
+        /// The node.
+        node: NodeId,
+    },
+    /// The node froze (stop-the-world pause).
+    Pause {
+        /// The node.
+        node: NodeId,
+    },
+    /// The node resumed.
+    Resume {
+        /// The node.
+        node: NodeId,
+    },
+    /// Messages from `from` to `to` are cut (one direction; a symmetric partition is two).
+    Cut {
+        /// Sending side.
+        from: NodeId,
+        /// Receiving side.
+        to: NodeId,
+    },
+    /// Every partition healed.
+    Heal,
+    /// The node's local clock jumped by `delta` ns (negative: backwards).
+    ClockStep {
+        /// The node.
+        node: NodeId,
+        /// Signed jump in ns.
+        delta: i64,
+    },
+    /// The node's clock drift rate became `ppm` parts per million.
+    Drift {
+        /// The node.
+        node: NodeId,
+        /// Drift rate.
+        ppm: i64,
+    },
+    /// The node replaced its durable state (a forced write).
+    Persist {
+        /// The node.
+        node: NodeId,
+    },
+    /// Free text from an actor or the kernel.
+    Note {
+        /// The node, if any.
+        node: Option<NodeId>,
+        /// Text.
+        text: &'a str,
+    },
+    /// A fact reported to the checkers.
+    Observe {
+        /// The node.
+        node: NodeId,
+    },
+    /// A network rule was installed or removed.
+    Rule {
+        /// Rule name.
+        name: &'a str,
+        /// True when installed, false when removed.
+        installed: bool,
+    },
+    /// A run phase began: `faults`, `heal`, `liveness`.
+    Phase {
+        /// Phase name.
+        name: &'static str,
+    },
+    /// A checker found a property violated.
+    Violation {
+        /// Property name.
+        property: &'a str,
+    },
+}
+
+impl Event<'_> {
+    /// The stable event name used in JSONL and timelines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Start { .. } => "start",
+            Event::Send { .. } => "send",
+            Event::Deliver { .. } => "deliver",
+            Event::Drop { .. } => "drop",
+            Event::Duplicate { .. } => "duplicate",
+            Event::TimerSet { .. } => "timer_set",
+            Event::TimerFire { .. } => "timer_fire",
+            Event::TimerCancel { .. } => "timer_cancel",
+            Event::Crash { .. } => "crash",
+            Event::Restart { .. } => "restart",
+            Event::Pause { .. } => "pause",
+            Event::Resume { .. } => "resume",
+            Event::Cut { .. } => "cut",
+            Event::Heal => "heal",
+            Event::ClockStep { .. } => "clock_step",
+            Event::Drift { .. } => "drift",
+            Event::Persist { .. } => "persist",
+            Event::Note { .. } => "note",
+            Event::Observe { .. } => "observe",
+            Event::Rule { .. } => "rule",
+            Event::Phase { .. } => "phase",
+            Event::Violation { .. } => "violation",
+        }
+    }
+
+    fn tag(&self) -> u64 {
+        match self {
+            Event::Start { .. } => 1,
+            Event::Send { .. } => 2,
+            Event::Deliver { .. } => 3,
+            Event::Drop { .. } => 4,
+            Event::Duplicate { .. } => 5,
+            Event::TimerSet { .. } => 6,
+            Event::TimerFire { .. } => 7,
+            Event::TimerCancel { .. } => 8,
+            Event::Crash { .. } => 9,
+            Event::Restart { .. } => 10,
+            Event::Pause { .. } => 11,
+            Event::Resume { .. } => 12,
+            Event::Cut { .. } => 13,
+            Event::Heal => 14,
+            Event::ClockStep { .. } => 15,
+            Event::Drift { .. } => 16,
+            Event::Persist { .. } => 17,
+            Event::Note { .. } => 18,
+            Event::Observe { .. } => 19,
+            Event::Rule { .. } => 20,
+            Event::Phase { .. } => 21,
+            Event::Violation { .. } => 22,
+        }
+    }
+}
+
+/// One trace record as handed to sinks. `detail` (a message's or observation's `Debug` text)
+/// is filled only when the sink asks for it, so digest-only runs never format anything.
+#[derive(Clone, Debug)]
+pub struct Record<'a> {
+    /// Event index in the run (0-based).
+    pub index: u64,
+    /// True time.
+    pub time: Time,
+    /// What happened.
+    pub event: Event<'a>,
+    /// Optional human detail.
+    pub detail: Option<&'a str>,
+}
+
+/// The stable 64-bit trace digest: a word-at-a-time multiply-rotate hash over a canonical
+/// encoding (tag, time, ids, kind bytes). Independent of platform, pointer values and sinks.
+#[derive(Clone, Copy, Debug)]
+pub struct Digest(u64);
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest(0x243F_6A88_85A3_08D3)
+    }
+}
+
+impl Digest {
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    #[inline]
+    fn bytes(&mut self, b: &[u8]) {
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().expect("chunk of 8")));
+        }
+        let mut last = [0u8; 8];
+        let rem = chunks.remainder();
+        last[..rem.len()].copy_from_slice(rem);
+        self.word(u64::from_le_bytes(last) ^ ((b.len() as u64) << 56));
+    }
+    /// Folds one record in.
+    #[inline]
+    pub fn record(&mut self, time: Time, ev: &Event<'_>) {
+        self.word(ev.tag());
+        self.word(time.0);
+        match *ev {
+            Event::Send { from, to, msg, kind }
+            | Event::Deliver { from, to, msg, kind }
+            | Event::Duplicate { from, to, msg, kind } => {
+                self.word(((from.0 as u64) << 32) | to.0 as u64);
+                self.word(msg);
+                self.bytes(kind.as_bytes());
+            }
+            Event::Drop { from, to, msg, kind, reason } => {
+                self.word(((from.0 as u64) << 32) | to.0 as u64);
+                self.word(msg);
+                self.bytes(kind.as_bytes());
+                self.word(reason as u64);
+            }
+            Event::TimerSet { node, timer, at } => {
+                self.word(node.0 as u64);
+                self.word(timer);
+                self.word(at.0);
+            }
+            Event::TimerFire { node, timer } | Event::TimerCancel { node, timer } => {
+                self.word(node.0 as u64);
+                self.word(timer);
+            }
+            Event::Start { node }
+            | Event::Crash { node }
+            | Event::Restart { node }
+            | Event::Pause { node }
+            | Event::Resume { node }
+            | Event::Persist { node }
+            | Event::Observe { node } => self.word(node.0 as u64),
+            Event::Cut { from, to } => self.word(((from.0 as u64) << 32) | to.0 as u64),
+            Event::Heal => {}
+            Event::ClockStep { node, delta } => {
+                self.word(node.0 as u64);
+                self.word(delta as u64);
+            }
+            Event::Drift { node, ppm } => {
+                self.word(node.0 as u64);
+                self.word(ppm as u64);
+            }
+            Event::Note { node, text } => {
+                self.word(node.map_or(u64::MAX, |n| n.0 as u64));
+                self.bytes(text.as_bytes());
+            }
+            Event::Rule { name, installed } => {
+                self.bytes(name.as_bytes());
+                self.word(installed as u64);
+            }
+            Event::Phase { name } => self.bytes(name.as_bytes()),
+            Event::Violation { property } => self.bytes(property.as_bytes()),
+        }
+    }
+    /// The digest value.
+    pub fn value(&self) -> u64 {
+        crate::rng::mix64(self.0)
+    }
+    /// The digest as 16 lowercase hex digits, as printed in JSON output.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.value())
+    }
+}
+
+/// Receives every trace record. Sinks are the only way records leave the kernel.
+pub trait TraceSink {
+    /// True if records should carry `detail` text (costs a `format!` per message).
+    fn wants_detail(&self) -> bool {
+        true
+    }
+    /// One record, in event order.
+    fn record(&mut self, rec: &Record<'_>);
+    /// Called once at the end of the run; returns the first write error, if any.
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// The owned, serialisable form of a record: one JSONL line.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceLine {
+    /// Event index.
+    pub i: u64,
+    /// True time in ns.
+    pub t: u64,
+    /// Event name (see [`Event::name`]).
+    pub ev: String,
+    /// The node the event happened on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
+    /// Message sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<u32>,
+    /// Message destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<u32>,
+    /// Message id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg: Option<u64>,
+    /// Message kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Timer id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timer: Option<u64>,
+    /// Planned firing time of a timer (ns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<u64>,
+    /// Drop reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Clock step (ns) or drift (ppm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta: Option<i64>,
+    /// Note text, rule or phase name, or property name of a violation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Message or observation detail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl TraceLine {
+    /// Converts a borrowed record into its owned line.
+    pub fn from_record(r: &Record<'_>) -> TraceLine {
+        let mut l = TraceLine {
+            i: r.index,
+            t: r.time.0,
+            ev: r.event.name().to_string(),
+            detail: r.detail.map(str::to_string),
+            ..TraceLine::default()
+        };
+        match r.event {
+            Event::Send { from, to, msg, kind }
+            | Event::Deliver { from, to, msg, kind }
+            | Event::Duplicate { from, to, msg, kind } => {
+                l.from = Some(from.0);
+                l.to = Some(to.0);
+                l.msg = Some(msg);
+                l.kind = Some(kind.to_string());
+            }
+            Event::Drop { from, to, msg, kind, reason } => {
+                l.from = Some(from.0);
+                l.to = Some(to.0);
+                l.msg = Some(msg);
+                l.kind = Some(kind.to_string());
+                l.reason = Some(reason.as_str().to_string());
+            }
+            Event::TimerSet { node, timer, at } => {
+                l.node = Some(node.0);
+                l.timer = Some(timer);
+                l.at = Some(at.0);
+            }
+            Event::TimerFire { node, timer } | Event::TimerCancel { node, timer } => {
+                l.node = Some(node.0);
+                l.timer = Some(timer);
+            }
+            Event::Start { node }
+            | Event::Crash { node }
+            | Event::Restart { node }
+            | Event::Pause { node }
+            | Event::Resume { node }
+            | Event::Persist { node }
+            | Event::Observe { node } => l.node = Some(node.0),
+            Event::Cut { from, to } => {
+                l.from = Some(from.0);
+                l.to = Some(to.0);
+            }
+            Event::Heal => {}
+            Event::ClockStep { node, delta } | Event::Drift { node, ppm: delta } => {
+                l.node = Some(node.0);
+                l.delta = Some(delta);
+            }
+            Event::Note { node, text } => {
+                l.node = node.map(|n| n.0);
+                l.text = Some(text.to_string());
+            }
+            Event::Rule { name, installed } => {
+                l.text = Some(name.to_string());
+                l.delta = Some(installed as i64);
+            }
+            Event::Phase { name } => l.text = Some(name.to_string()),
+            Event::Violation { property } => l.text = Some(property.to_string()),
+        }
+        l
+    }
+}
+
+/// Keeps every record in memory (tests, small teaching runs).
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    /// The records so far.
+    pub lines: Vec<TraceLine>,
+}
+
+impl TraceSink for MemorySink {
+    fn record(&mut self, rec: &Record<'_>) {
+        self.lines.push(TraceLine::from_record(rec));
+    }
+}
+
+/// Streams records as JSON lines to a writer the caller opened (the CLI opens files; the
+/// kernel does no I/O of its own). Memory stays flat however long the run.
+pub struct JsonlSink<W: Write> {
+    out: W,
+    error: Option<String>,
+}
+
+impl<W: Write> JsonlSink<W> {
+    /// Wraps a writer; buffer it (`BufWriter`) for speed.
+    pub fn new(out: W) -> Self {
+        JsonlSink { out, error: None }
+    }
+}
+
+impl<W: Write> TraceSink for JsonlSink<W> {
+    fn record(&mut self, rec: &Record<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        let line = TraceLine::from_record(rec);
+        let r = serde_json::to_writer(&mut self.out, &line)
+            .map_err(|e| e.to_string())
+            .and_then(|_| self.out.write_all(b"\n").map_err(|e| e.to_string()));
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+    fn finish(&mut self) -> Result<(), String> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.out.flush().map_err(|e| e.to_string())
+    }
+}
+
+/// A sink that shares its lines through a callback (used by checkers that need the raw
+/// records, and by tests that inspect a trace while the run goes on).
+pub struct FnSink<F: FnMut(&Record<'_>)>(pub F);
+
+impl<F: FnMut(&Record<'_>)> TraceSink for FnSink<F> {
+    fn record(&mut self, rec: &Record<'_>) {
+        (self.0)(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_depends_on_every_field() {
+        let base = {
+            let mut d = Digest::default();
+            d.record(Time(5), &Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" });
+            d.value()
+        };
+        for (t, ev) in [
+            (Time(6), Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" }),
+            (Time(5), Event::Send { from: NodeId(2), to: NodeId(1), msg: 3, kind: "ping" }),
+            (Time(5), Event::Send { from: NodeId(1), to: NodeId(2), msg: 4, kind: "ping" }),
+            (Time(5), Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "pong" }),
+            (Time(5), Event::Deliver { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" }),
+        ] {
+            let mut d = Digest::default();
+            d.record(t, &ev);
+            assert_ne!(d.value(), base, "{ev:?}");
+        }
+    }
+
+    #[test]
+    fn jsonl_lines_round_trip() {
+        let mut buf = Vec::new();
+        {
+            let mut s = JsonlSink::new(&mut buf);
+            s.record(&Record {
+                index: 0,
+                time: Time(7),
+                event: Event::Drop {
+                    from: NodeId(0),
+                    to: NodeId(1),
+                    msg: 9,
+                    kind: "vote",
+                    reason: DropReason::Loss,
+                },
+                detail: Some("Vote(yes)"),
+            });
+            s.finish().unwrap();
+        }
+        let text = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            text,
+            "{\"i\":0,\"t\":7,\"ev\":\"drop\",\"from\":0,\"to\":1,\"msg\":9,\"kind\":\"vote\",\"reason\":\"loss\",\"detail\":\"Vote(yes)\"}\n"
+        );
+        let back: TraceLine = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(back.reason.as_deref(), Some("loss"));
+    }
+}
