@@ -1,2 +1,26 @@
 //! `protocols`: simlab's protocols as sans-IO actors over the `sim` kernel.
+//!
+//! Code map (one module per protocol: actors, `invariants` (checkers), `Bug` switches,
+//! `Params` (the scenario table), and the metrics it reports):
+//! - [`gossip`]: the example protocol (broadcast + anti-entropy) used by kernel tests.
+//! - [`twopc`]: two-phase commit.
+//! - [`paxos`]: single-decree Paxos.
+//! - [`lb`]: load balancing in front of queueing servers; balls into bins.
+//! - [`ch`]: consistent hashing algorithms (library code) and their analyses.
+//! - [`kv`]: a key-value cluster routed by consistent hashing.
+//! - [`lock`]: lease-based locks with fencing tokens, Redlock.
+//! - [`fd`]: heartbeat failure detectors.
+//! - [`failover`]: primary-backup replication with failover and leases.
+//!
+//! Architecture invariant: protocols never touch kernel internals; they see only `sim`'s
+//! public actor API (`Actor`, `Ctx`, `Checker`). Checkers live apart from the roles they judge.
+
 pub mod ch;
+pub mod failover;
+pub mod fd;
+pub mod gossip;
+pub mod kv;
+pub mod lb;
+pub mod lock;
+pub mod paxos;
+pub mod twopc;

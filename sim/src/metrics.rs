@@ -47,7 +47,10 @@ impl Histogram {
             self.max = v;
         }
         let scaled = if v > 0.0 { (v * HIST_SCALE) as u64 } else { 0 };
-        self.hdr.saturating_record(scaled);
+        // Auto-resize grows the histogram; only values beyond 2^62 micro-units can fail.
+        if self.hdr.record(scaled).is_err() {
+            self.hdr.saturating_record(scaled);
+        }
     }
     /// Number of values recorded.
     pub fn count(&self) -> u64 {

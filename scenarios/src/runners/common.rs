@@ -1,0 +1,134 @@
+//! What every runner shares: applying the spec's network, faults and phases to a world, and
+//! turning a finished world into a [`RunOutput`].
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use sim::{Actor, RunResult, Time, TraceSink, Violation, World, WorldBuilder};
+
+use crate::spec::Spec;
+
+/// One run to perform.
+pub struct RunRequest<'a> {
+    /// The resolved spec.
+    pub spec: &'a Spec,
+    /// The seed.
+    pub seed: u64,
+    /// Where trace records go (the digest is computed regardless).
+    pub sink: Option<Box<dyn TraceSink>>,
+}
+
+/// Everything a run reports.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunOutput {
+    /// `ok`, `safety_violation` or `liveness_failure`.
+    pub outcome: String,
+    /// Why the run stopped (`time_limit`, `quiescent`, `event_budget`, `violation`, `analysis`).
+    pub stop: String,
+    /// Violations in the order found.
+    pub violations: Vec<Violation>,
+    /// Named numbers.
+    pub metrics: BTreeMap<String, f64>,
+    /// Trace records.
+    pub events: u64,
+    /// Simulated time at the end, ns.
+    pub sim_time_ns: u64,
+    /// Trace digest, 16 hex digits.
+    pub trace_digest: String,
+    /// Node names (index = node id in the trace).
+    pub nodes: Vec<String>,
+    /// Time series for charts: name -> (x, y) points.
+    #[serde(skip)]
+    pub series: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Empirical CDFs for charts: name -> (value, cumulative fraction).
+    #[serde(skip)]
+    pub cdfs: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+/// Applies the spec's network, faults, random faults, phases, limits and the sink.
+pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
+    let s = req.spec;
+    b.default_link(s.network.default_link());
+    for l in &s.network.links {
+        b.link(l.from.as_deref(), l.to.as_deref(), l.one_way, l.link.clone());
+    }
+    for f in &s.faults {
+        b.fault(f.clone());
+    }
+    if let Some(r) = &s.random {
+        b.random_faults(r.clone());
+    }
+    if let Some(p) = s.phases {
+        b.phases(p);
+    }
+    if let Some(d) = s.duration {
+        b.end(d);
+    }
+    if let Some(m) = s.max_events {
+        b.max_events(m);
+    }
+    b.stop_on_violation(s.stop_on_violation);
+    if let Some(sink) = req.sink.take() {
+        b.sink(sink);
+    }
+}
+
+/// Collects the outcome, metrics (kernel counters, the world's metrics summary, series and
+/// CDFs) of a finished world.
+pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
+    let mut metrics = w.metrics().summary(r.end);
+    metrics.insert("messages_sent".into(), r.sent as f64);
+    metrics.insert("messages_delivered".into(), r.delivered as f64);
+    metrics.insert("messages_dropped".into(), r.dropped as f64);
+    for (k, reached) in &r.reached {
+        metrics.insert(format!("reached_{k}"), if *reached { 1.0 } else { 0.0 });
+    }
+    let series = w
+        .metrics()
+        .series()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.iter().map(|(t, y)| (t.as_secs_f64(), *y)).collect()))
+        .collect();
+    let cdfs = w.metrics().histograms().iter().map(|(k, h)| (k.clone(), h.cdf_points())).collect();
+    RunOutput {
+        outcome: r.outcome().to_string(),
+        stop: r.stop.as_str().to_string(),
+        violations: r.violations.clone(),
+        metrics,
+        events: r.events,
+        sim_time_ns: r.end.0,
+        trace_digest: r.digest.hex(),
+        nodes: w.names().to_vec(),
+        series,
+        cdfs,
+    }
+}
+
+/// Output of a run that is a pure computation (no world): outcome `ok`, a digest over the
+/// metric names and the bits of their values, so determinism checks still mean something.
+pub fn analysis_output(metrics: BTreeMap<String, f64>, violations: Vec<Violation>) -> RunOutput {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in &metrics {
+        for b in k.as_bytes().iter().copied().chain(v.to_bits().to_le_bytes()) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+    }
+    let outcome = if violations.iter().any(|v| v.kind == sim::PropertyKind::Always) {
+        "safety_violation"
+    } else if violations.is_empty() {
+        "ok"
+    } else {
+        "liveness_failure"
+    };
+    RunOutput {
+        outcome: outcome.into(),
+        stop: "analysis".into(),
+        violations,
+        metrics,
+        events: 0,
+        sim_time_ns: Time::ZERO.0,
+        trace_digest: format!("{:016x}", sim::rng::mix64(h)),
+        ..RunOutput::default()
+    }
+}

@@ -1,0 +1,1138 @@
+//! The world: nodes, the event loop, and how commands and faults change state.
+//!
+//! Invariants (asserted, with the seed and event index in the panic message):
+//! - time never goes backwards;
+//! - a handler never runs on a crashed or paused node, so nothing is delivered to one;
+//! - after every run, sent = delivered + dropped + in flight (counted independently).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::actor::{Actor, Command, Ctx, NodeId, TimerId};
+use crate::checker::{Checker, PropertyKind, Verdicts, Violation};
+use crate::clock::LocalClock;
+use crate::faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
+use crate::metrics::Metrics;
+use crate::network::{ActiveRule, Fate, LinkConfig, Network};
+use crate::queue::EventQueue;
+use crate::rng::Stream;
+use crate::time::Time;
+use crate::trace::{Digest, DropReason, Event, Record, TraceSink};
+
+/// Panics with the seed and event index: for broken kernel invariants and API misuse that
+/// only a bug can cause.
+macro_rules! kassert {
+    ($w:expr, $cond:expr, $($arg:tt)+) => {
+        if !$cond {
+            panic!("kernel invariant broken (seed {}, event {}): {}", $w.seed, $w.index, format!($($arg)+));
+        }
+    };
+}
+
+/// Why a run stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The next event was past the end time (or the liveness deadline).
+    TimeLimit,
+    /// The event budget ran out.
+    EventBudget,
+    /// Nothing was left to happen.
+    Quiescent,
+    /// A safety property failed and the world was told to stop at the first violation.
+    Violation,
+}
+
+impl Stop {
+    /// Stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stop::TimeLimit => "time_limit",
+            Stop::EventBudget => "event_budget",
+            Stop::Quiescent => "quiescent",
+            Stop::Violation => "violation",
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// Why it stopped.
+    pub stop: Stop,
+    /// True time at the end.
+    pub end: Time,
+    /// Trace records emitted.
+    pub events: u64,
+    /// Queue entries processed (deliveries, timers, faults).
+    pub kernel_events: u64,
+    /// Transmissions (duplicates count as one more).
+    pub sent: u64,
+    /// Messages handed to a handler.
+    pub delivered: u64,
+    /// Messages lost (loss, partition, crashed destination, rule).
+    pub dropped: u64,
+    /// Messages still travelling or held at a paused node.
+    pub in_flight: u64,
+    /// Violations in the order found.
+    pub violations: Vec<Violation>,
+    /// `sometimes` properties reached, and those never reached.
+    pub reached: BTreeMap<String, bool>,
+    /// The trace digest.
+    pub digest: Digest,
+}
+
+impl RunResult {
+    /// `ok`, `safety_violation` or `liveness_failure`.
+    pub fn outcome(&self) -> &'static str {
+        if self.violations.iter().any(|v| v.kind == PropertyKind::Always) {
+            "safety_violation"
+        } else if self.violations.iter().any(|v| v.kind == PropertyKind::Eventually) {
+            "liveness_failure"
+        } else {
+            "ok"
+        }
+    }
+}
+
+type Factory<A> = Box<dyn Fn(NodeId, &<A as Actor>::Durable) -> A>;
+
+/// Builds a [`World`]; every name and parameter is checked in [`WorldBuilder::build`].
+pub struct WorldBuilder<A: Actor> {
+    seed: u64,
+    names: Vec<String>,
+    clocks: Vec<(i64, i64)>,
+    factory: Option<Factory<A>>,
+    default_link: LinkConfig,
+    links: Vec<(Option<String>, Option<String>, bool, LinkConfig)>,
+    faults: Vec<FaultStep>,
+    random: RandomFaults,
+    phases: Option<Phases>,
+    end: Time,
+    max_events: u64,
+    checkers: Vec<Box<dyn Checker<A>>>,
+    sink: Option<Box<dyn TraceSink>>,
+    stop_on_violation: bool,
+}
+
+impl<A: Actor> WorldBuilder<A> {
+    /// A world with root seed `seed`, no nodes, 1 ms links, and no time limit.
+    pub fn new(seed: u64) -> Self {
+        WorldBuilder {
+            seed,
+            names: Vec::new(),
+            clocks: Vec::new(),
+            factory: None,
+            default_link: LinkConfig::default(),
+            links: Vec::new(),
+            faults: Vec::new(),
+            random: RandomFaults::default(),
+            phases: None,
+            end: Time::MAX,
+            max_events: u64::MAX,
+            checkers: Vec::new(),
+            sink: None,
+            stop_on_violation: false,
+        }
+    }
+    /// Adds a node with a perfect clock; returns its id.
+    pub fn node(&mut self, name: &str) -> NodeId {
+        self.node_with_clock(name, 0, 0)
+    }
+    /// Adds a node whose clock starts at `offset_ns` and drifts `ppm` parts per million.
+    pub fn node_with_clock(&mut self, name: &str, offset_ns: i64, ppm: i64) -> NodeId {
+        self.names.push(name.to_string());
+        self.clocks.push((offset_ns, ppm));
+        NodeId(self.names.len() as u32 - 1)
+    }
+    /// How to build (and rebuild after a crash) each node's actor from its durable state.
+    pub fn factory(&mut self, f: impl Fn(NodeId, &A::Durable) -> A + 'static) -> &mut Self {
+        self.factory = Some(Box::new(f));
+        self
+    }
+    /// The configuration of every link without an override.
+    pub fn default_link(&mut self, l: LinkConfig) -> &mut Self {
+        self.default_link = l;
+        self
+    }
+    /// Overrides links `from -> to` (both directions unless `one_way`); `None` means every node.
+    pub fn link(&mut self, from: Option<&str>, to: Option<&str>, one_way: bool, l: LinkConfig) -> &mut Self {
+        self.links.push((from.map(str::to_string), to.map(str::to_string), one_way, l));
+        self
+    }
+    /// Adds a scripted fault.
+    pub fn fault(&mut self, step: FaultStep) -> &mut Self {
+        self.faults.push(step);
+        self
+    }
+    /// Enables random faults (needs [`WorldBuilder::phases`]).
+    pub fn random_faults(&mut self, r: RandomFaults) -> &mut Self {
+        self.random = r;
+        self
+    }
+    /// Faults until `heal_at`, then heal, then a liveness window; the run ends after it.
+    pub fn phases(&mut self, p: Phases) -> &mut Self {
+        self.phases = Some(p);
+        self
+    }
+    /// Ends the run at this true time (ignored when phases are set).
+    pub fn end(&mut self, t: Time) -> &mut Self {
+        self.end = t;
+        self
+    }
+    /// Ends the run after this many queue entries.
+    pub fn max_events(&mut self, n: u64) -> &mut Self {
+        self.max_events = n;
+        self
+    }
+    /// Adds a checker.
+    pub fn checker(&mut self, c: impl Checker<A> + 'static) -> &mut Self {
+        self.checkers.push(Box::new(c));
+        self
+    }
+    /// Sends every trace record to `s` (the digest is computed regardless).
+    pub fn sink(&mut self, s: Box<dyn TraceSink>) -> &mut Self {
+        self.sink = Some(s);
+        self
+    }
+    /// Stops the run at the first safety violation.
+    pub fn stop_on_violation(&mut self, yes: bool) -> &mut Self {
+        self.stop_on_violation = yes;
+        self
+    }
+
+    /// Resolves names and checks every parameter. Errors name what is wrong and what is allowed.
+    pub fn build(self) -> Result<World<A>, String> {
+        let n = self.names.len();
+        if n == 0 {
+            return Err("a world needs at least one node".into());
+        }
+        let mut seen = BTreeSet::new();
+        for name in &self.names {
+            if !seen.insert(name.as_str()) {
+                return Err(format!("node name `{name}` is used twice"));
+            }
+        }
+        let factory = self.factory.ok_or("no actor factory was given")?;
+        let ids: BTreeMap<String, NodeId> =
+            self.names.iter().enumerate().map(|(i, s)| (s.clone(), NodeId(i as u32))).collect();
+        let lookup = |s: &str| ids.get(s).copied();
+        let node = |s: &str, what: &str| lookup(s).ok_or_else(|| format!("{what}: unknown node `{s}`; nodes are {}", self.names.join(", ")));
+        for (i, (_, ppm)) in self.clocks.iter().enumerate() {
+            if *ppm <= -1_000_000 {
+                return Err(format!("node `{}`: drift {ppm} ppm must be > -1000000", self.names[i]));
+            }
+        }
+        self.default_link.validate().map_err(|e| format!("network: {e}"))?;
+        let mut overrides = BTreeMap::new();
+        for (from, to, one_way, l) in &self.links {
+            l.validate().map_err(|e| format!("network link: {e}"))?;
+            for (a, b) in pairs(n, from.as_deref(), to.as_deref(), *one_way, &node)? {
+                overrides.insert((a, b), l.clone());
+            }
+        }
+        self.random.validate()?;
+        if !self.random.is_empty() && self.phases.is_none() {
+            return Err("random faults need phases (heal_at and liveness)".into());
+        }
+        let eligible: Vec<NodeId> = match &self.random.nodes {
+            None => (0..n as u32).map(NodeId).collect(),
+            Some(v) => v.iter().map(|s| node(s, "random.nodes")).collect::<Result<_, _>>()?,
+        };
+        let mut scripted = Vec::new();
+        for (k, step) in self.faults.iter().enumerate() {
+            let what = format!("faults[{k}]");
+            scripted.push((step.at, resolve(&step.action, n, &what, &node, &lookup)?));
+        }
+        let end = match self.phases {
+            Some(p) => p.heal_at + p.liveness,
+            None => self.end,
+        };
+        let mut props = BTreeMap::new();
+        for c in &self.checkers {
+            for p in c.properties() {
+                props.insert(p.name.clone(), p.kind);
+            }
+        }
+        let detail = self.sink.as_ref().is_some_and(|s| s.wants_detail());
+        let checker_events = self.checkers.iter().any(|c| c.wants_events());
+        let nodes = (0..n)
+            .map(|i| NodeState {
+                actor: None,
+                durable: A::Durable::default(),
+                up: true,
+                paused: false,
+                inc: 0,
+                up_since: Time::ZERO,
+                clock: LocalClock::new(self.clocks[i].0, self.clocks[i].1),
+                rng: Stream::new(self.seed, &format!("node/{}", self.names[i])),
+                held: Vec::new(),
+            })
+            .collect();
+        let max_down = self.random.max_down.unwrap_or((eligible.len().saturating_sub(1)) / 2);
+        Ok(World {
+            seed: self.seed,
+            now: Time::ZERO,
+            seq: 0,
+            index: 0,
+            kernel_events: 0,
+            queue: EventQueue::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
+            nodes,
+            names: self.names,
+            factory,
+            net: Network::new(self.default_link, overrides, Stream::new(self.seed, "network")),
+            fault_rng: Stream::new(self.seed, "faults"),
+            scripted,
+            random: self.random,
+            eligible,
+            max_down,
+            random_cut_active: false,
+            phases: self.phases,
+            end,
+            max_events: self.max_events,
+            checkers: self.checkers,
+            props,
+            holds: BTreeSet::new(),
+            violations: Vec::new(),
+            sink: self.sink,
+            detail,
+            checker_events,
+            digest: Digest::default(),
+            metrics: Metrics::default(),
+            out: Vec::new(),
+            next_timer: 0,
+            next_msg: 0,
+            cancelled: BTreeSet::new(),
+            sent: 0,
+            delivered: 0,
+            dropped: 0,
+            started: false,
+            stop_on_violation: self.stop_on_violation,
+        })
+    }
+}
+
+/// Directed pairs named by an optional `from`/`to` (None = every node).
+fn pairs(
+    n: usize,
+    from: Option<&str>,
+    to: Option<&str>,
+    one_way: bool,
+    node: &dyn Fn(&str, &str) -> Result<NodeId, String>,
+) -> Result<Vec<(u32, u32)>, String> {
+    let side = |s: Option<&str>| -> Result<Vec<u32>, String> {
+        match s {
+            None => Ok((0..n as u32).collect()),
+            Some(s) => Ok(vec![node(s, "link")?.0]),
+        }
+    };
+    let (a, b) = (side(from)?, side(to)?);
+    let mut out = Vec::new();
+    for &x in &a {
+        for &y in &b {
+            if x != y {
+                out.push((x, y));
+                if !one_way {
+                    out.push((y, x));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A fault with names resolved.
+#[derive(Clone, Debug)]
+enum Fault {
+    Crash(NodeId),
+    Restart(NodeId),
+    Pause(NodeId),
+    Resume(NodeId),
+    Cut(Vec<(u32, u32)>),
+    Heal,
+    ClockStep(NodeId, i64),
+    Drift(NodeId, i64),
+    AddRule(Box<ActiveRule>),
+    RemoveRule(String),
+    SetLink(Option<Vec<(u32, u32)>>, LinkConfig),
+}
+
+fn resolve(
+    a: &FaultAction,
+    n: usize,
+    what: &str,
+    node: &dyn Fn(&str, &str) -> Result<NodeId, String>,
+    lookup: &dyn Fn(&str) -> Option<NodeId>,
+) -> Result<Fault, String> {
+    Ok(match a {
+        FaultAction::Crash(s) => Fault::Crash(node(s, what)?),
+        FaultAction::Restart(s) => Fault::Restart(node(s, what)?),
+        FaultAction::Pause(s) => Fault::Pause(node(s, what)?),
+        FaultAction::Resume(s) => Fault::Resume(node(s, what)?),
+        FaultAction::Partition { a, b, one_way } => {
+            if a.is_empty() || b.is_empty() {
+                return Err(format!("{what}: partition sides a and b must both name nodes"));
+            }
+            let mut cut = Vec::new();
+            for x in a {
+                for y in b {
+                    let (x, y) = (node(x, what)?, node(y, what)?);
+                    if x == y {
+                        return Err(format!("{what}: node `{}` is on both sides of the partition", x));
+                    }
+                    cut.push((x.0, y.0));
+                    if !one_way {
+                        cut.push((y.0, x.0));
+                    }
+                }
+            }
+            Fault::Cut(cut)
+        }
+        FaultAction::Heal => Fault::Heal,
+        FaultAction::ClockStep { node: s, delta_ms } => {
+            if !delta_ms.is_finite() {
+                return Err(format!("{what}: clock_step.delta_ms must be finite"));
+            }
+            Fault::ClockStep(node(s, what)?, libm::round(delta_ms * 1e6) as i64)
+        }
+        FaultAction::Drift { node: s, ppm } => {
+            if *ppm <= -1_000_000 {
+                return Err(format!("{what}: drift.ppm must be > -1000000, got {ppm}"));
+            }
+            Fault::Drift(node(s, what)?, *ppm)
+        }
+        FaultAction::AddRule(r) => Fault::AddRule(Box::new(ActiveRule::resolve(r, lookup).map_err(|e| format!("{what}: {e}"))?)),
+        FaultAction::RemoveRule(s) => Fault::RemoveRule(s.clone()),
+        FaultAction::SetLink { from, to, one_way, link } => {
+            link.validate().map_err(|e| format!("{what}: set_link: {e}"))?;
+            if from.is_none() && to.is_none() {
+                Fault::SetLink(None, link.clone())
+            } else {
+                Fault::SetLink(Some(pairs(n, from.as_deref(), to.as_deref(), *one_way, node)?), link.clone())
+            }
+        }
+    })
+}
+
+#[derive(Clone, Copy, Debug)]
+enum RandomKind {
+    Crash,
+    Pause,
+    Partition,
+    ClockStep,
+}
+
+/// What a queue slot holds.
+enum Pending<A: Actor> {
+    Deliver { from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg },
+    Timer { node: NodeId, id: TimerId, inc: u32, deadline: i128, timer: A::Timer },
+    Fault(Fault),
+    RandomTick(RandomKind),
+    /// Undo a random fault (quietly skipped if the heal phase already undid it).
+    Undo(Fault),
+    HealPhase,
+}
+
+struct Slot<A: Actor> {
+    seq: u64,
+    pending: Pending<A>,
+}
+
+struct NodeState<A: Actor> {
+    actor: Option<A>,
+    durable: A::Durable,
+    up: bool,
+    paused: bool,
+    inc: u32,
+    up_since: Time,
+    clock: LocalClock,
+    rng: Stream,
+    held: Vec<u32>,
+}
+
+/// A running simulation of actors of type `A`.
+pub struct World<A: Actor> {
+    seed: u64,
+    now: Time,
+    seq: u64,
+    index: u64,
+    kernel_events: u64,
+    queue: EventQueue,
+    slab: Vec<Option<Slot<A>>>,
+    free: Vec<u32>,
+    nodes: Vec<NodeState<A>>,
+    names: Vec<String>,
+    factory: Factory<A>,
+    net: Network,
+    fault_rng: Stream,
+    scripted: Vec<(Time, Fault)>,
+    random: RandomFaults,
+    eligible: Vec<NodeId>,
+    max_down: usize,
+    random_cut_active: bool,
+    phases: Option<Phases>,
+    end: Time,
+    max_events: u64,
+    checkers: Vec<Box<dyn Checker<A>>>,
+    props: BTreeMap<String, PropertyKind>,
+    holds: BTreeSet<String>,
+    violations: Vec<Violation>,
+    sink: Option<Box<dyn TraceSink>>,
+    detail: bool,
+    checker_events: bool,
+    digest: Digest,
+    metrics: Metrics,
+    out: Vec<Command<A>>,
+    next_timer: u64,
+    next_msg: u64,
+    cancelled: BTreeSet<TimerId>,
+    sent: u64,
+    delivered: u64,
+    dropped: u64,
+    started: bool,
+    stop_on_violation: bool,
+}
+
+impl<A: Actor> World<A> {
+    /// The root seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// Current true time.
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    /// Node names, indexed by [`NodeId`].
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// The node called `name`.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.names.iter().position(|n| n == name).map(|i| NodeId(i as u32))
+    }
+    /// The actor of a node that is up, for reading results after a run.
+    pub fn actor(&self, n: NodeId) -> Option<&A> {
+        self.nodes.get(n.idx()).and_then(|s| s.actor.as_ref())
+    }
+    /// The durable state of a node.
+    pub fn durable(&self, n: NodeId) -> &A::Durable {
+        &self.nodes[n.idx()].durable
+    }
+    /// Run metrics, including checkers' metrics after the run.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+    /// Mutable metrics (for setup code that records parameters).
+    pub fn metrics_mut(&mut self) -> &mut Metrics {
+        &mut self.metrics
+    }
+    /// Violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// The trace digest so far.
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+    /// Takes the trace sink back (e.g. to read a memory sink after the run).
+    pub fn take_sink(&mut self) -> Option<Box<dyn TraceSink>> {
+        self.sink.take()
+    }
+
+    // ---- trace -------------------------------------------------------------------------
+
+    #[inline]
+    fn emit(&mut self, event: Event<'_>, detail: Option<&str>) {
+        self.digest.record(self.now, &event);
+        if let Some(s) = self.sink.as_mut() {
+            s.record(&Record { index: self.index, time: self.now, event: event.clone(), detail });
+        }
+        if self.checker_events && !matches!(event, Event::Violation { .. }) {
+            let rec = Record { index: self.index, time: self.now, event, detail };
+            let mut v = Verdicts::default();
+            for c in self.checkers.iter_mut().filter(|c| c.wants_events()) {
+                c.event(&rec, &mut v);
+            }
+            self.index += 1;
+            self.verdicts(v);
+            return;
+        }
+        self.index += 1;
+    }
+
+    fn note(&mut self, node: Option<NodeId>, text: &str) {
+        self.emit(Event::Note { node, text }, None);
+    }
+
+    fn verdicts(&mut self, v: Verdicts) {
+        for name in v.holds {
+            self.holds.insert(name);
+        }
+        for (name, detail) in v.fails {
+            let kind = match self.props.get(&name) {
+                Some(k) => *k,
+                None => panic!("seed {} event {}: checker reported undeclared property `{name}`", self.seed, self.index),
+            };
+            let at = self.index.saturating_sub(1);
+            self.emit(Event::Violation { property: &name }, Some(&detail));
+            self.violations.push(Violation { property: name, kind, time_ns: self.now.0, event_index: at, detail });
+        }
+    }
+
+    // ---- queue -------------------------------------------------------------------------
+
+    #[inline]
+    fn schedule(&mut self, at: Time, pending: Pending<A>) -> u32 {
+        let seq = self.seq;
+        self.seq += 1;
+        let slot = match self.free.pop() {
+            Some(i) => {
+                self.slab[i as usize] = Some(Slot { seq, pending });
+                i
+            }
+            None => {
+                self.slab.push(Some(Slot { seq, pending }));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.queue.push((at.0, seq, slot));
+        slot
+    }
+
+    /// Re-queues a live slot at `at` (old heap entries for it become stale).
+    fn requeue(&mut self, slot: u32, at: Time) {
+        let seq = self.seq;
+        self.seq += 1;
+        if let Some(s) = self.slab[slot as usize].as_mut() {
+            s.seq = seq;
+        }
+        self.queue.push((at.0, seq, slot));
+    }
+
+    fn free_slot(&mut self, slot: u32) -> Pending<A> {
+        let s = self.slab[slot as usize].take().expect("freeing a live slot");
+        self.free.push(slot);
+        s.pending
+    }
+
+    // ---- running -----------------------------------------------------------------------
+
+    fn start(&mut self) {
+        self.started = true;
+        let scripted = std::mem::take(&mut self.scripted);
+        for (at, f) in scripted {
+            self.schedule(at, Pending::Fault(f));
+        }
+        if let Some(p) = self.phases {
+            self.emit(Event::Phase { name: "faults" }, None);
+            self.schedule(p.heal_at, Pending::HealPhase);
+            let kinds = [
+                (RandomKind::Crash, self.random.crash.clone()),
+                (RandomKind::Pause, self.random.pause.clone()),
+                (RandomKind::Partition, self.random.partition.clone()),
+                (RandomKind::ClockStep, self.random.clock_step.clone()),
+            ];
+            for (k, r) in kinds {
+                if let Some(r) = r {
+                    self.schedule_tick(k, &r);
+                }
+            }
+        }
+        for i in 0..self.nodes.len() {
+            let node = NodeId(i as u32);
+            self.emit(Event::Start { node }, None);
+            let a = (self.factory)(node, &self.nodes[i].durable);
+            self.nodes[i].actor = Some(a);
+            self.call(node, |a, cx| a.on_start(cx));
+        }
+    }
+
+    fn schedule_tick(&mut self, k: RandomKind, r: &FaultRate) {
+        let dt = Time::from_secs_f64(self.fault_rng.exp(1.0 / r.rate));
+        let at = self.now + dt;
+        if self.phases.is_some_and(|p| at < p.heal_at) {
+            self.schedule(at, Pending::RandomTick(k));
+        }
+    }
+
+    /// Runs until the end time, the event budget, quiescence, or (if asked) a violation.
+    pub fn run(&mut self) -> RunResult {
+        if !self.started {
+            self.start();
+        }
+        let stop = loop {
+            if self.stop_on_violation && self.violations.iter().any(|v| v.kind == PropertyKind::Always) {
+                break Stop::Violation;
+            }
+            let Some((t, seq, slot)) = self.queue.peek() else { break Stop::Quiescent };
+            if Time(t) > self.end {
+                break Stop::TimeLimit;
+            }
+            if self.kernel_events >= self.max_events {
+                break Stop::EventBudget;
+            }
+            self.queue.pop();
+            kassert!(self, Time(t) >= self.now, "time went backwards: {} -> {}", self.now, Time(t));
+            self.now = Time(t);
+            match self.slab.get(slot as usize) {
+                Some(Some(s)) if s.seq == seq => {}
+                _ => continue, // stale entry: cancelled by a reschedule or a freed slot
+            }
+            self.kernel_events += 1;
+            self.dispatch(slot);
+        };
+        if stop == Stop::TimeLimit && self.end != Time::MAX {
+            self.now = self.end;
+        }
+        self.finish(stop)
+    }
+
+    fn finish(&mut self, stop: Stop) -> RunResult {
+        let mut v = Verdicts::default();
+        let end = self.now;
+        for c in self.checkers.iter_mut() {
+            c.finish(end, &mut v);
+        }
+        self.verdicts(v);
+        // Eventually-properties never confirmed are liveness failures at the deadline.
+        let failed: BTreeSet<String> = self.violations.iter().map(|v| v.property.clone()).collect();
+        let pending: Vec<String> = self
+            .props
+            .iter()
+            .filter(|(n, k)| **k == PropertyKind::Eventually && !self.holds.contains(*n) && !failed.contains(*n))
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in pending {
+            let mut v = Verdicts::default();
+            v.fail(&name, format!("not met by the end of the run at {end}"));
+            self.verdicts(v);
+        }
+        let reached = self
+            .props
+            .iter()
+            .filter(|(_, k)| **k == PropertyKind::Sometimes)
+            .map(|(n, _)| (n.clone(), self.holds.contains(n)))
+            .collect();
+        for c in &self.checkers {
+            for (k, x) in c.metrics() {
+                self.metrics.set(&k, x);
+            }
+        }
+        // Conservation, counted independently of the counters.
+        let in_flight = self.slab.iter().flatten().filter(|s| matches!(s.pending, Pending::Deliver { .. })).count() as u64;
+        kassert!(
+            self,
+            self.sent == self.delivered + self.dropped + in_flight,
+            "conservation: sent {} != delivered {} + dropped {} + in flight {}",
+            self.sent,
+            self.delivered,
+            self.dropped,
+            in_flight
+        );
+        if let Some(s) = self.sink.as_mut() {
+            if let Err(e) = s.finish() {
+                self.metrics.set("trace_write_errors", 1.0);
+                let _ = e;
+            }
+        }
+        RunResult {
+            stop,
+            end,
+            events: self.index,
+            kernel_events: self.kernel_events,
+            sent: self.sent,
+            delivered: self.delivered,
+            dropped: self.dropped,
+            in_flight,
+            violations: self.violations.clone(),
+            reached,
+            digest: self.digest,
+        }
+    }
+
+    fn dispatch(&mut self, slot: u32) {
+        let node_of = match &self.slab[slot as usize].as_ref().expect("live slot").pending {
+            Pending::Deliver { to, .. } => Some(*to),
+            Pending::Timer { node, .. } => Some(*node),
+            _ => None,
+        };
+        if let Some(n) = node_of {
+            let ns = &self.nodes[n.idx()];
+            if ns.up && ns.paused {
+                // Stop-the-world: the event waits until resume (kept in its slot).
+                self.nodes[n.idx()].held.push(slot);
+                return;
+            }
+        }
+        match self.free_slot(slot) {
+            Pending::Deliver { from, to, msg_id, msg } => self.deliver(from, to, msg_id, msg),
+            Pending::Timer { node, id, inc, timer, .. } => {
+                if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
+                    return;
+                }
+                if self.nodes[node.idx()].inc != inc || !self.nodes[node.idx()].up {
+                    return; // lost with the crash that happened after it was set
+                }
+                self.emit(Event::TimerFire { node, timer: id.0 }, None);
+                self.call(node, |a, cx| a.on_timer(timer, cx));
+            }
+            Pending::Fault(f) => self.apply_fault(f, false),
+            Pending::Undo(f) => self.apply_fault(f, true),
+            Pending::RandomTick(k) => self.random_tick(k),
+            Pending::HealPhase => self.heal_phase(),
+        }
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg) {
+        use crate::actor::Message;
+        let kind = msg.kind();
+        let reason = if !self.nodes[to.idx()].up {
+            Some(DropReason::Crashed)
+        } else if self.net.is_cut(from, to) {
+            Some(DropReason::Partition)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.dropped += 1;
+            self.emit(Event::Drop { from, to, msg: msg_id, kind, reason }, None);
+            return;
+        }
+        self.delivered += 1;
+        self.emit(Event::Deliver { from, to, msg: msg_id, kind }, None);
+        self.call(to, |a, cx| a.on_message(from, msg, cx));
+    }
+
+    /// Runs a handler on `node` and applies what it recorded.
+    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
+        let mut out = std::mem::take(&mut self.out);
+        {
+            let ns = &mut self.nodes[node.idx()];
+            if !(ns.up && !ns.paused) {
+                panic!("kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}", self.seed, self.index, self.names[node.idx()]);
+            }
+            let local = ns.clock.local_at(self.now.0);
+            let mut cx = Ctx {
+                me: node,
+                local_now: Time(local.clamp(0, u64::MAX as i128) as u64),
+                rng: &mut ns.rng,
+                out: &mut out,
+                durable: &ns.durable,
+                next_timer: &mut self.next_timer,
+                metrics: &mut self.metrics,
+                true_now: self.now,
+            };
+            f(ns.actor.as_mut().expect("an up node has an actor"), &mut cx);
+        }
+        for c in out.drain(..) {
+            self.apply(node, c);
+        }
+        self.out = out;
+    }
+
+    fn apply(&mut self, node: NodeId, c: Command<A>) {
+        use crate::actor::Message;
+        match c {
+            Command::Send { to, msg } => {
+                kassert!(self, to.idx() < self.nodes.len(), "node {} sent to unknown node {}", self.names[node.idx()], to);
+                let id = self.next_msg;
+                self.next_msg += 1;
+                let kind = msg.kind();
+                self.sent += 1;
+                if self.detail {
+                    let d = format!("{msg:?}");
+                    self.emit(Event::Send { from: node, to, msg: id, kind }, Some(&d));
+                } else {
+                    self.emit(Event::Send { from: node, to, msg: id, kind }, None);
+                }
+                match self.net.fate(node, to, kind, self.now) {
+                    Fate::Dropped(reason) => {
+                        self.dropped += 1;
+                        self.emit(Event::Drop { from: node, to, msg: id, kind, reason }, None);
+                    }
+                    Fate::Deliver { at, dup } => {
+                        if let Some(d) = dup {
+                            self.sent += 1;
+                            self.emit(Event::Duplicate { from: node, to, msg: id, kind }, None);
+                            self.schedule(d, Pending::Deliver { from: node, to, msg_id: id, msg: msg.clone() });
+                        }
+                        self.schedule(at, Pending::Deliver { from: node, to, msg_id: id, msg });
+                    }
+                }
+            }
+            Command::SetTimer { id, after, timer } => {
+                let ns = &self.nodes[node.idx()];
+                let deadline = ns.clock.local_at(self.now.0) + after.0 as i128;
+                let at = Time(ns.clock.true_at(deadline, self.now.0));
+                let inc = ns.inc;
+                self.emit(Event::TimerSet { node, timer: id.0, at }, None);
+                self.schedule(at, Pending::Timer { node, id, inc, deadline, timer });
+            }
+            Command::CancelTimer(id) => {
+                self.cancelled.insert(id);
+                self.emit(Event::TimerCancel { node, timer: id.0 }, None);
+            }
+            Command::Persist(d) => {
+                self.nodes[node.idx()].durable = d;
+                self.emit(Event::Persist { node }, None);
+            }
+            Command::Observe(o) => {
+                if self.detail {
+                    let d = format!("{o:?}");
+                    self.emit(Event::Observe { node }, Some(&d));
+                } else {
+                    self.emit(Event::Observe { node }, None);
+                }
+                let mut v = Verdicts::default();
+                let now = self.now;
+                for c in self.checkers.iter_mut() {
+                    c.observe(now, node, &o, &mut v);
+                }
+                self.verdicts(v);
+            }
+            Command::Note(text) => self.note(Some(node), &text),
+        }
+    }
+
+    // ---- faults ------------------------------------------------------------------------
+
+    fn apply_fault(&mut self, f: Fault, quiet: bool) {
+        match f {
+            Fault::Crash(n) => self.crash(n, quiet),
+            Fault::Restart(n) => self.restart(n, quiet),
+            Fault::Pause(n) => {
+                let s = &self.nodes[n.idx()];
+                if !s.up || s.paused {
+                    if !quiet {
+                        self.note(Some(n), "pause ignored: node is down or already paused");
+                    }
+                    return;
+                }
+                self.nodes[n.idx()].paused = true;
+                self.emit(Event::Pause { node: n }, None);
+            }
+            Fault::Resume(n) => self.resume(n, quiet),
+            Fault::Cut(pairs) => {
+                for (a, b) in pairs {
+                    self.net.cut.insert((a, b));
+                    self.emit(Event::Cut { from: NodeId(a), to: NodeId(b) }, None);
+                }
+            }
+            Fault::Heal => {
+                if quiet && !self.random_cut_active {
+                    return;
+                }
+                self.random_cut_active = false;
+                self.net.cut.clear();
+                self.emit(Event::Heal, None);
+            }
+            Fault::ClockStep(n, delta) => {
+                let now = self.now.0;
+                self.nodes[n.idx()].clock.step(now, delta);
+                self.emit(Event::ClockStep { node: n, delta }, None);
+                self.retime(n);
+            }
+            Fault::Drift(n, ppm) => {
+                let now = self.now.0;
+                self.nodes[n.idx()].clock.set_ppm(now, ppm);
+                self.emit(Event::Drift { node: n, ppm }, None);
+                self.retime(n);
+            }
+            Fault::AddRule(r) => {
+                let name = r.name.clone();
+                self.net.rules.push(*r);
+                self.emit(Event::Rule { name: &name, installed: true }, None);
+            }
+            Fault::RemoveRule(name) => {
+                self.net.rules.retain(|r| r.name != name);
+                self.emit(Event::Rule { name: &name, installed: false }, None);
+            }
+            Fault::SetLink(pairs, link) => {
+                match pairs {
+                    None => {
+                        self.net.overrides.clear();
+                        self.net.default_instant = link.latency.is_zero() && link.loss == 0.0 && link.duplicate == 0.0;
+                        self.net.default = link;
+                    }
+                    Some(ps) => {
+                        for p in ps {
+                            self.net.overrides.insert(p, link.clone());
+                        }
+                    }
+                }
+                self.note(None, "link configuration changed");
+            }
+        }
+    }
+
+    fn crash(&mut self, n: NodeId, quiet: bool) {
+        if !self.nodes[n.idx()].up {
+            if !quiet {
+                self.note(Some(n), "crash ignored: node is already down");
+            }
+            return;
+        }
+        let held = {
+            let s = &mut self.nodes[n.idx()];
+            s.up = false;
+            s.paused = false;
+            s.inc += 1;
+            s.actor = None;
+            std::mem::take(&mut s.held)
+        };
+        self.emit(Event::Crash { node: n }, None);
+        for slot in held {
+            if let Pending::Deliver { from, to, msg_id, msg } = self.free_slot(slot) {
+                use crate::actor::Message;
+                self.dropped += 1;
+                self.emit(Event::Drop { from, to, msg: msg_id, kind: msg.kind(), reason: DropReason::Crashed }, None);
+            }
+        }
+    }
+
+    fn restart(&mut self, n: NodeId, quiet: bool) {
+        if self.nodes[n.idx()].up {
+            if !quiet {
+                self.note(Some(n), "restart ignored: node is up");
+            }
+            return;
+        }
+        let a = (self.factory)(n, &self.nodes[n.idx()].durable);
+        let now = self.now;
+        let s = &mut self.nodes[n.idx()];
+        s.actor = Some(a);
+        s.up = true;
+        s.up_since = now;
+        self.emit(Event::Restart { node: n }, None);
+        self.call(n, |a, cx| a.on_start(cx));
+    }
+
+    fn resume(&mut self, n: NodeId, quiet: bool) {
+        if !self.nodes[n.idx()].paused {
+            if !quiet {
+                self.note(Some(n), "resume ignored: node is not paused");
+            }
+            return;
+        }
+        let now = self.now;
+        let held = {
+            let s = &mut self.nodes[n.idx()];
+            s.paused = false;
+            s.up_since = now;
+            std::mem::take(&mut s.held)
+        };
+        self.emit(Event::Resume { node: n }, None);
+        for slot in held {
+            self.requeue(slot, now);
+        }
+    }
+
+    /// Recomputes when `n`'s pending timers fire after its clock changed.
+    fn retime(&mut self, n: NodeId) {
+        let now = self.now.0;
+        let clock = self.nodes[n.idx()].clock;
+        let held: BTreeSet<u32> = self.nodes[n.idx()].held.iter().copied().collect();
+        let mut moves = Vec::new();
+        for (i, s) in self.slab.iter().enumerate() {
+            if let Some(Slot { pending: Pending::Timer { node, deadline, .. }, .. }) = s {
+                if *node == n && !held.contains(&(i as u32)) {
+                    moves.push((i as u32, Time(clock.true_at(*deadline, now))));
+                }
+            }
+        }
+        for (slot, at) in moves {
+            self.requeue(slot, at);
+        }
+    }
+
+    fn random_tick(&mut self, k: RandomKind) {
+        let heal_at = self.phases.map_or(Time::MAX, |p| p.heal_at);
+        let rate = match k {
+            RandomKind::Crash => self.random.crash.clone(),
+            RandomKind::Pause => self.random.pause.clone(),
+            RandomKind::Partition => self.random.partition.clone(),
+            RandomKind::ClockStep => self.random.clock_step.clone(),
+        }
+        .expect("tick of an enabled kind");
+        let down = self.nodes.iter().filter(|s| !s.up || s.paused).count();
+        let now = self.now;
+        let min_up = self.random.min_up;
+        let candidates: Vec<NodeId> = self
+            .eligible
+            .iter()
+            .copied()
+            .filter(|n| {
+                let s = &self.nodes[n.idx()];
+                s.up && !s.paused && now >= s.up_since + min_up
+            })
+            .collect();
+        let span = |rng: &mut Stream| Time(rng.range_u64(rate.min.0, rate.max.0 + 1));
+        match k {
+            RandomKind::Crash | RandomKind::Pause => {
+                if down < self.max_down && !candidates.is_empty() {
+                    let n = candidates[self.fault_rng.index(candidates.len())];
+                    let back = (now + span(&mut self.fault_rng)).min(heal_at);
+                    if matches!(k, RandomKind::Crash) {
+                        self.crash(n, false);
+                        self.schedule(back, Pending::Undo(Fault::Restart(n)));
+                    } else {
+                        self.apply_fault(Fault::Pause(n), false);
+                        self.schedule(back, Pending::Undo(Fault::Resume(n)));
+                    }
+                }
+            }
+            RandomKind::Partition => {
+                let total = self.nodes.len();
+                if !self.random_cut_active && total >= 2 {
+                    let mut ids: Vec<u32> = (0..total as u32).collect();
+                    self.fault_rng.shuffle(&mut ids);
+                    let k = 1 + self.fault_rng.index(total - 1);
+                    let (a, b) = ids.split_at(k);
+                    let mut cut = Vec::new();
+                    for &x in a {
+                        for &y in b {
+                            cut.push((x, y));
+                            cut.push((y, x));
+                        }
+                    }
+                    cut.sort_unstable();
+                    self.apply_fault(Fault::Cut(cut), false);
+                    self.random_cut_active = true;
+                    let back = (now + span(&mut self.fault_rng)).min(heal_at);
+                    self.schedule(back, Pending::Undo(Fault::Heal));
+                }
+            }
+            RandomKind::ClockStep => {
+                if !candidates.is_empty() {
+                    let n = candidates[self.fault_rng.index(candidates.len())];
+                    let m = rate.max.0 as i64;
+                    let delta = self.fault_rng.range_u64(0, 2 * m as u64 + 1) as i64 - m;
+                    self.apply_fault(Fault::ClockStep(n, delta), false);
+                }
+            }
+        }
+        self.schedule_tick(k, &rate);
+    }
+
+    fn heal_phase(&mut self) {
+        self.emit(Event::Phase { name: "heal" }, None);
+        if !self.net.cut.is_empty() {
+            self.random_cut_active = false;
+            self.net.cut.clear();
+            self.emit(Event::Heal, None);
+        }
+        let rules: Vec<String> = self.net.rules.iter().map(|r| r.name.clone()).collect();
+        for r in rules {
+            self.apply_fault(Fault::RemoveRule(r), false);
+        }
+        for i in 0..self.nodes.len() {
+            let n = NodeId(i as u32);
+            if !self.nodes[i].up {
+                self.restart(n, true);
+            } else if self.nodes[i].paused {
+                self.resume(n, true);
+            }
+        }
+        self.emit(Event::Phase { name: "liveness" }, None);
+    }
+}
