@@ -1,1 +1,46 @@
-//! reports
+//! `reports`: simlab's pure renderers — data in, bytes/strings out.
+//!
+//! Code map (one module per output):
+//! * [`jsonl`] — streaming reader for JSONL trace files: [`jsonl::TraceHeader`], the event
+//!   lines ([`sim::trace::TraceLine`]) and [`jsonl::TraceFooter`].
+//! * [`timeline`] — fixed-column text timeline with [`timeline::TimelineFilter`] (streaming).
+//! * [`spacetime`] — space-time (Lamport) diagram as hand-written SVG.
+//! * [`chrome`] — Chrome/Perfetto Trace Event Format JSON: node tracks, instants, message
+//!   flows (streaming).
+//! * [`shiviz`] — ShiViz log with vector clocks (streaming).
+//! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
+//! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
+//! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
+//! * `common` (private) — node names, event sites, pairing message copies with their fate.
+//!
+//! Invariants: reports knows no protocol by name (message kinds, node names and metric
+//! names arrive as data); pure: no files, no clocks, no randomness — writers take a
+//! caller-supplied [`std::io::Write`], and the same input always gives the same bytes.
+//! Streaming writers keep memory bounded by the messages in flight, not the trace length.
+
+mod common;
+pub mod charts;
+pub mod chrome;
+pub mod fmt;
+pub mod html;
+pub mod jsonl;
+pub mod shiviz;
+pub mod spacetime;
+pub mod timeline;
+
+#[cfg(test)]
+mod perf_tests;
+#[cfg(test)]
+mod testdata;
+
+pub use charts::{cdf_chart, cdf_points, comparison_chart, line_chart};
+pub use chrome::{chrome_string, write_chrome};
+pub use fmt::fmt_f64;
+pub use html::{
+    CompareReport, CompareRow, RunReport, ViolationRow, compare_csv, compare_html,
+    compare_markdown, run_html,
+};
+pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
+pub use shiviz::{shiviz_string, write_shiviz};
+pub use spacetime::{SpacetimeOptions, spacetime_svg};
+pub use timeline::{TimelineFilter, timeline_string, write_timeline};

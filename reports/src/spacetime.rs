@@ -578,50 +578,47 @@ fn draw_arrow(s: &mut String, g: &Geometry, a: &Arrow) {
 }
 
 fn legend(s: &mut String, y: f64) {
+    enum Mark {
+        Line(&'static str, &'static str),
+        Band(&'static str, &'static str),
+        Dot(&'static str),
+    }
+    let items = [
+        (Mark::Line(BLUE, ""), "message"),
+        (Mark::Line(PURPLE, " stroke-dasharray=\"2,2\""), "duplicate"),
+        (Mark::Line(GREY, " stroke-dasharray=\"5,3\""), "dropped (✕)"),
+        (Mark::Line("#bbbbbb", " stroke-dasharray=\"1,3\""), "in flight"),
+        (Mark::Band("#f4cccc", "1"), "crashed"),
+        (Mark::Band("#cccccc", "1"), "paused"),
+        (Mark::Dot(ORANGE), "timer fired"),
+        (Mark::Band(RED, "0.2"), "violation"),
+    ];
     let mut x = 8.0;
-    let mut item = |s: &mut String, mark: String, text: &str| {
-        s.push_str(&mark);
-        let _ = writeln!(s, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333333\" font-size=\"10\">{text}</text>", x + 26.0, y + 3.5);
-        x += 26.0 + 7.0 * text.chars().count() as f64 + 14.0;
-    };
-    let line = |x: f64, color: &str, dash: &str| {
-        format!(
-            "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"1.3\"{dash}/>\n",
-            x + 20.0
-        )
-    };
-    let x0 = x;
-    item(s, line(x0, BLUE, ""), "message");
-    let x1 = x;
-    item(s, line(x1, PURPLE, " stroke-dasharray=\"2,2\""), "duplicate");
-    let x2 = x;
-    item(s, line(x2, GREY, " stroke-dasharray=\"5,3\""), "dropped (✕)");
-    let x3 = x;
-    item(s, line(x3, "#bbbbbb", " stroke-dasharray=\"1,3\""), "in flight");
-    let x4 = x;
-    item(
-        s,
-        format!("<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"#f4cccc\"/>\n", x4 + 4.0, y - 6.0),
-        "crashed",
-    );
-    let x5 = x;
-    item(
-        s,
-        format!("<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"#cccccc\"/>\n", x5 + 4.0, y - 6.0),
-        "paused",
-    );
-    let x6 = x;
-    item(
-        s,
-        format!("<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{ORANGE}\"/>\n", x6 + 10.0),
-        "timer fired",
-    );
-    let x7 = x;
-    item(
-        s,
-        format!("<rect x=\"{:.1}\" y=\"{:.1}\" width=\"20\" height=\"10\" fill=\"{RED}\" opacity=\"0.2\"/>\n", x7, y - 5.0),
-        "violation",
-    );
+    for (mark, text) in items {
+        let _ = match mark {
+            Mark::Line(color, dash) => writeln!(
+                s,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"1.3\"{dash}/>",
+                x + 20.0
+            ),
+            Mark::Band(color, opacity) => writeln!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12.0\" height=\"12.0\" fill=\"{color}\" opacity=\"{opacity}\"/>",
+                x + 4.0,
+                y - 6.0
+            ),
+            Mark::Dot(color) => {
+                writeln!(s, "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{color}\"/>", x + 10.0)
+            }
+        };
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333333\" font-size=\"10\">{text}</text>",
+            x + 26.0,
+            y + 3.5
+        );
+        x += 26.0 + 6.0 * text.chars().count() as f64 + 14.0;
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::network::{LinkConfig, Rule};
 use crate::time::Time;
 
 /// One fault, as written in a scenario file (externally tagged):
-/// `{ crash = "p1" }`, `{ partition = { a = ["n1"], b = ["n2", "n3"] } }`, `"heal"`.
+/// `{ crash = "p1" }`, `{ partition = { a = ["n1"], b = ["n2", "n3"] } }`, `{ heal = {} }`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
@@ -32,8 +32,8 @@ pub enum FaultAction {
         #[serde(default)]
         one_way: bool,
     },
-    /// Heal every partition.
-    Heal,
+    /// Heal every partition: written `heal = {}`.
+    Heal(Everything),
     /// Jump a node's local clock by `delta_ms` milliseconds (negative: backwards).
     ClockStep {
         /// The node.
@@ -68,6 +68,11 @@ pub enum FaultAction {
         link: LinkConfig,
     },
 }
+
+/// The empty argument of `heal = {}` (a table, so the step round-trips through TOML).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Everything {}
 
 /// A fault at a true time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

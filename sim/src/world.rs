@@ -388,7 +388,7 @@ fn resolve(
             }
             Fault::Cut(cut)
         }
-        FaultAction::Heal => Fault::Heal,
+        FaultAction::Heal(_) => Fault::Heal,
         FaultAction::ClockStep { node: s, delta_ms } => {
             if !delta_ms.is_finite() {
                 return Err(format!("{what}: clock_step.delta_ms must be finite"));

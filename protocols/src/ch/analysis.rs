@@ -101,10 +101,10 @@ impl ChParams {
         if self.c.is_nan() || self.c < 1.0 {
             return Err(format!("ch.c must be >= 1 (or inf), got {}", self.c));
         }
-        if let Some(m) = self.m {
-            if m > MAX_M || !is_prime(m) {
-                return Err(format!("ch.m must be a prime <= {MAX_M}, got {m}"));
-            }
+        if let Some(m) = self.m
+            && (m > MAX_M || !is_prime(m))
+        {
+            return Err(format!("ch.m must be a prime <= {MAX_M}, got {m}"));
         }
         if self.remove < 1 {
             return Err(format!("ch.remove must be >= 1, got {}", self.remove));
@@ -156,12 +156,12 @@ impl ChParams {
             }
             Algorithm::Maglev => {
                 let need = n + u64::from(kind == "growth");
-                if let Some(m) = self.m {
-                    if m < need {
-                        return Err(format!(
-                            "ch.m must be >= {need} (the number of backends) for {kind}, got {m}"
-                        ));
-                    }
+                if let Some(m) = self.m
+                    && m < need
+                {
+                    return Err(format!(
+                        "ch.m must be >= {need} (the number of backends) for {kind}, got {m}"
+                    ));
                 }
                 if self.m.is_none() && default_table_size(self.servers) > MAX_M {
                     return Err(format!(
