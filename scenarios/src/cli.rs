@@ -1,1 +1,1179 @@
-pub fn main_entry() {}
+//! The `simlab` command line. The only module in the workspace that parses arguments, reads
+//! or writes files, reads the wall clock, or looks at the terminal.
+//!
+//! Exit codes (DESIGN.md): 0 ok; 1 safety violation (or `test` found an unmet expectation);
+//! 2 usage or spec error; 3 liveness failure; 4 nondeterminism; 5 regression; 70 internal error.
+
+#![allow(clippy::disallowed_methods)] // wall clock for `wall_ms`, progress and `bench` only
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+use crate::load::{self, Override};
+use crate::runners::{self, RunOutput, RunRequest};
+use crate::spec::{Expect, Spec};
+use crate::stats::summarize;
+use crate::sweep::{self, SeedResult, SweepSummary};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: a safety property was violated.
+pub const EXIT_SAFETY: i32 = 1;
+/// Exit code: bad arguments or a bad scenario file.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code: a liveness property failed.
+pub const EXIT_LIVENESS: i32 = 3;
+/// Exit code: two runs of the same seed differed.
+pub const EXIT_NONDETERMINISM: i32 = 4;
+/// Exit code: `compare` found a regression against its baseline.
+pub const EXIT_REGRESSION: i32 = 5;
+/// Exit code: a bug in simlab itself.
+pub const EXIT_INTERNAL: i32 = 70;
+
+/// simlab: a deterministic simulation testbed for distributed protocols.
+#[derive(Parser, Debug)]
+#[command(name = "simlab", version, about, long_about = None, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// List the built-in scenarios.
+    List,
+    /// Print a scenario's fully resolved spec as TOML (copy it, edit it, run the file).
+    Show {
+        /// Catalog name (`family/name`) or file path.
+        scenario: String,
+        /// Override a field: `--set path=value` (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Run one seed of a scenario.
+    Run(RunArgs),
+    /// Run many seeds in parallel and summarise them.
+    Sweep(SweepArgs),
+    /// Run a grid of parameter values x seeds; report mean and 95% CI per metric.
+    Compare(CompareArgs),
+    /// Re-run a JSONL trace from its header and verify the digest in its footer.
+    Replay {
+        /// A trace written by `run --trace full --out DIR`.
+        file: PathBuf,
+    },
+    /// Run each seed twice and compare traces event by event.
+    CheckDeterminism {
+        /// Catalog name or file path.
+        scenario: String,
+        /// Seed range `A..B` (end exclusive) or `A..=B`.
+        #[arg(long, default_value = "0..20")]
+        seeds: String,
+        /// Override a field (repeatable).
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Check that scenarios meet their declared `expect` (all catalog scenarios by default).
+    Test {
+        /// Families (`2pc`), catalog names or files; none = the whole catalog.
+        targets: Vec<String>,
+        /// Seed range; default: each scenario's own seed.
+        #[arg(long)]
+        seeds: Option<String>,
+        /// Worker threads (0 = all cores).
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+    },
+    /// Combine `sweep --shard K/N --format json` outputs into one sweep result.
+    Merge {
+        /// Shard files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+    },
+    /// Measure kernel speed: events/s, ns/event, peak memory, per trace sink.
+    Bench(BenchArgs),
+    /// Which server owns each key under a consistent-hashing algorithm.
+    Hash {
+        /// mod_n, ring, jump, rendezvous, maglev or bounded.
+        algo: String,
+        /// Number of servers.
+        #[arg(long)]
+        servers: u32,
+        /// Virtual nodes per server (ring, bounded).
+        #[arg(long, default_value_t = 100)]
+        vnodes: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Keys (for `jump`, a decimal number is the 64-bit key itself).
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum TraceMode {
+    /// Same as digest (the digest is always computed).
+    Off,
+    /// Compute the digest only.
+    Digest,
+    /// Write every event to DIR/trace.jsonl (needs --out).
+    Full,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Catalog name (`family/name`) or file path.
+    scenario: String,
+    /// Seed (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override a field (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Trace sink.
+    #[arg(long, value_enum, default_value_t = TraceMode::Digest)]
+    trace: TraceMode,
+    /// Write the run's files (summary.json, trace.jsonl, reports) into DIR.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Print the event timeline.
+    #[arg(long)]
+    timeline: bool,
+    /// Timeline/diagram window start (e.g. 2s, 150ms).
+    #[arg(long)]
+    from: Option<String>,
+    /// Timeline/diagram window end.
+    #[arg(long)]
+    to: Option<String>,
+    /// Timeline: only these nodes (repeatable).
+    #[arg(long)]
+    node: Vec<String>,
+    /// Timeline: only these message kinds or event names (repeatable).
+    #[arg(long)]
+    kind: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// Catalog name or file path.
+    scenario: String,
+    /// Seed range `A..B` (end exclusive) or `A..=B`.
+    #[arg(long)]
+    seeds: String,
+    /// Worker threads (0 = all cores). Results never depend on it.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Run only shard K of N (1-based): seeds A+K-1, A+K-1+N, ...
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Override a field (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write sweep.json into DIR.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct CompareArgs {
+    /// Catalog name or file path.
+    scenario: String,
+    /// A parameter and its values: `--vary lb.policy=random,jsq` (repeatable: a grid).
+    #[arg(long, value_name = "PATH=V1,V2,...", required = true)]
+    vary: Vec<String>,
+    /// Seed range per grid point.
+    #[arg(long, default_value = "0..5")]
+    seeds: String,
+    /// Override a field for every grid point (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Only these metrics (repeatable; default: all).
+    #[arg(long)]
+    metric: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// A previous `compare --format json` output to check against.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Allowed worsening in percent before exit code 5.
+    #[arg(long, value_name = "PCT", default_value_t = 5.0)]
+    max_regression: f64,
+    /// Metrics where larger is better (default: smaller is better).
+    #[arg(long, value_name = "METRIC")]
+    higher_is_better: Vec<String>,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Write compare.json (and the report) into DIR.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Catalog name or file path (default: lb/supermarket at n=100, d=2, lambda=0.9).
+    scenario: Option<String>,
+    /// Override a field (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Trace sinks to measure: none (digest only) and/or jsonl (streamed to a null writer, or
+    /// to --trace-file).
+    #[arg(long, value_delimiter = ',', default_value = "none,jsonl")]
+    sinks: Vec<String>,
+    /// Stream the JSONL trace to this file instead of discarding it.
+    #[arg(long)]
+    trace_file: Option<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// A CLI failure: message and exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: i32,
+    /// Message for stderr.
+    pub message: String,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure { code: EXIT_USAGE, message: message.into() }
+}
+
+type Res<T> = Result<T, Failure>;
+
+/// Entry point: parses `args` (including the program name), writes to `out`/`err`, returns
+/// the exit code. Panics inside are the caller's to catch (exit 70).
+pub fn run_cli(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            if code == EXIT_OK {
+                let _ = write!(out, "{text}");
+            } else {
+                let _ = write!(err, "{text}");
+            }
+            return code;
+        }
+    };
+    match dispatch(cli.cmd, out, err) {
+        Ok(code) => code,
+        Err(f) => {
+            let _ = writeln!(err, "error: {}", f.message);
+            f.code
+        }
+    }
+}
+
+fn dispatch(cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+    match cmd {
+        Cmd::List => cmd_list(out),
+        Cmd::Show { scenario, sets } => cmd_show(&scenario, &sets, out),
+        Cmd::Run(a) => cmd_run(a, out, err),
+        Cmd::Sweep(a) => cmd_sweep(a, out, err),
+        Cmd::Compare(a) => cmd_compare(a, out, err),
+        Cmd::Replay { file } => cmd_replay(&file, out),
+        Cmd::CheckDeterminism { scenario, seeds, sets } => cmd_check(&scenario, &seeds, &sets, out, err),
+        Cmd::Test { targets, seeds, jobs } => cmd_test(&targets, seeds.as_deref(), jobs, out),
+        Cmd::Merge { files, format } => cmd_merge(&files, format, out),
+        Cmd::Bench(a) => cmd_bench(a, out),
+        Cmd::Hash { algo, servers, vnodes, format, keys } => cmd_hash(&algo, servers, vnodes, format, &keys, out),
+    }
+}
+
+fn w(out: &mut dyn Write, s: &str) -> Res<()> {
+    out.write_all(s.as_bytes()).map_err(|e| Failure { code: EXIT_INTERNAL, message: format!("writing output: {e}") })
+}
+
+fn read_file(p: &str) -> Result<String, String> {
+    fs::read_to_string(p).map_err(|e| e.to_string())
+}
+
+fn parse_sets(sets: &[String]) -> Res<Vec<Override>> {
+    sets.iter().map(|s| Override::parse(s).map_err(usage)).collect()
+}
+
+fn load_spec(scenario: &str, sets: &[String]) -> Res<Spec> {
+    let ov = parse_sets(sets)?;
+    load::load(scenario, &ov, &read_file).map_err(usage)
+}
+
+/// Parses `A..B` (exclusive) or `A..=B` (inclusive) into a list of seeds.
+pub fn parse_seeds(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--seeds `{s}`: expected A..B (end exclusive) or A..=B, with A < B, e.g. 0..100");
+    let (a, b, incl) = if let Some((a, b)) = s.split_once("..=") {
+        (a, b, true)
+    } else if let Some((a, b)) = s.split_once("..") {
+        (a, b, false)
+    } else {
+        return Err(bad());
+    };
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = b.trim().parse().map_err(|_| bad())?;
+    let end = if incl { b.checked_add(1).ok_or_else(bad)? } else { b };
+    if end <= a {
+        return Err(bad());
+    }
+    Ok((a, end))
+}
+
+fn reproduce(spec_name: &str, seed: u64, sets: &[String]) -> String {
+    let mut s = format!("reproduce with: simlab run {spec_name} --seed {seed}");
+    for x in sets {
+        s.push_str(&format!(" --set '{x}'"));
+    }
+    s
+}
+
+fn exit_for_outcome(outcome: &str) -> i32 {
+    match outcome {
+        "safety_violation" => EXIT_SAFETY,
+        "liveness_failure" => EXIT_LIVENESS,
+        _ => EXIT_OK,
+    }
+}
+
+// ---- list / show -------------------------------------------------------------------------
+
+fn cmd_list(out: &mut dyn Write) -> Res<i32> {
+    let mut rows = Vec::new();
+    for (name, text) in crate::catalog::CATALOG {
+        match load::parse(text, name, &[]) {
+            Ok(s) => rows.push((name.to_string(), s.protocol.table().to_string(), s.expect.as_str().to_string(), s.description)),
+            Err(e) => rows.push((name.to_string(), "?".into(), "?".into(), format!("(does not load: {e})"))),
+        }
+    }
+    let wn = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(8);
+    let mut s = format!("{:<wn$}  {:<9}  {:<16}  {}\n", "SCENARIO", "PROTOCOL", "EXPECT", "DESCRIPTION");
+    for (n, p, e, d) in rows {
+        s.push_str(&format!("{n:<wn$}  {p:<9}  {e:<16}  {d}\n"));
+    }
+    w(out, &s)?;
+    Ok(EXIT_OK)
+}
+
+fn cmd_show(scenario: &str, sets: &[String], out: &mut dyn Write) -> Res<i32> {
+    let spec = load_spec(scenario, sets)?;
+    let text = toml::to_string_pretty(&spec).map_err(|e| Failure { code: EXIT_INTERNAL, message: format!("spec to TOML: {e}") })?;
+    w(out, &format!("# simlab {} — resolved spec of {}\n{text}", env!("CARGO_PKG_VERSION"), spec.name))?;
+    Ok(EXIT_OK)
+}
+
+// ---- run ---------------------------------------------------------------------------------
+
+/// The `run --format json` document (DESIGN.md contract).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct RunJson {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// `ok`, `safety_violation` or `liveness_failure`.
+    pub outcome: String,
+    /// Violations.
+    pub violations: Vec<ViolationJson>,
+    /// Metrics.
+    pub metrics: BTreeMap<String, f64>,
+    /// Trace records.
+    pub events: u64,
+    /// Simulated time, ns.
+    pub sim_time_ns: u64,
+    /// Trace digest.
+    pub trace_digest: String,
+    /// Wall-clock milliseconds (not reproducible; redact in snapshots).
+    pub wall_ms: u64,
+}
+
+/// One violation in JSON output.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ViolationJson {
+    /// Property.
+    pub property: String,
+    /// True time, ns.
+    pub time_ns: u64,
+    /// Event index.
+    pub event_index: u64,
+    /// Detail.
+    pub detail: String,
+}
+
+fn run_json(spec: &Spec, seed: u64, o: &RunOutput, wall_ms: u64) -> RunJson {
+    RunJson {
+        scenario: spec.name.clone(),
+        seed,
+        outcome: o.outcome.clone(),
+        violations: o
+            .violations
+            .iter()
+            .map(|v| ViolationJson { property: v.property.clone(), time_ns: v.time_ns, event_index: v.event_index, detail: v.detail.clone() })
+            .collect(),
+        metrics: o.metrics.clone(),
+        events: o.events,
+        sim_time_ns: o.sim_time_ns,
+        trace_digest: o.trace_digest.clone(),
+        wall_ms,
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x == x.trunc() && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    }
+}
+
+fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("scenario    {}\n", spec.name));
+    s.push_str(&format!("seed        {seed}\n"));
+    s.push_str(&format!("outcome     {}\n", o.outcome));
+    s.push_str(&format!("stopped     {} at {} after {} events\n", o.stop, sim::Time(o.sim_time_ns), o.events));
+    s.push_str(&format!("digest      {}\n", o.trace_digest));
+    if !o.violations.is_empty() {
+        s.push_str("violations\n");
+        for v in &o.violations {
+            s.push_str(&format!("  {} at {} (event {}): {}\n", v.property, sim::Time(v.time_ns), v.event_index, v.detail));
+        }
+    }
+    if !o.metrics.is_empty() {
+        s.push_str("metrics\n");
+        let wk = o.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
+        for (k, v) in &o.metrics {
+            s.push_str(&format!("  {k:<wk$}  {}\n", fmt_num(*v)));
+        }
+    }
+    s
+}
+
+fn ensure_dir(dir: &Path) -> Res<()> {
+    fs::create_dir_all(dir).map_err(|e| usage(format!("--out {}: cannot create directory: {e}", dir.display())))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
+    fs::write(path, bytes).map_err(|e| Failure { code: EXIT_USAGE, message: format!("cannot write {}: {e}", path.display()) })
+}
+
+/// Trace header line of a JSONL trace.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct TraceHeader {
+    /// simlab version.
+    pub simlab: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Node names, by id.
+    pub nodes: Vec<String>,
+    /// The resolved spec.
+    pub spec: serde_json::Value,
+}
+
+/// Trace footer line of a JSONL trace.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct TraceFooter {
+    /// Always true: marks the footer.
+    pub footer: bool,
+    /// Trace digest.
+    pub digest: String,
+    /// Number of events.
+    pub events: u64,
+    /// Outcome.
+    pub outcome: String,
+}
+
+fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+    if !matches!(a.format, Format::Text | Format::Json) {
+        return Err(usage("run --format must be text or json"));
+    }
+    if a.trace == TraceMode::Full && a.out.is_none() {
+        return Err(usage("--trace full writes DIR/trace.jsonl: give --out DIR"));
+    }
+    let spec = load_spec(&a.scenario, &a.sets)?;
+    let seed = a.seed.unwrap_or(spec.seed);
+    let from = a.from.as_deref().map(sim::time::parse_duration).transpose().map_err(|e| usage(format!("--from: {e}")))?;
+    let to = a.to.as_deref().map(sim::time::parse_duration).transpose().map_err(|e| usage(format!("--to: {e}")))?;
+    let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
+    if let Some(d) = &a.out {
+        ensure_dir(d)?;
+    }
+    let want_memory = a.timeline || a.out.is_some();
+    let memory = std::rc::Rc::new(std::cell::RefCell::new(Vec::<sim::TraceLine>::new()));
+    let sink: Option<Box<dyn sim::TraceSink>> = if a.trace == TraceMode::Full {
+        let p = body_path.clone().expect("checked above");
+        let f = fs::File::create(&p).map_err(|e| usage(format!("cannot create {}: {e}", p.display())))?;
+        Some(Box::new(sim::trace::JsonlSink::new(BufWriter::new(f))))
+    } else if want_memory {
+        let m = memory.clone();
+        Some(Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| {
+            let mut v = m.borrow_mut();
+            if v.len() < MEMORY_TRACE_CAP {
+                v.push(sim::TraceLine::from_record(r));
+            }
+        })))
+    } else {
+        None
+    };
+    let t0 = Instant::now();
+    let o = runners::run(RunRequest { spec: &spec, seed, sink }).map_err(usage)?;
+    let wall_ms = t0.elapsed().as_millis() as u64;
+    let json = run_json(&spec, seed, &o, wall_ms);
+    if let Some(dir) = &a.out {
+        let summary = serde_json::to_string_pretty(&json).expect("serialisable");
+        write_file(&dir.join("summary.json"), summary.as_bytes())?;
+        if a.trace == TraceMode::Full {
+            let body = body_path.expect("set with --out");
+            finish_trace(dir, &body, &spec, seed, &o)?;
+        }
+        let lines = memory.borrow();
+        crate::cli_reports::write_run_reports(dir, &spec, seed, &o, &lines, &a.sets, from, to)?;
+    }
+    if a.timeline {
+        let lines = memory.borrow();
+        let text = crate::cli_reports::timeline(&o.nodes, &lines, from, to, &a.node, &a.kind);
+        w(out, &text)?;
+    }
+    match a.format {
+        Format::Json => w(out, &(serde_json::to_string_pretty(&json).expect("serialisable") + "\n"))?,
+        _ => {
+            if !a.timeline {
+                w(out, &text_summary(&spec, seed, &o))?;
+            }
+        }
+    }
+    let code = exit_for_outcome(&o.outcome);
+    if code != EXIT_OK {
+        let _ = writeln!(err, "{}", reproduce(&spec.name, seed, &a.sets));
+    }
+    Ok(code)
+}
+
+/// Traces kept in memory for reports are capped; a longer run's reports cover its start.
+const MEMORY_TRACE_CAP: usize = 2_000_000;
+
+fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) -> Res<()> {
+    let path = dir.join("trace.jsonl");
+    let io = |e: std::io::Error| Failure { code: EXIT_USAGE, message: format!("writing {}: {e}", path.display()) };
+    let f = fs::File::create(&path).map_err(io)?;
+    let mut wr = BufWriter::new(f);
+    let header = TraceHeader {
+        simlab: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: spec.name.clone(),
+        seed,
+        nodes: o.nodes.clone(),
+        spec: serde_json::to_value(spec).expect("serialisable"),
+    };
+    serde_json::to_writer(&mut wr, &header).map_err(|e| io(e.into()))?;
+    wr.write_all(b"\n").map_err(io)?;
+    let mut src = fs::File::open(body).map_err(io)?;
+    std::io::copy(&mut src, &mut wr).map_err(io)?;
+    let footer = TraceFooter { footer: true, digest: o.trace_digest.clone(), events: o.events, outcome: o.outcome.clone() };
+    serde_json::to_writer(&mut wr, &footer).map_err(|e| io(e.into()))?;
+    wr.write_all(b"\n").map_err(io)?;
+    wr.flush().map_err(io)?;
+    let _ = fs::remove_file(body);
+    Ok(())
+}
+
+// ---- sweep / merge -----------------------------------------------------------------------
+
+/// A shard file: the per-seed results of one `sweep --shard K/N`.
+#[derive(Serialize, Deserialize, Debug)]
+pub struct ShardFile {
+    /// Scenario name.
+    pub scenario: String,
+    /// The whole sweep's seed range.
+    pub seeds: [u64; 2],
+    /// `[K, N]`.
+    pub shard: [u64; 2],
+    /// Per-seed results, in seed order.
+    pub results: Vec<SeedResult>,
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard `{s}`: expected K/N with 1 <= K <= N, e.g. 2/4");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let k: u64 = k.trim().parse().map_err(|_| bad())?;
+    let n: u64 = n.trim().parse().map_err(|_| bad())?;
+    if n == 0 || k == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
+    if std::io::stderr().is_terminal() {
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds [{elapsed} < {eta}]")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(pb)
+    } else {
+        None
+    }
+}
+
+fn sweep_text(s: &SweepSummary) -> String {
+    let mut t = format!("scenario  {}\nseeds     {}..{} ({} runs)\noutcomes ", s.scenario, s.seeds[0], s.seeds[1], s.runs);
+    for (k, v) in &s.outcomes {
+        t.push_str(&format!(" {k}={v}"));
+    }
+    t.push('\n');
+    if !s.failing_seeds.is_empty() {
+        let f: Vec<String> = s.failing_seeds.iter().map(|x| x.to_string()).collect();
+        t.push_str(&format!("failing   {}\n", f.join(" ")));
+    }
+    let wk = s.metrics.keys().map(|k| k.len()).max().unwrap_or(6).max(6);
+    t.push_str(&format!("{:<wk$}  {:>14}  {:>12}  {:>14}  {:>14}\n", "metric", "mean", "ci95", "min", "max"));
+    for (k, m) in &s.metrics {
+        t.push_str(&format!(
+            "{k:<wk$}  {:>14}  {:>12}  {:>14}  {:>14}\n",
+            fmt_num(m.mean),
+            fmt_num(m.ci95),
+            fmt_num(m.min),
+            fmt_num(m.max)
+        ));
+    }
+    t
+}
+
+fn sweep_exit(s: &SweepSummary) -> i32 {
+    if s.outcomes.contains_key("safety_violation") {
+        EXIT_SAFETY
+    } else if s.outcomes.contains_key("liveness_failure") {
+        EXIT_LIVENESS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn cmd_sweep(a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+    if !matches!(a.format, Format::Text | Format::Json) {
+        return Err(usage("sweep --format must be text or json"));
+    }
+    let spec = load_spec(&a.scenario, &a.sets)?;
+    let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
+    let shard = a.shard.as_deref().map(parse_shard).transpose().map_err(usage)?;
+    let seeds: Vec<u64> = (lo..hi).filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1)).collect();
+    let pb = progress_bar(seeds.len() as u64);
+    let tick = || {
+        if let Some(p) = &pb {
+            p.inc(1);
+        }
+    };
+    let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
+    if let Some(p) = &pb {
+        p.finish_and_clear();
+    }
+    let results = sweep::seed_results(&runs);
+    let summary = sweep::summarize_sweep(&spec.name, [lo, hi], &results);
+    let doc = match shard {
+        Some((k, n)) => serde_json::to_string_pretty(&ShardFile { scenario: spec.name.clone(), seeds: [lo, hi], shard: [k, n], results })
+            .expect("serialisable"),
+        None => serde_json::to_string_pretty(&summary).expect("serialisable"),
+    };
+    if let Some(dir) = &a.out {
+        ensure_dir(dir)?;
+        let name = match shard {
+            Some((k, n)) => format!("shard-{k}-of-{n}.json"),
+            None => "sweep.json".to_string(),
+        };
+        write_file(&dir.join(name), doc.as_bytes())?;
+    }
+    match a.format {
+        Format::Json => w(out, &(doc + "\n"))?,
+        _ => w(out, &sweep_text(&summary))?,
+    }
+    let code = sweep_exit(&summary);
+    if let Some(s) = summary.failing_seeds.first() {
+        let _ = writeln!(err, "{}", reproduce(&spec.name, *s, &a.sets));
+    }
+    Ok(code)
+}
+
+fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32> {
+    let mut shards = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(f).map_err(|e| usage(format!("{}: {e}", f.display())))?;
+        let s: ShardFile = serde_json::from_str(&text)
+            .map_err(|e| usage(format!("{}: not a `sweep --shard K/N --format json` output: {e}", f.display())))?;
+        shards.push((f.display().to_string(), s));
+    }
+    let (_, first) = &shards[0];
+    let (scenario, range, n) = (first.scenario.clone(), first.seeds, first.shard[1]);
+    let mut seen = vec![false; n as usize];
+    let mut results = Vec::new();
+    for (name, s) in &shards {
+        if s.scenario != scenario || s.seeds != range || s.shard[1] != n {
+            return Err(usage(format!("{name}: shard of a different sweep ({} seeds {:?} of {}), expected {scenario} seeds {range:?} in {n} shards", s.scenario, s.seeds, s.shard[1])));
+        }
+        let k = s.shard[0] as usize;
+        if k == 0 || k > n as usize || seen[k - 1] {
+            return Err(usage(format!("{name}: shard {k}/{n} given twice or out of range")));
+        }
+        seen[k - 1] = true;
+        results.extend(s.results.iter().cloned());
+    }
+    if let Some(k) = seen.iter().position(|x| !x) {
+        return Err(usage(format!("shard {}/{n} is missing", k + 1)));
+    }
+    results.sort_by_key(|r| r.seed);
+    let expected = range[1] - range[0];
+    if results.len() as u64 != expected {
+        return Err(usage(format!("the shards hold {} results, the sweep has {expected} seeds", results.len())));
+    }
+    let summary = sweep::summarize_sweep(&scenario, range, &results);
+    match format {
+        Format::Json => w(out, &(serde_json::to_string_pretty(&summary).expect("serialisable") + "\n"))?,
+        _ => w(out, &sweep_text(&summary))?,
+    }
+    Ok(sweep_exit(&summary))
+}
+
+// ---- compare -----------------------------------------------------------------------------
+
+/// The `compare --format json` document (DESIGN.md contract).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct CompareJson {
+    /// Scenario name.
+    pub scenario: String,
+    /// One row per grid point.
+    pub rows: Vec<CompareRowJson>,
+}
+
+/// One grid point.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct CompareRowJson {
+    /// The varied parameters.
+    pub params: BTreeMap<String, String>,
+    /// Metric -> mean, CI, n.
+    pub metrics: BTreeMap<String, MetricJson>,
+}
+
+/// A metric over seeds.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct MetricJson {
+    /// Mean.
+    pub mean: f64,
+    /// 95% CI half-width.
+    pub ci95: f64,
+    /// Seeds.
+    pub n: usize,
+}
+
+fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
+    let mut axes = Vec::new();
+    for v in vary {
+        let (k, vals) = v
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--vary `{v}`: expected path=v1,v2,..., e.g. lb.policy=random,jsq")))?;
+        let vals: Vec<String> = vals.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        if vals.is_empty() {
+            return Err(usage(format!("--vary `{v}`: give at least one value")));
+        }
+        axes.push((k.trim().to_string(), vals));
+    }
+    let mut points: Vec<Vec<(String, String)>> = vec![vec![]];
+    for (k, vals) in axes {
+        let mut next = Vec::new();
+        for p in &points {
+            for v in &vals {
+                let mut q = p.clone();
+                q.push((k.clone(), v.clone()));
+                next.push(q);
+            }
+        }
+        points = next;
+    }
+    Ok(points)
+}
+
+fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+    let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
+    let seeds: Vec<u64> = (lo..hi).collect();
+    let points = grid(&a.vary)?;
+    let base = load_spec(&a.scenario, &a.sets)?;
+    let pb = progress_bar((points.len() * seeds.len()) as u64);
+    let mut rows = Vec::new();
+    for p in &points {
+        let mut sets = a.sets.clone();
+        sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
+        let mut spec = load_spec(&a.scenario, &sets)?;
+        spec.name = base.name.clone();
+        let tick = || {
+            if let Some(b) = &pb {
+                b.inc(1);
+            }
+        };
+        let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
+        let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (_, o) in &runs {
+            for (k, v) in &o.metrics {
+                if a.metric.is_empty() || a.metric.contains(k) {
+                    values.entry(k.clone()).or_default().push(*v);
+                }
+            }
+        }
+        let metrics = values
+            .into_iter()
+            .map(|(k, v)| {
+                let s = summarize(&v);
+                (k, MetricJson { mean: s.mean, ci95: s.ci95, n: s.n })
+            })
+            .collect();
+        rows.push(CompareRowJson { params: p.iter().cloned().collect(), metrics });
+    }
+    if let Some(b) = &pb {
+        b.finish_and_clear();
+    }
+    for m in &a.metric {
+        if !rows.iter().any(|r| r.metrics.contains_key(m)) {
+            return Err(usage(format!("--metric `{m}`: no run reported it; the scenario's metrics are listed by `simlab run {}`", a.scenario)));
+        }
+    }
+    let doc = CompareJson { scenario: base.name.clone(), rows };
+    let json = serde_json::to_string_pretty(&doc).expect("serialisable");
+    if let Some(dir) = &a.out {
+        ensure_dir(dir)?;
+        write_file(&dir.join("compare.json"), json.as_bytes())?;
+        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary)?;
+    }
+    let text = match a.format {
+        Format::Json => json + "\n",
+        Format::Csv => crate::cli_reports::compare_table(&doc, ",", false),
+        Format::Markdown => crate::cli_reports::compare_table(&doc, " | ", true),
+        Format::Text => crate::cli_reports::compare_text(&doc),
+    };
+    w(out, &text)?;
+    if let Some(bpath) = &a.baseline {
+        let btext = fs::read_to_string(bpath).map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
+        let baseline: CompareJson = serde_json::from_str(&btext)
+            .map_err(|e| usage(format!("--baseline {}: not a `compare --format json` output: {e}", bpath.display())))?;
+        let regressions = regressions(&baseline, &doc, a.max_regression, &a.higher_is_better, &a.metric);
+        if !regressions.is_empty() {
+            for r in &regressions {
+                let _ = writeln!(err, "regression: {r}");
+            }
+            return Ok(EXIT_REGRESSION);
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// Metrics that got worse by more than `pct` percent against the baseline.
+pub fn regressions(base: &CompareJson, cur: &CompareJson, pct: f64, higher_better: &[String], only: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in &cur.rows {
+        let Some(b) = base.rows.iter().find(|r| r.params == row.params) else { continue };
+        for (k, bm) in &b.metrics {
+            if !only.is_empty() && !only.contains(k) {
+                continue;
+            }
+            let Some(cm) = row.metrics.get(k) else { continue };
+            let worse = if higher_better.contains(k) { bm.mean - cm.mean } else { cm.mean - bm.mean };
+            let rel = if bm.mean == 0.0 { if worse > 0.0 { f64::INFINITY } else { 0.0 } } else { 100.0 * worse / bm.mean.abs() };
+            if rel > pct {
+                out.push(format!("{k} at {:?}: {} -> {} ({:+.2}% worse, allowed {pct}%)", row.params, fmt_num(bm.mean), fmt_num(cm.mean), rel));
+            }
+        }
+    }
+    out
+}
+
+// ---- replay / check-determinism ----------------------------------------------------------
+
+fn cmd_replay(file: &Path, out: &mut dyn Write) -> Res<i32> {
+    let f = fs::File::open(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let mut lines = BufReader::new(f).lines();
+    let first = lines
+        .next()
+        .ok_or_else(|| usage(format!("{}: empty file", file.display())))?
+        .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    let header: TraceHeader = serde_json::from_str(&first)
+        .map_err(|e| usage(format!("{}: line 1 is not a simlab trace header: {e}", file.display())))?;
+    let mut footer: Option<TraceFooter> = None;
+    for l in lines {
+        let l = l.map_err(|e| usage(format!("{}: {e}", file.display())))?;
+        if l.starts_with("{\"footer\"") {
+            footer = Some(serde_json::from_str(&l).map_err(|e| usage(format!("{}: bad footer: {e}", file.display())))?);
+        }
+    }
+    let footer = footer.ok_or_else(|| usage(format!("{}: no footer line (the trace is truncated)", file.display())))?;
+    let spec_text = serde_json::to_string(&header.spec).expect("serialisable");
+    let mut spec = load::parse(&spec_text, "trace header spec (json)", &[]).map_err(usage)?;
+    spec.name = header.scenario.clone();
+    let o = runners::run(RunRequest { spec: &spec, seed: header.seed, sink: None }).map_err(usage)?;
+    if o.trace_digest == footer.digest && o.events == footer.events {
+        w(out, &format!("replayed {} seed {}: {} events, digest {} matches; outcome {}\n", header.scenario, header.seed, o.events, o.trace_digest, o.outcome))?;
+        Ok(EXIT_OK)
+    } else {
+        w(out, &format!("replay of {} seed {} DIFFERS: trace has digest {} over {} events, the re-run gives {} over {}\n", header.scenario, header.seed, footer.digest, footer.events, o.trace_digest, o.events))?;
+        Ok(EXIT_NONDETERMINISM)
+    }
+}
+
+/// Records one running digest value per event, to find the first divergent event.
+struct StepDigests(std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
+
+impl sim::TraceSink for StepDigests {
+    fn wants_detail(&self) -> bool {
+        true
+    }
+    fn record(&mut self, r: &sim::Record<'_>) {
+        let mut d = sim::Digest::default();
+        d.record(r.time, &r.event);
+        // Include the detail text (message contents), which the digest leaves out for speed.
+        let extra = r.detail.map_or(0, |s| {
+            s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3))
+        });
+        self.0.lock().expect("not poisoned").push(d.value() ^ extra.rotate_left(17) ^ r.index);
+    }
+}
+
+fn step_digests(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<u64>), String> {
+    let v = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = StepDigests(v.clone());
+    let o = runners::run(RunRequest { spec, seed, sink: Some(Box::new(sink)) })?;
+    let steps = std::mem::take(&mut *v.lock().expect("not poisoned"));
+    Ok((o, steps))
+}
+
+fn cmd_check(scenario: &str, seeds: &str, sets: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+    let spec = load_spec(scenario, sets)?;
+    let (lo, hi) = parse_seeds(seeds).map_err(usage)?;
+    let mut bad = Vec::new();
+    for seed in lo..hi {
+        let (a, sa) = step_digests(&spec, seed).map_err(usage)?;
+        // The second run happens on another thread, so thread-local state (hash seeds,
+        // allocator state) differs between the two.
+        let spec2 = spec.clone();
+        let (b, sb) = std::thread::spawn(move || step_digests(&spec2, seed))
+            .join()
+            .map_err(|_| Failure { code: EXIT_INTERNAL, message: "the second run panicked".into() })?
+            .map_err(usage)?;
+        let same_metrics = serde_json::to_string(&a.metrics).ok() == serde_json::to_string(&b.metrics).ok();
+        if sa != sb || a.trace_digest != b.trace_digest || !same_metrics {
+            let idx = sa.iter().zip(&sb).position(|(x, y)| x != y).unwrap_or(sa.len().min(sb.len()));
+            bad.push((seed, idx, sa.len(), sb.len()));
+        }
+    }
+    if bad.is_empty() {
+        w(out, &format!("{}: seeds {lo}..{hi}: every seed ran twice with identical traces\n", spec.name))?;
+        Ok(EXIT_OK)
+    } else {
+        for (seed, idx, la, lb) in &bad {
+            w(out, &format!("{}: seed {seed} is NOT deterministic: first divergent event index {idx} (runs had {la} and {lb} events)\n", spec.name))?;
+        }
+        let _ = writeln!(err, "{}", reproduce(&spec.name, bad[0].0, sets));
+        Ok(EXIT_NONDETERMINISM)
+    }
+}
+
+// ---- test --------------------------------------------------------------------------------
+
+fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn Write) -> Res<i32> {
+    let mut names: Vec<String> = Vec::new();
+    if targets.is_empty() {
+        names.extend(crate::catalog::family("").into_iter().map(str::to_string));
+    }
+    for t in targets {
+        if crate::catalog::get(t).is_some() || Path::new(t).is_file() {
+            names.push(t.clone());
+        } else {
+            let fam = crate::catalog::family(t);
+            if fam.is_empty() {
+                return Err(usage(format!("`{t}` is not a catalog family, scenario or file; `simlab list` shows the catalog")));
+            }
+            names.extend(fam.into_iter().map(str::to_string));
+        }
+    }
+    let range = seeds.map(parse_seeds).transpose().map_err(usage)?;
+    let wn = names.iter().map(|n| n.len()).max().unwrap_or(8).max(8);
+    let mut table = format!("{:<wn$}  {:<16}  {:>5}  {:<40}  RESULT\n", "SCENARIO", "EXPECT", "RUNS", "OUTCOMES");
+    let mut failures = 0;
+    for name in &names {
+        let spec = load_spec(name, &[])?;
+        let seeds: Vec<u64> = match range {
+            Some((a, b)) => (a..b).collect(),
+            None => vec![spec.seed],
+        };
+        let runs = sweep::run_seeds(&spec, &seeds, jobs, &|| {}).map_err(usage)?;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for (_, o) in &runs {
+            *counts.entry(o.outcome.clone()).or_insert(0) += 1;
+        }
+        let n_safety = counts.get("safety_violation").copied().unwrap_or(0);
+        let n_live = counts.get("liveness_failure").copied().unwrap_or(0);
+        let ok = match spec.expect {
+            Expect::Ok => n_safety == 0 && n_live == 0,
+            Expect::SafetyViolation => n_safety > 0,
+            Expect::LivenessFailure => n_live > 0 && n_safety == 0,
+        };
+        if !ok {
+            failures += 1;
+        }
+        let oc: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        table.push_str(&format!(
+            "{name:<wn$}  {:<16}  {:>5}  {:<40}  {}\n",
+            spec.expect.as_str(),
+            runs.len(),
+            oc.join(" "),
+            if ok { "PASS" } else { "FAIL" }
+        ));
+    }
+    table.push_str(&format!("{} passed, {} failed\n", names.len() - failures, failures));
+    w(out, &table)?;
+    Ok(if failures == 0 { EXIT_OK } else { EXIT_SAFETY })
+}
+
+// ---- bench -------------------------------------------------------------------------------
+
+/// Peak and current resident memory in MiB, from /proc (Linux); None elsewhere.
+fn memory_mib() -> (Option<f64>, Option<f64>) {
+    let Ok(s) = fs::read_to_string("/proc/self/status") else { return (None, None) };
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// One bench measurement.
+#[derive(Serialize, Debug)]
+struct BenchRow {
+    sink: String,
+    wall_s: f64,
+    kernel_events: u64,
+    trace_events: u64,
+    model_events: u64,
+    kernel_events_per_s: f64,
+    model_events_per_s: f64,
+    ns_per_model_event: f64,
+    peak_rss_mib: Option<f64>,
+    rss_mib: Option<f64>,
+    digest: String,
+}
+
+fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
+    let scenario = a.scenario.clone().unwrap_or_else(|| "lb/supermarket".to_string());
+    let spec = load_spec(&scenario, &a.sets)?;
+    let mut rows = Vec::new();
+    for sink_name in &a.sinks {
+        let sink: Option<Box<dyn sim::TraceSink>> = match sink_name.as_str() {
+            "none" | "digest" => None,
+            "jsonl" => match &a.trace_file {
+                Some(p) => {
+                    let f = fs::File::create(p).map_err(|e| usage(format!("--trace-file {}: {e}", p.display())))?;
+                    Some(Box::new(sim::trace::JsonlSink::new(BufWriter::with_capacity(1 << 20, f))))
+                }
+                None => Some(Box::new(sim::trace::JsonlSink::new(std::io::sink()))),
+            },
+            other => return Err(usage(format!("--sinks: unknown sink `{other}`; allowed: none, jsonl"))),
+        };
+        let t0 = Instant::now();
+        let o = runners::run(RunRequest { spec: &spec, seed: a.seed, sink }).map_err(usage)?;
+        let secs = t0.elapsed().as_secs_f64().max(1e-9);
+        let model = o
+            .metrics
+            .get("model_events")
+            .copied()
+            .or_else(|| o.metrics.get("customers_total").map(|c| 2.0 * c))
+            .map(|x| x as u64)
+            .unwrap_or(o.kernel_events);
+        let (peak, rss) = memory_mib();
+        rows.push(BenchRow {
+            sink: sink_name.clone(),
+            wall_s: secs,
+            kernel_events: o.kernel_events,
+            trace_events: o.events,
+            model_events: model,
+            kernel_events_per_s: o.kernel_events as f64 / secs,
+            model_events_per_s: model as f64 / secs,
+            ns_per_model_event: secs * 1e9 / model.max(1) as f64,
+            peak_rss_mib: peak,
+            rss_mib: rss,
+            digest: o.trace_digest.clone(),
+        });
+    }
+    if a.format == Format::Json {
+        w(out, &(serde_json::to_string_pretty(&rows).expect("serialisable") + "\n"))?;
+    } else {
+        let mut t = format!("bench {} seed {}\n", spec.name, a.seed);
+        t.push_str(&format!(
+            "{:<6} {:>8} {:>13} {:>13} {:>13} {:>12} {:>10} {:>10}\n",
+            "sink", "wall_s", "model_events", "model_ev/s", "kernel_ev/s", "ns/model_ev", "peak_MiB", "rss_MiB"
+        ));
+        for r in &rows {
+            t.push_str(&format!(
+                "{:<6} {:>8.3} {:>13} {:>13.0} {:>13.0} {:>12.1} {:>10} {:>10}\n",
+                r.sink,
+                r.wall_s,
+                r.model_events,
+                r.model_events_per_s,
+                r.kernel_events_per_s,
+                r.ns_per_model_event,
+                r.peak_rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
+                r.rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
+            ));
+        }
+        w(out, &t)?;
+    }
+    Ok(EXIT_OK)
+}
+
+// ---- hash --------------------------------------------------------------------------------
+
+fn cmd_hash(algo: &str, servers: u32, vnodes: u32, format: Format, keys: &[String], out: &mut dyn Write) -> Res<i32> {
+    if servers == 0 {
+        return Err(usage("--servers must be >= 1"));
+    }
+    let owners = crate::cli_reports::hash_lookup(algo, servers, vnodes, keys).map_err(usage)?;
+    match format {
+        Format::Json => {
+            let v: Vec<serde_json::Value> = owners.iter().map(|(k, o)| serde_json::json!({"key": k, "server": o})).collect();
+            w(out, &(serde_json::to_string_pretty(&v).expect("serialisable") + "\n"))?;
+        }
+        _ => {
+            for (k, o) in owners {
+                w(out, &format!("{k}\t{o}\n"))?;
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -15,6 +15,7 @@
 
 pub mod catalog;
 pub mod cli;
+mod cli_reports;
 pub mod load;
 pub mod runners;
 pub mod spec;

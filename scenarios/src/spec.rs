@@ -183,7 +183,7 @@ pub struct Spec {
     pub bins: Option<protocols::lb::BinsParams>,
     /// `[ch]` parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ch: Option<crate::runners::ch::ChTable>,
+    pub ch: Option<protocols::ch::ChParams>,
     /// `[kv]` parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kv: Option<protocols::kv::Params>,

@@ -3,17 +3,11 @@
 //! local clock, so a step or a drift change moves when they fire in true time.
 
 /// One node's local clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LocalClock {
     anchor_true: u64,
     anchor_local: i128,
     ppm: i64,
-}
-
-impl Default for LocalClock {
-    fn default() -> Self {
-        LocalClock { anchor_true: 0, anchor_local: 0, ppm: 0 }
-    }
 }
 
 const MILLION: i128 = 1_000_000;

@@ -307,7 +307,8 @@ mod tests {
     fn variate_moments_match_theory() {
         let n = 200_000usize;
         let mut s = Stream::new(7, "moments");
-        let cases: Vec<(&str, f64, f64, Box<dyn Fn(&mut Stream) -> f64>)> = vec![
+        type Draw = Box<dyn Fn(&mut Stream) -> f64>;
+        let cases: Vec<(&str, f64, f64, Draw)> = vec![
             ("uniform", 0.5, 1.0 / 12.0, Box::new(|s: &mut Stream| s.f64())),
             ("below10", 4.5, 99.0 / 12.0, Box::new(|s: &mut Stream| s.below(10) as f64)),
             ("exp2", 2.0, 4.0, Box::new(|s: &mut Stream| s.exp(2.0))),

@@ -97,11 +97,11 @@ impl Time {
         let n = self.0;
         if n == 0 {
             "0s".to_string()
-        } else if n % 1_000_000_000 == 0 {
+        } else if n.is_multiple_of(1_000_000_000) {
             format!("{}s", n / 1_000_000_000)
-        } else if n % 1_000_000 == 0 {
+        } else if n.is_multiple_of(1_000_000) {
             format!("{}ms", n / 1_000_000)
-        } else if n % 1_000 == 0 {
+        } else if n.is_multiple_of(1_000) {
             format!("{}us", n / 1_000)
         } else {
             format!("{n}ns")

@@ -78,6 +78,8 @@ pub struct RunResult {
     pub reached: BTreeMap<String, bool>,
     /// The trace digest.
     pub digest: Digest,
+    /// The sink's first write error, if any (the run itself is unaffected).
+    pub trace_error: Option<String>,
 }
 
 impl RunResult {
@@ -729,12 +731,7 @@ impl<A: Actor> World<A> {
             self.dropped,
             in_flight
         );
-        if let Some(s) = self.sink.as_mut() {
-            if let Err(e) = s.finish() {
-                self.metrics.set("trace_write_errors", 1.0);
-                let _ = e;
-            }
-        }
+        let trace_error = self.sink.as_mut().and_then(|s| s.finish().err());
         RunResult {
             stop,
             end,
@@ -747,6 +744,7 @@ impl<A: Actor> World<A> {
             violations: self.violations.clone(),
             reached,
             digest: self.digest,
+            trace_error,
         }
     }
 
@@ -808,7 +806,7 @@ impl<A: Actor> World<A> {
         let mut out = std::mem::take(&mut self.out);
         {
             let ns = &mut self.nodes[node.idx()];
-            if !(ns.up && !ns.paused) {
+            if !ns.up || ns.paused {
                 panic!("kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}", self.seed, self.index, self.names[node.idx()]);
             }
             let local = ns.clock.local_at(self.now.0);
@@ -1034,10 +1032,11 @@ impl<A: Actor> World<A> {
         let held: BTreeSet<u32> = self.nodes[n.idx()].held.iter().copied().collect();
         let mut moves = Vec::new();
         for (i, s) in self.slab.iter().enumerate() {
-            if let Some(Slot { pending: Pending::Timer { node, deadline, .. }, .. }) = s {
-                if *node == n && !held.contains(&(i as u32)) {
-                    moves.push((i as u32, Time(clock.true_at(*deadline, now))));
-                }
+            if let Some(Slot { pending: Pending::Timer { node, deadline, .. }, .. }) = s
+                && *node == n
+                && !held.contains(&(i as u32))
+            {
+                moves.push((i as u32, Time(clock.true_at(*deadline, now))));
             }
         }
         for (slot, at) in moves {

@@ -49,6 +49,8 @@ pub const MAX_RENDEZVOUS_WORK: u64 = 1_000_000_000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChParams {
+    /// Which analysis a `ch/` scenario runs: one of [`ANALYSES`] (default "ring_balance").
+    pub analysis: String,
     /// Number of servers `n` (default 10).
     pub servers: u32,
     /// Virtual nodes per server for `ring` and `bounded` (default 100).
@@ -68,6 +70,7 @@ pub struct ChParams {
 impl Default for ChParams {
     fn default() -> Self {
         ChParams {
+            analysis: "ring_balance".into(),
             servers: 10,
             vnodes: 100,
             keys: 100_000,
@@ -82,6 +85,13 @@ impl Default for ChParams {
 impl ChParams {
     /// Checks each field on its own, naming the field and what is allowed.
     pub fn validate(&self) -> Result<(), String> {
+        if !ANALYSES.contains(&self.analysis.as_str()) {
+            return Err(format!(
+                "ch.analysis must be one of {}, got `{}`",
+                ANALYSES.join(", "),
+                self.analysis
+            ));
+        }
         if self.servers < 1 || self.servers > MAX_SERVERS {
             return Err(format!(
                 "ch.servers must be in 1..={MAX_SERVERS}, got {}",

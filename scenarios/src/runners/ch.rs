@@ -1,22 +1,12 @@
-//! Runner for consistent-hashing analyses (not landed yet).
+//! Runner for consistent-hashing analyses (`protocol = "ch"`): pure computations, one ring
+//! (or table) per seed, metrics straight from `protocols::ch::run_analysis`.
 
-use serde::{Deserialize, Serialize};
+use super::common::{analysis_output, RunOutput, RunRequest};
 
-use super::common::{RunOutput, RunRequest};
-
-/// Parameters (`[ch]` in scenario files).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ChTable {}
-
-impl ChTable {
-    /// Checks ranges.
-    pub fn validate(&self) -> Result<(), String> {
-        Err("protocol `ch` has not landed yet".into())
-    }
-}
-
-/// Runs one seed.
-pub fn run(_req: RunRequest<'_>) -> Result<RunOutput, String> {
-    Err("protocol `ch` has not landed yet".into())
+/// Runs one seed of the analysis named by `ch.analysis`.
+pub fn run(req: RunRequest<'_>) -> Result<RunOutput, String> {
+    let p = req.spec.ch.clone().expect("resolved spec has [ch]");
+    p.validate_for(&p.analysis)?;
+    let metrics = protocols::ch::run_analysis(&p.analysis, &p, req.seed)?;
+    Ok(analysis_output(metrics, Vec::new()))
 }

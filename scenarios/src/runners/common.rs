@@ -33,6 +33,9 @@ pub struct RunOutput {
     pub events: u64,
     /// Simulated time at the end, ns.
     pub sim_time_ns: u64,
+    /// Queue entries processed by the kernel (deliveries, timers, faults).
+    #[serde(skip)]
+    pub kernel_events: u64,
     /// Trace digest, 16 hex digits.
     pub trace_digest: String,
     /// Node names (index = node id in the trace).
@@ -77,6 +80,9 @@ pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
 /// CDFs) of a finished world.
 pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
     let mut metrics = w.metrics().summary(r.end);
+    if r.trace_error.is_some() {
+        metrics.insert("trace_write_errors".into(), 1.0);
+    }
     metrics.insert("messages_sent".into(), r.sent as f64);
     metrics.insert("messages_delivered".into(), r.delivered as f64);
     metrics.insert("messages_dropped".into(), r.dropped as f64);
@@ -97,6 +103,7 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
         metrics,
         events: r.events,
         sim_time_ns: r.end.0,
+        kernel_events: r.kernel_events,
         trace_digest: r.digest.hex(),
         nodes: w.names().to_vec(),
         series,

@@ -1,7 +1,7 @@
 //! Runners: one file per protocol turns a resolved [`Spec`] and a seed into a [`RunOutput`].
 //! [`common`] holds what every kernel-based runner shares (network, faults, phases, output).
 
-pub mod ch;
+mod ch;
 pub mod common;
 mod failover;
 mod fd;
