@@ -20,6 +20,12 @@ pub const WIDTH: u32 = 800;
 /// Height of every chart in px.
 pub const HEIGHT: u32 = 480;
 
+/// A named series of `(x, y)` points.
+pub type Series = (String, Vec<(f64, f64)>);
+
+/// A named series of `(x, mean, ci95)` points: 95% confidence half-width around the mean.
+pub type CiSeries = (String, Vec<(f64, f64, f64)>);
+
 /// The series palette (Tableau 10), cycled.
 const PALETTE: [RGBColor; 10] = [
     RGBColor(0x1f, 0x77, 0xb4),
@@ -46,7 +52,10 @@ fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> String {
     let mut s = String::new();
     let ok = {
         let root = SVGBackend::with_string(&mut s, (WIDTH, HEIGHT)).into_drawing_area();
-        let r = root.fill(&WHITE).map_err(|e| e.to_string()).and_then(|_| draw(&root));
+        let r = root
+            .fill(&WHITE)
+            .map_err(|e| e.to_string())
+            .and_then(|_| draw(&root));
         r.is_ok() && root.present().is_ok()
     };
     if ok { s } else { no_data(title) }
@@ -61,17 +70,24 @@ fn no_data(title: &str) -> String {
         let _ = root.draw(&Text::new(
             title.to_string(),
             ((WIDTH / 2) as i32, 30),
-            ("sans-serif", 22).into_font().color(&BLACK).pos(text_anchor::Pos::new(
-                text_anchor::HPos::Center,
-                text_anchor::VPos::Center,
-            )),
+            ("sans-serif", 22)
+                .into_font()
+                .color(&BLACK)
+                .pos(text_anchor::Pos::new(
+                    text_anchor::HPos::Center,
+                    text_anchor::VPos::Center,
+                )),
         ));
         let _ = root.draw(&Text::new(
             "no data",
             ((WIDTH / 2) as i32, (HEIGHT / 2) as i32),
-            ("sans-serif", 20).into_font().color(&RGBColor(0x77, 0x77, 0x77)).pos(
-                text_anchor::Pos::new(text_anchor::HPos::Center, text_anchor::VPos::Center),
-            ),
+            ("sans-serif", 20)
+                .into_font()
+                .color(&RGBColor(0x77, 0x77, 0x77))
+                .pos(text_anchor::Pos::new(
+                    text_anchor::HPos::Center,
+                    text_anchor::VPos::Center,
+                )),
         ));
         let _ = root.present();
     }
@@ -79,7 +95,8 @@ fn no_data(title: &str) -> String {
 }
 
 /// The padded range of `vals` (finite ones; positive ones only if `log`), or `None`.
-fn range(vals: impl Iterator<Item = f64>, log: bool) -> Option<Range<f64>> {
+/// The top gets extra room (`head` of the span) so the legend box rarely hides data.
+fn range_head(vals: impl Iterator<Item = f64>, log: bool, head: f64) -> Option<Range<f64>> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in vals.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
         lo = lo.min(v);
@@ -89,30 +106,44 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> Option<Range<f64>> {
         return None;
     }
     let r = if log {
-        if lo == hi { lo / 2.0..hi * 2.0 } else { lo / 1.1..hi * 1.1 }
+        if lo == hi {
+            lo / 2.0..hi * 2.0
+        } else {
+            lo / 1.1..hi * 1.1 * (hi / lo).powf(head).min(1e3)
+        }
     } else if lo == hi {
         let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
         lo - d..hi + d
     } else {
         let pad = (hi - lo) * 0.05;
-        lo - pad..hi + pad
+        lo - pad..hi + pad + (hi - lo) * head
     };
     (r.start.is_finite() && r.end.is_finite() && r.start < r.end).then_some(r)
 }
+
+/// [`range_head`] without extra head room (x axes).
+fn range(vals: impl Iterator<Item = f64>, log: bool) -> Option<Range<f64>> {
+    range_head(vals, log, 0.0)
+}
+
+/// Head room above the data for charts with the legend in the upper right corner.
+const HEAD: f64 = 0.15;
 
 fn ok_point(&(x, y): &(f64, f64), log_y: bool) -> bool {
     x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
 }
 
 /// Draws axes, then each series (via `series`), then the legend, on a 2-D chart.
+/// `labels`: title, x-axis label, y-axis label.
 fn chart<Y>(
     root: &Area<'_>,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
+    [title, x_label, y_label]: [&str; 3],
     x: Range<f64>,
     y: Y,
-    series: impl FnOnce(&mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, Y>>) -> DrawResult,
+    legend: SeriesLabelPosition,
+    series: impl FnOnce(
+        &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, Y>>,
+    ) -> DrawResult,
 ) -> DrawResult
 where
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -138,14 +169,14 @@ where
     c.configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(0xaa, 0xaa, 0xaa))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .draw()
         .map_err(|e| err(&e))
 }
 
 fn draw_lines<Y>(
     c: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, Y>>,
-    series: &[(String, Vec<(f64, f64)>)],
+    series: &[Series],
     log_y: bool,
 ) -> DrawResult
 where
@@ -175,21 +206,33 @@ pub fn line_chart(
     title: &str,
     x_label: &str,
     y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
+    series: &[Series],
     log_y: bool,
 ) -> String {
-    let pts = || series.iter().flat_map(|(_, p)| p.iter().filter(|p| ok_point(p, log_y)));
-    let (Some(xr), Some(yr)) = (range(pts().map(|p| p.0), false), range(pts().map(|p| p.1), log_y))
-    else {
+    let pts = || {
+        series
+            .iter()
+            .flat_map(|(_, p)| p.iter().filter(|p| ok_point(p, log_y)))
+    };
+    let (Some(xr), Some(yr)) = (
+        range(pts().map(|p| p.0), false),
+        range_head(pts().map(|p| p.1), log_y, HEAD),
+    ) else {
         return no_data(title);
     };
     render(title, |root| {
         if log_y {
             let y: LogCoord<f64> = yr.log_scale().into();
-            chart(root, title, x_label, y_label, xr, y, |c| draw_lines(c, series, true))
+            let ur = SeriesLabelPosition::UpperRight;
+            chart(root, [title, x_label, y_label], xr, y, ur, |c| {
+                draw_lines(c, series, true)
+            })
         } else {
             let y = RangedCoordf64::from(yr);
-            chart(root, title, x_label, y_label, xr, y, |c| draw_lines(c, series, false))
+            let ur = SeriesLabelPosition::UpperRight;
+            chart(root, [title, x_label, y_label], xr, y, ur, |c| {
+                draw_lines(c, series, false)
+            })
         }
     })
 }
@@ -200,13 +243,20 @@ pub fn cdf_points(samples: &[f64]) -> Vec<(f64, f64)> {
     let mut v: Vec<f64> = samples.iter().copied().filter(|x| x.is_finite()).collect();
     v.sort_by(f64::total_cmp);
     let n = v.len() as f64;
-    v.iter().enumerate().map(|(i, &x)| (x, (i + 1) as f64 / n)).collect()
+    v.iter()
+        .enumerate()
+        .map(|(i, &x)| (x, (i + 1) as f64 / n))
+        .collect()
 }
 
 /// Latency CDFs: each series is a list of `(value, cumulative fraction in [0, 1])` points
 /// (see [`cdf_points`]), drawn as a step line; the y axis is fixed to 0..1.
-pub fn cdf_chart(title: &str, x_label: &str, series: &[(String, Vec<(f64, f64)>)]) -> String {
-    let pts = || series.iter().flat_map(|(_, p)| p.iter().filter(|p| ok_point(p, false)));
+pub fn cdf_chart(title: &str, x_label: &str, series: &[Series]) -> String {
+    let pts = || {
+        series
+            .iter()
+            .flat_map(|(_, p)| p.iter().filter(|p| ok_point(p, false)))
+    };
     let Some(xr) = range(pts().map(|p| p.0), false) else {
         return no_data(title);
     };
@@ -234,42 +284,68 @@ pub fn cdf_chart(title: &str, x_label: &str, series: &[(String, Vec<(f64, f64)>)
         .collect();
     render(title, |root| {
         let y = RangedCoordf64::from(0.0..1.02);
-        chart(root, title, x_label, "fraction ≤ x", xr, y, |c| draw_lines(c, &steps, false))
+        let lr = SeriesLabelPosition::LowerRight;
+        chart(root, [title, x_label, "fraction ≤ x"], xr, y, lr, |c| {
+            draw_lines(c, &steps, false)
+        })
     })
 }
 
 /// Compares variants: one line per series through `(x, mean)`, with a vertical error bar
 /// `mean ± ci95` (95% confidence half-width; NaN or negative treated as 0) at each point.
-pub fn comparison_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64, f64)>)],
-) -> String {
+/// With several series, each is shifted slightly along x ("dodged", 0.6% of the x span per
+/// series) so bars at the same x do not hide each other.
+pub fn comparison_chart(title: &str, x_label: &str, y_label: &str, series: &[CiSeries]) -> String {
     let ok = |&(x, m, _): &(f64, f64, f64)| x.is_finite() && m.is_finite();
     let ci = |c: f64| if c.is_finite() { c.abs() } else { 0.0 };
     let pts = || series.iter().flat_map(|(_, p)| p.iter().filter(|p| ok(p)));
     let xr = range(pts().map(|p| p.0), false);
-    let yr = range(pts().flat_map(|&(_, m, c)| [m - ci(c), m + ci(c)]), false);
+    let yr = range_head(
+        pts().flat_map(|&(_, m, c)| [m - ci(c), m + ci(c)]),
+        false,
+        HEAD,
+    );
     let (Some(xr), Some(yr)) = (xr, yr) else {
         return no_data(title);
     };
     let cap = (xr.end - xr.start) * 0.008;
+    let dodge = if series.len() > 1 {
+        (xr.end - xr.start) * 0.006
+    } else {
+        0.0
+    };
     render(title, |root| {
         let y = RangedCoordf64::from(yr);
-        chart(root, title, x_label, y_label, xr, y, |c| {
+        let ur = SeriesLabelPosition::UpperRight;
+        chart(root, [title, x_label, y_label], xr, y, ur, |c| {
             for (i, (name, p)) in series.iter().enumerate() {
                 let col = color(i);
-                let p: Vec<(f64, f64, f64)> = p.iter().copied().filter(|p| ok(p)).collect();
+                // Dodge: shift each series a little along x so error bars at the same x
+                // stay apart.
+                let shift = (i as f64 - (series.len() as f64 - 1.0) / 2.0) * dodge;
+                let p: Vec<(f64, f64, f64)> = p
+                    .iter()
+                    .copied()
+                    .filter(|p| ok(p))
+                    .map(|(x, m, e)| (x + shift, m, e))
+                    .collect();
                 if p.is_empty() {
                     continue;
                 }
-                c.draw_series(LineSeries::new(p.iter().map(|&(x, m, _)| (x, m)), col.stroke_width(2)))
-                    .map_err(|e| e.to_string())?
-                    .label(name.as_str())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(2)));
-                c.draw_series(p.iter().map(|&(x, m, _)| Circle::new((x, m), 3, col.filled())))
-                    .map_err(|e| e.to_string())?;
+                c.draw_series(LineSeries::new(
+                    p.iter().map(|&(x, m, _)| (x, m)),
+                    col.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?
+                .label(name.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(2))
+                });
+                c.draw_series(
+                    p.iter()
+                        .map(|&(x, m, _)| Circle::new((x, m), 3, col.filled())),
+                )
+                .map_err(|e| e.to_string())?;
                 // Error bars: a vertical bar with caps (1 px strokes).
                 c.draw_series(p.iter().flat_map(|&(x, m, e)| {
                     let (lo, hi) = (m - ci(e), m + ci(e));
@@ -309,8 +385,14 @@ mod tests {
     #[test]
     fn comparison_chart_has_two_lines_and_error_bars() {
         let series = vec![
-            ("raft".to_string(), vec![(1.0, 10.0, 1.0), (2.0, 12.0, 1.5), (3.0, 15.0, 0.5)]),
-            ("paxos".to_string(), vec![(1.0, 11.0, 2.0), (2.0, 11.5, 1.0), (3.0, 13.0, 1.0)]),
+            (
+                "raft".to_string(),
+                vec![(1.0, 10.0, 1.0), (2.0, 12.0, 1.5), (3.0, 15.0, 0.5)],
+            ),
+            (
+                "paxos".to_string(),
+                vec![(1.0, 11.0, 2.0), (2.0, 11.5, 1.0), (3.0, 13.0, 1.0)],
+            ),
         ];
         let svg = comparison_chart("latency vs loss", "loss", "p99 (ms)", &series);
         assert!(svg.starts_with("<svg"));
@@ -322,22 +404,39 @@ mod tests {
         colours.dedup();
         assert_eq!(colours, ["#1F77B4", "#FF7F0E"], "{thick:?}");
         // Data lines have 3 points each.
-        assert_eq!(thick.iter().filter(|l| l.matches(',').count() == 3).count(), 2);
-        // Error bars: 3 strokes (bar + 2 caps) per point, 6 points.
-        assert_eq!(polylines_with_width(&svg, "1").len(), 18);
+        assert_eq!(
+            thick.iter().filter(|l| l.matches(',').count() == 3).count(),
+            2
+        );
+        // Error bars: 3 strokes (bar + 2 caps) per point, 6 points, in the series colours
+        // (axes and ticks are black 1 px polylines too).
+        let bars = polylines_with_width(&svg, "1");
+        let bars: Vec<&String> = bars.iter().filter(|l| stroke(l) != "#000000").collect();
+        assert_eq!(bars.len(), 18, "{bars:?}");
+        assert_eq!(bars.iter().filter(|l| stroke(l) == "#1F77B4").count(), 9);
         assert_eq!(count(&svg, "<circle"), 6);
-        assert_eq!(svg, comparison_chart("latency vs loss", "loss", "p99 (ms)", &series));
+        assert_eq!(
+            svg,
+            comparison_chart("latency vs loss", "loss", "p99 (ms)", &series)
+        );
     }
 
     #[test]
     fn line_and_cdf_charts_draw() {
-        let s = vec![("queue".to_string(), vec![(0.0, 1.0), (1.0, 10.0), (2.0, 100.0)])];
+        let s = vec![(
+            "queue".to_string(),
+            vec![(0.0, 1.0), (1.0, 10.0), (2.0, 100.0)],
+        )];
         let lin = line_chart("q", "t (s)", "len", &s, false);
         let log = line_chart("q", "t (s)", "len", &s, true);
         assert_eq!(polylines_with_width(&lin, "2").len(), 2, "line + legend");
         assert_eq!(polylines_with_width(&log, "2").len(), 2);
         assert_ne!(lin, log);
-        let cdf = cdf_chart("latency", "ms", &[("a".to_string(), cdf_points(&[3.0, 1.0, 2.0, f64::NAN]))]);
+        let cdf = cdf_chart(
+            "latency",
+            "ms",
+            &[("a".to_string(), cdf_points(&[3.0, 1.0, 2.0, f64::NAN]))],
+        );
         assert!(!cdf.contains("no data"));
         assert_eq!(cdf_points(&[3.0, 1.0]), vec![(1.0, 0.5), (3.0, 1.0)]);
     }
@@ -358,11 +457,22 @@ mod tests {
             let s = line_chart("t", "x", "y", &one, log);
             assert!(!s.contains("no data") && s.contains("<circle"), "{s}");
         }
-        let flat = vec![("a".to_string(), vec![(1.0, 0.0), (2.0, 0.0), (f64::NAN, 1.0), (f64::INFINITY, 3.0)])];
+        let flat = vec![(
+            "a".to_string(),
+            vec![
+                (1.0, 0.0),
+                (2.0, 0.0),
+                (f64::NAN, 1.0),
+                (f64::INFINITY, 3.0),
+            ],
+        )];
         assert!(!line_chart("t", "x", "y", &flat, false).contains("no data"));
         assert!(cdf_chart("t", "x", &empty).contains("no data"));
         assert!(!cdf_chart("t", "x", &[("a".into(), vec![(1.0, 1.0)])]).contains("no data"));
-        let nanish = vec![("a".to_string(), vec![(f64::NAN, 1.0, 1.0), (1.0, 2.0, f64::NAN)])];
+        let nanish = vec![(
+            "a".to_string(),
+            vec![(f64::NAN, 1.0, 1.0), (1.0, 2.0, f64::NAN)],
+        )];
         assert!(!comparison_chart("t", "x", "y", &nanish).contains("no data"));
         assert!(comparison_chart("t", "x", "y", &[]).contains("no data"));
         let huge = vec![("a".to_string(), vec![(-1e308, -1e308), (1e308, 1e308)])];
@@ -374,7 +484,13 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        let s = line_chart("a<b & c", "x", "y", &[("s\"1".into(), vec![(0.0, 1.0), (1.0, 2.0)])], false);
+        let s = line_chart(
+            "a<b & c",
+            "x",
+            "y",
+            &[("s\"1".into(), vec![(0.0, 1.0), (1.0, 2.0)])],
+            false,
+        );
         assert!(s.contains("a&lt;b &amp; c"));
         assert!(!s.contains("a<b"));
         assert!(no_data("x<y").contains("x&lt;y"));

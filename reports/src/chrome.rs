@@ -9,7 +9,8 @@
 //! * every kernel event is an instant event (`"ph":"i"`) on its node's track (the sender for
 //!   `send`/`duplicate`, the destination for `deliver`/`drop`), named `<event> [<what>]`,
 //!   with category `message`, `timer`, `fault`, `clock`, `node`, `run` or `check` and every
-//!   field in `args` (node indices resolved to names). `violation` and `phase` are global
+//!   field in `args` (node indices resolved to names); `violation`, `phase` and `rule` are
+//!   named with their text (`violation agreement`). `violation` and `phase` are global
 //!   instants (`"s":"g"`): a line across all tracks;
 //! * every message copy is a flow arrow: `"ph":"s"` right after its `send` (copy 0) or
 //!   `duplicate` (copy 1) on the sender's track, `"ph":"f","bp":"e"` right after its
@@ -64,7 +65,10 @@ pub fn write_chrome<W: Write>(
     buf.push_str(
         "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"simlab\"}}",
     );
-    let names = nodes.iter().map(String::as_str).chain(std::iter::once("global"));
+    let names = nodes
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once("global"));
     for (tid, name) in names.enumerate() {
         let _ = write!(
             buf,
@@ -85,24 +89,34 @@ pub fn write_chrome<W: Write>(
         buf.clear();
         last_t = last_t.max(l.t);
         instant(&mut buf, nodes, global_tid, &l);
-        if is_message(&l.ev) {
-            if let (Some(msg), Some(from), Some(to)) = (l.msg, l.from, l.to) {
-                let kind = l.kind.as_deref().unwrap_or("msg");
-                match l.ev.as_str() {
-                    "send" => {
-                        flights.launch(msg, InFlight { to, kind: kind.to_string() });
-                        flow(&mut buf, 's', msg * 2, kind, l.t, from);
+        if let (true, Some(msg), Some(from), Some(to)) = (is_message(&l.ev), l.msg, l.from, l.to) {
+            let kind = l.kind.as_deref().unwrap_or("msg");
+            match l.ev.as_str() {
+                "send" => {
+                    flights.launch(
+                        msg,
+                        InFlight {
+                            to,
+                            kind: kind.to_string(),
+                        },
+                    );
+                    flow(&mut buf, 's', msg * 2, kind, l.t, from);
+                }
+                "duplicate" => {
+                    let copy = flights.duplicate(
+                        msg,
+                        InFlight {
+                            to,
+                            kind: kind.to_string(),
+                        },
+                    );
+                    if copy == Some(1) {
+                        flow(&mut buf, 's', msg * 2 + 1, kind, l.t, from);
                     }
-                    "duplicate" => {
-                        let copy = flights.duplicate(msg, InFlight { to, kind: kind.to_string() });
-                        if copy == Some(1) {
-                            flow(&mut buf, 's', msg * 2 + 1, kind, l.t, from);
-                        }
-                    }
-                    _ => {
-                        if let Some((copy @ 0..=1, f)) = flights.land(msg) {
-                            flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, l.t, to);
-                        }
+                }
+                _ => {
+                    if let Some((copy @ 0..=1, f)) = flights.land(msg) {
+                        flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, l.t, to);
                     }
                 }
             }
@@ -124,7 +138,9 @@ pub fn write_chrome<W: Write>(
         );
         flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, last_t, f.to);
     }
-    buf.push_str("\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"simlab reports\"}}\n");
+    buf.push_str(
+        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"simlab reports\"}}\n",
+    );
     out.write_all(buf.as_bytes())?;
     Ok(n)
 }
@@ -149,9 +165,17 @@ fn flow(buf: &mut String, ph: char, id: u64, kind: &str, t: u64, tid: u32) {
 
 fn instant(buf: &mut String, nodes: &[String], global_tid: u32, l: &TraceLine) {
     let tid = site(l).unwrap_or(global_tid);
-    let scope = if matches!(l.ev.as_str(), "violation" | "phase") { "g" } else { "t" };
+    let scope = if matches!(l.ev.as_str(), "violation" | "phase") {
+        "g"
+    } else {
+        "t"
+    };
     let w = what(l);
-    let name = if w.is_empty() { l.ev.clone() } else { format!("{} {w}", l.ev) };
+    let name = match (w.is_empty(), l.ev.as_str(), &l.text) {
+        (false, ..) => format!("{} {w}", l.ev),
+        (true, "violation" | "phase" | "rule", Some(text)) => format!("{} {text}", l.ev),
+        _ => l.ev.clone(),
+    };
     let _ = write!(
         buf,
         ",\n{{\"ph\":\"i\",\"s\":\"{scope}\",\"name\":{},\"cat\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":{tid},\"args\":{{\"i\":{}",
@@ -229,14 +253,21 @@ mod tests {
         }
         assert!(starts.values().all(|&c| c == 1), "{starts:?}");
         assert!(ends.values().all(|&c| c == 1), "{ends:?}");
-        assert_eq!(starts.keys().collect::<Vec<_>>(), ends.keys().collect::<Vec<_>>());
+        assert_eq!(
+            starts.keys().collect::<Vec<_>>(),
+            ends.keys().collect::<Vec<_>>()
+        );
         // 6 sends + 1 duplicate copy.
         assert_eq!(starts.len(), 7);
         // Both copies of message 2 are there.
         assert!(starts.contains_key(&4) && starts.contains_key(&5));
         // Every kernel event is an instant with a µs timestamp.
         let instants = evs.iter().filter(|e| e["ph"] == "i").count();
-        assert_eq!(instants, sample_trace().len() + 1, "+1 for the in-flight marker");
+        assert_eq!(
+            instants,
+            sample_trace().len() + 1,
+            "+1 for the in-flight marker"
+        );
         for e in evs.iter().filter(|e| e["ph"] != "M") {
             assert!(e["ts"].is_number(), "{e}");
         }

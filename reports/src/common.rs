@@ -61,7 +61,9 @@ pub(crate) struct Flights<T> {
 
 impl<T> Default for Flights<T> {
     fn default() -> Self {
-        Flights { map: BTreeMap::new() }
+        Flights {
+            map: BTreeMap::new(),
+        }
     }
 }
 
@@ -85,7 +87,10 @@ impl<T> Flights<T> {
 
     /// The data of the oldest open copy of `msg`.
     pub(crate) fn first(&self, msg: u64) -> Option<&T> {
-        self.map.get(&msg).and_then(|f| f.open.front()).map(|(_, d)| d)
+        self.map
+            .get(&msg)
+            .and_then(|f| f.open.front())
+            .map(|(_, d)| d)
     }
 
     /// A `deliver` or `drop`: removes and returns the oldest open copy of `msg`.

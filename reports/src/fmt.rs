@@ -30,7 +30,11 @@ pub fn fmt_f64(x: f64) -> String {
     }
     let s = format!("{x:.6}");
     let t = trim_zeros(&s);
-    if t == "-0" { "0".to_string() } else { t.to_string() }
+    if t == "-0" {
+        "0".to_string()
+    } else {
+        t.to_string()
+    }
 }
 
 /// Removes trailing zeros after a decimal point, and the point itself if nothing follows.
@@ -51,7 +55,12 @@ pub fn fmt_secs(ns: u64) -> String {
 
 /// Appends [`fmt_secs`] of `ns` to `out` without allocating.
 pub fn push_secs(out: &mut String, ns: u64) {
-    let _ = write!(out, "{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1_000);
+    let _ = write!(
+        out,
+        "{}.{:06}",
+        ns / 1_000_000_000,
+        (ns % 1_000_000_000) / 1_000
+    );
 }
 
 /// Formats a signed duration in ns as signed seconds with six decimals: `-5_000_000` →

@@ -58,7 +58,9 @@ pub fn read_jsonl<R: BufRead>(mut r: R) -> Result<(TraceHeader, JsonlReader<R>),
     loop {
         buf.clear();
         line_no += 1;
-        let n = r.read_line(&mut buf).map_err(|e| format!("line {line_no}: {e}"))?;
+        let n = r
+            .read_line(&mut buf)
+            .map_err(|e| format!("line {line_no}: {e}"))?;
         if n == 0 {
             return Err("empty trace file: no header line".to_string());
         }
@@ -68,7 +70,17 @@ pub fn read_jsonl<R: BufRead>(mut r: R) -> Result<(TraceHeader, JsonlReader<R>),
     }
     let header: TraceHeader = serde_json::from_str(buf.trim())
         .map_err(|e| format!("line {line_no}: not a trace header: {e}"))?;
-    Ok((header, JsonlReader { r, buf, line_no, footer: None, error: None, done: false }))
+    Ok((
+        header,
+        JsonlReader {
+            r,
+            buf,
+            line_no,
+            footer: None,
+            error: None,
+            done: false,
+        },
+    ))
 }
 
 /// Streams the event lines of a trace file. As an [`Iterator`] it yields
@@ -171,7 +183,8 @@ impl<R: BufRead> Iterator for Events<'_, R> {
 mod tests {
     use super::*;
 
-    const HEADER: &str = r#"{"simlab":"0.1.0","scenario":"demo","seed":7,"nodes":["a","b"],"spec":{"k":1}}"#;
+    const HEADER: &str =
+        r#"{"simlab":"0.1.0","scenario":"demo","seed":7,"nodes":["a","b"],"spec":{"k":1}}"#;
 
     #[test]
     fn reads_header_events_and_footer() {

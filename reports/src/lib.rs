@@ -18,9 +18,9 @@
 //! caller-supplied [`std::io::Write`], and the same input always gives the same bytes.
 //! Streaming writers keep memory bounded by the messages in flight, not the trace length.
 
-mod common;
 pub mod charts;
 pub mod chrome;
+mod common;
 pub mod fmt;
 pub mod html;
 pub mod jsonl;

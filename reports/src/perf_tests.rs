@@ -9,10 +9,19 @@ use crate::timeline::TimelineFilter;
 fn stream_all(n: u64) {
     let nodes: Vec<String> = (0..5).map(|i| format!("n{i}")).collect();
     let f = TimelineFilter::default();
-    assert_eq!(crate::write_timeline(sink(), &nodes, generated(n, 5), &f).unwrap(), n);
-    assert_eq!(crate::write_chrome(sink(), &nodes, generated(n, 5)).unwrap(), n);
+    assert_eq!(
+        crate::write_timeline(sink(), &nodes, generated(n, 5), &f).unwrap(),
+        n
+    );
+    assert_eq!(
+        crate::write_chrome(sink(), &nodes, generated(n, 5)).unwrap(),
+        n
+    );
     // Logged by ShiViz: send, deliver, timer_fire, note = every event.
-    assert_eq!(crate::write_shiviz(sink(), &nodes, generated(n, 5)).unwrap(), n);
+    assert_eq!(
+        crate::write_shiviz(sink(), &nodes, generated(n, 5)).unwrap(),
+        n
+    );
 }
 
 #[test]

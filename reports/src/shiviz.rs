@@ -37,6 +37,10 @@ use sim::trace::TraceLine;
 use crate::common::{Flights, node_name, what};
 use crate::fmt::{json_str, one_line};
 
+/// The ShiViz parser regex for logs written by [`write_shiviz`] (JavaScript syntax, as typed
+/// into ShiViz's "log parsing regular expression" box).
+pub const PARSER_REGEX: &str = r"(?<host>\S*) (?<clock>{.*})\n(?<event>.*)";
+
 /// Name of the pseudo-host for events without a node.
 pub const SIM_HOST: &str = "_sim";
 
@@ -49,14 +53,21 @@ pub fn write_shiviz<W: Write>(
     let mut hosts: Vec<String> = (0..nodes.len() as u32)
         .map(|i| {
             let n = node_name(nodes, i);
-            let s: String = n.chars().map(|c| if c.is_whitespace() { '_' } else { c }).collect();
+            let s: String = n
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
             if s.is_empty() { format!("#{i}") } else { s }
         })
         .collect();
     let sim_host = hosts.len();
     hosts.push(SIM_HOST.to_string());
     // Hosts beyond the node list (bad indices) get their own lazily added entries.
-    let mut state = State { clocks: vec![vec![0; hosts.len()]; hosts.len()], hosts, buf: String::new() };
+    let mut state = State {
+        clocks: vec![vec![0; hosts.len()]; hosts.len()],
+        hosts,
+        buf: String::new(),
+    };
     let mut flights: Flights<Vec<u64>> = Flights::default();
     let mut n = 0u64;
 
@@ -74,10 +85,11 @@ pub fn write_shiviz<W: Write>(
                 _ => None,
             },
             "duplicate" => {
-                if let Some(msg) = l.msg {
-                    if let Some(c) = flights.first(msg).cloned() {
-                        flights.duplicate(msg, c);
-                    }
+                if let Some((msg, c)) = l
+                    .msg
+                    .and_then(|m| flights.first(m).cloned().map(|c| (m, c)))
+                {
+                    flights.duplicate(msg, c);
                 }
                 None
             }
@@ -100,7 +112,10 @@ pub fn write_shiviz<W: Write>(
                     let dst = state.host_name(nodes, to);
                     state.tick(h);
                     let reason = l.reason.as_deref().unwrap_or("?");
-                    Some((h, format!("drop {} to {dst} ({reason})", one_line(&what(&l)))))
+                    Some((
+                        h,
+                        format!("drop {} to {dst} ({reason})", one_line(&what(&l))),
+                    ))
                 }
                 _ => None,
             },
@@ -183,13 +198,20 @@ impl State {
         self.buf.push_str(&self.hosts[h]);
         self.buf.push_str(" {");
         // Keys sorted by host name (a handful of hosts: sorting indices is cheap).
-        let mut keys: Vec<usize> = (0..self.hosts.len()).filter(|&k| self.clocks[h][k] > 0).collect();
+        let mut keys: Vec<usize> = (0..self.hosts.len())
+            .filter(|&k| self.clocks[h][k] > 0)
+            .collect();
         keys.sort_by(|a, b| self.hosts[*a].cmp(&self.hosts[*b]));
         for (j, k) in keys.into_iter().enumerate() {
             if j > 0 {
                 self.buf.push(',');
             }
-            let _ = write!(self.buf, "{}:{}", json_str(&self.hosts[k]), self.clocks[h][k]);
+            let _ = write!(
+                self.buf,
+                "{}:{}",
+                json_str(&self.hosts[k]),
+                self.clocks[h][k]
+            );
         }
         self.buf.push_str("}\n");
         self.buf.push_str(desc);
@@ -212,9 +234,12 @@ mod tests {
 
     type Clock = BTreeMap<String, u64>;
 
-    /// Parses the log with the documented regex (braces escaped for the Rust regex crate).
+    /// Parses the log with the documented regex ([`PARSER_REGEX`]).
     fn parse(log: &str) -> Vec<(String, Clock, String)> {
-        let re = regex::Regex::new(r"(?<host>\S*) (?<clock>\{.*\})\n(?<event>.*)").unwrap();
+        // Rust's regex needs the braces escaped; otherwise the very same pattern.
+        let pattern = PARSER_REGEX.replace('{', r"\{").replace('}', r"\}");
+        assert_eq!(pattern, r"(?<host>\S*) (?<clock>\{.*\})\n(?<event>.*)");
+        let re = regex::Regex::new(&pattern).unwrap();
         let mut covered = 0;
         let v: Vec<_> = re
             .captures_iter(log)
@@ -259,15 +284,22 @@ mod tests {
         }
         assert_eq!(delivers, 4);
         // The violation has no node: it is logged on the pseudo-host.
-        assert!(entries.iter().any(|(h, _, e)| h == SIM_HOST && e == "violation: agreement"));
+        assert!(
+            entries
+                .iter()
+                .any(|(h, _, e)| h == SIM_HOST && e == "violation: agreement")
+        );
     }
 
     #[test]
     fn keys_are_printed_sorted() {
         for line in shiviz_string(&names(), sample_trace()).lines().step_by(2) {
             let (_, clock) = line.split_once(' ').unwrap();
-            let keys: Vec<&str> =
-                clock.trim_matches(['{', '}']).split(',').map(|kv| kv.split(':').next().unwrap()).collect();
+            let keys: Vec<&str> = clock
+                .trim_matches(['{', '}'])
+                .split(',')
+                .map(|kv| kv.split(':').next().unwrap())
+                .collect();
             let mut sorted = keys.clone();
             sorted.sort();
             assert_eq!(keys, sorted, "{line}");

@@ -6,7 +6,8 @@
 //!   the destination's line if it was dropped because the destination was crashed, half-way
 //!   otherwise: lost in the network); a copy still in flight at the end of the window is a
 //!   faint line running to the bottom. Messages sent before the window start at the top.
-//! * Crashes are a red ✕ and a pink band on the node's line until the restart (green ▲);
+//! * Crashes are a red ✕, then the node's line is dashed red on a pink band until the
+//!   restart (green ▲);
 //!   pauses are a grey band until the resume; timers are circles (hollow: set, orange:
 //!   fired); clock steps and drift changes are orange diamonds; notes, observations and
 //!   persists are small dots/squares. `cut` is a dotted orange line between the two nodes;
@@ -49,7 +50,12 @@ pub struct SpacetimeOptions {
 
 impl Default for SpacetimeOptions {
     fn default() -> Self {
-        SpacetimeOptions { from: None, to: None, max_events: 2000, width: 960 }
+        SpacetimeOptions {
+            from: None,
+            to: None,
+            max_events: 2000,
+            width: 960,
+        }
     }
 }
 
@@ -152,57 +158,70 @@ pub fn spacetime_svg(
                     down[i].get_or_insert(band_y);
                 }
                 "restart" => {
-                    if let Some(y0) = down[i].take() {
-                        if ey.is_some() {
-                            bands.push(Band { node, y0, y1: band_y, kind: BandKind::Down });
-                        }
+                    if let (Some(y0), Some(_)) = (down[i].take(), ey) {
+                        bands.push(Band {
+                            node,
+                            y0,
+                            y1: band_y,
+                            kind: BandKind::Down,
+                        });
                     }
                 }
                 "pause" => {
                     paused[i].get_or_insert(band_y);
                 }
                 "resume" => {
-                    if let Some(y0) = paused[i].take() {
-                        if ey.is_some() {
-                            bands.push(Band { node, y0, y1: band_y, kind: BandKind::Paused });
-                        }
+                    if let (Some(y0), Some(_)) = (paused[i].take(), ey) {
+                        bands.push(Band {
+                            node,
+                            y0,
+                            y1: band_y,
+                            kind: BandKind::Paused,
+                        });
                     }
                 }
                 _ => {}
             }
         }
-        if is_message(&l.ev) {
-            if let (Some(msg), Some(from), Some(to)) = (l.msg, l.from, l.to) {
-                let origin = || Origin {
-                    from,
-                    to,
-                    y: ey,
-                    title: if ey.is_some() { title(nodes, &l) } else { String::new() },
-                };
-                match l.ev.as_str() {
-                    "send" => flights.launch(msg, origin()),
-                    "duplicate" => {
-                        flights.duplicate(msg, origin());
-                    }
-                    _ => {
-                        let landed = flights.land(msg);
-                        if let Some(y1) = ey {
-                            let (copy, origin) = landed.unwrap_or((
-                                0,
-                                Origin { from, to, y: None, title: String::new() },
-                            ));
-                            let dropped = (l.ev == "drop")
-                                .then(|| l.reason.clone().unwrap_or_else(|| "?".into()));
-                            arrows.push(Arrow {
-                                from: origin.from,
+        if let (true, Some(msg), Some(from), Some(to)) = (is_message(&l.ev), l.msg, l.from, l.to) {
+            let origin = || Origin {
+                from,
+                to,
+                y: ey,
+                title: if ey.is_some() {
+                    title(nodes, &l)
+                } else {
+                    String::new()
+                },
+            };
+            match l.ev.as_str() {
+                "send" => flights.launch(msg, origin()),
+                "duplicate" => {
+                    flights.duplicate(msg, origin());
+                }
+                _ => {
+                    let landed = flights.land(msg);
+                    if let Some(y1) = ey {
+                        let (copy, origin) = landed.unwrap_or((
+                            0,
+                            Origin {
+                                from,
                                 to,
-                                y0: origin.y,
-                                y1,
-                                copy,
-                                dropped,
-                                title: title(nodes, &l),
-                            });
-                        }
+                                y: None,
+                                title: String::new(),
+                            },
+                        ));
+                        let dropped = (l.ev == "drop")
+                            .then(|| l.reason.clone().unwrap_or_else(|| "?".into()));
+                        arrows.push(Arrow {
+                            from: origin.from,
+                            to,
+                            y0: origin.y,
+                            y1,
+                            copy,
+                            dropped,
+                            title: title(nodes, &l),
+                        });
                     }
                 }
             }
@@ -215,33 +234,54 @@ pub fn spacetime_svg(
     let bottom = y + ROW * 1.5;
     for (i, (d, p)) in down.iter().zip(&paused).enumerate() {
         if let Some(y0) = d {
-            bands.push(Band { node: i as u32, y0: *y0, y1: bottom, kind: BandKind::Down });
+            bands.push(Band {
+                node: i as u32,
+                y0: *y0,
+                y1: bottom,
+                kind: BandKind::Down,
+            });
         }
         if let Some(y0) = p {
-            bands.push(Band { node: i as u32, y0: *y0, y1: bottom, kind: BandKind::Paused });
+            bands.push(Band {
+                node: i as u32,
+                y0: *y0,
+                y1: bottom,
+                kind: BandKind::Paused,
+            });
         }
     }
     let in_flight: Vec<(u64, u32, Origin)> =
         flights.drain().filter(|(_, _, o)| o.y.is_some()).collect();
 
-    let g = Geometry { width: opts.width.max(320) as f64, n: n_nodes.max(1) as f64 };
+    let g = Geometry {
+        width: opts.width.max(320) as f64,
+        n: n_nodes.max(1) as f64,
+    };
     let legend_y = bottom + 24.0;
     let height = legend_y + 64.0;
     let mut s = String::with_capacity(4096 + placed.len() * 220);
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {w:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"11\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {w:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"11\">",
         w = g.width
     );
     s.push_str("<title>space-time diagram</title>\n<defs>\n");
-    for (id, color) in [("st-arr", BLUE), ("st-arr-dup", PURPLE), ("st-arr-late", "#bbbbbb")] {
+    for (id, color) in [
+        ("st-arr", BLUE),
+        ("st-arr-dup", PURPLE),
+        ("st-arr-late", "#bbbbbb"),
+    ] {
         let _ = writeln!(
             s,
             "<marker id=\"{id}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{color}\"/></marker>"
         );
     }
     s.push_str("</defs>\n");
-    let _ = writeln!(s, "<rect x=\"0\" y=\"0\" width=\"{:.0}\" height=\"{height:.0}\" fill=\"#ffffff\"/>", g.width);
+    let _ = writeln!(
+        s,
+        "<rect x=\"0\" y=\"0\" width=\"{:.0}\" height=\"{height:.0}\" fill=\"#ffffff\"/>",
+        g.width
+    );
     let _ = writeln!(
         s,
         "<text x=\"8\" y=\"{:.1}\" fill=\"#555555\">time (s) ↓</text>",
@@ -251,7 +291,7 @@ pub fn spacetime_svg(
     // Bands under everything else.
     for b in &bands {
         let (fill, what) = match b.kind {
-            BandKind::Down => ("#f4cccc", "down"),
+            BandKind::Down => ("#fbe3e3", "down"),
             BandKind::Paused => ("#cccccc", "paused"),
         };
         let x = g.x(b.node);
@@ -267,7 +307,7 @@ pub fn spacetime_svg(
     for p in placed.iter().filter(|p| p.line.ev == "violation") {
         let _ = writeln!(
             s,
-            "<rect x=\"0\" y=\"{:.1}\" width=\"{:.0}\" height=\"{ROW:.1}\" fill=\"{RED}\" opacity=\"0.2\"><title>{}</title></rect>",
+            "<rect x=\"0\" y=\"{:.1}\" width=\"{:.0}\" height=\"{ROW:.1}\" fill=\"{RED}\" opacity=\"0.3\"><title>{}</title></rect>",
             p.y - ROW / 2.0,
             g.width,
             title(nodes, &p.line)
@@ -287,6 +327,15 @@ pub fn spacetime_svg(
             "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\" font-size=\"13\">{}</text>",
             TOP - 16.0,
             xml_escape(&node_name(nodes, i))
+        );
+    }
+
+    for b in bands.iter().filter(|b| b.kind == BandKind::Down) {
+        let x = g.x(b.node);
+        let _ = writeln!(
+            s,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{RED}\" stroke-width=\"2\" stroke-dasharray=\"4,3\"/>",
+            b.y0, b.y1
         );
     }
 
@@ -327,7 +376,11 @@ pub fn spacetime_svg(
                 let (color, dash, text) = if l.ev == "heal" {
                     (GREEN, " stroke-dasharray=\"6,3\"", "heal".to_string())
                 } else {
-                    (GREY, "", format!("phase: {}", l.text.as_deref().unwrap_or("")))
+                    (
+                        GREY,
+                        "",
+                        format!("phase: {}", l.text.as_deref().unwrap_or("")),
+                    )
                 };
                 let _ = writeln!(
                     s,
@@ -343,10 +396,20 @@ pub fn spacetime_svg(
             }
             "rule" => {
                 let sign = if l.delta == Some(0) { '-' } else { '+' };
-                label(&mut s, GREY, "", &format!("rule {sign}{}", l.text.as_deref().unwrap_or("")));
+                label(
+                    &mut s,
+                    GREY,
+                    "",
+                    &format!("rule {sign}{}", l.text.as_deref().unwrap_or("")),
+                );
             }
             "note" if l.node.is_none() => {
-                label(&mut s, "#555555", "", &format!("note: {}", l.text.as_deref().unwrap_or("")));
+                label(
+                    &mut s,
+                    "#555555",
+                    "",
+                    &format!("note: {}", l.text.as_deref().unwrap_or("")),
+                );
             }
             "cut" => {
                 if let (Some(a), Some(b)) = (l.from, l.to) {
@@ -382,12 +445,17 @@ pub fn spacetime_svg(
     // Node marks.
     for p in &placed {
         let l = &p.line;
-        let Some(node) = site(l).filter(|&n| n < n_nodes) else { continue };
+        let Some(node) = site(l).filter(|&n| n < n_nodes) else {
+            continue;
+        };
         let (x, y) = (g.x(node), p.y);
         let t = title(nodes, l);
         match l.ev.as_str() {
             "send" | "deliver" => {
-                let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{BLUE}\"><title>{t}</title></circle>");
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{BLUE}\"><title>{t}</title></circle>"
+                );
             }
             "duplicate" => {
                 let _ = writeln!(
@@ -414,10 +482,16 @@ pub fn spacetime_svg(
                 );
             }
             "timer_set" => {
-                let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#ffffff\" stroke=\"{GREY}\"><title>{t}</title></circle>");
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#ffffff\" stroke=\"{GREY}\"><title>{t}</title></circle>"
+                );
             }
             "timer_fire" => {
-                let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{ORANGE}\" stroke=\"#333333\" stroke-width=\"0.5\"><title>{t}</title></circle>");
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{ORANGE}\" stroke=\"#333333\" stroke-width=\"0.5\"><title>{t}</title></circle>"
+                );
             }
             "timer_cancel" => cross(&mut s, x, y, 3.0, GREY, 1.0, &t),
             "crash" => cross(&mut s, x, y, 6.0, RED, 2.5, &t),
@@ -441,7 +515,11 @@ pub fn spacetime_svg(
                 );
             }
             "clock_step" | "drift" => {
-                let fill = if l.ev == "clock_step" { ORANGE } else { "#ffffff" };
+                let fill = if l.ev == "clock_step" {
+                    ORANGE
+                } else {
+                    "#ffffff"
+                };
                 let _ = writeln!(
                     s,
                     "<path d=\"M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} z\" fill=\"{fill}\" stroke=\"{ORANGE}\"><title>{t}</title></path>",
@@ -464,10 +542,16 @@ pub fn spacetime_svg(
                 );
             }
             "note" => {
-                let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"#555555\"><title>{t}</title></circle>");
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"#555555\"><title>{t}</title></circle>"
+                );
             }
             "observe" => {
-                let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.0\" fill=\"#17becf\"><title>{t}</title></circle>");
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.0\" fill=\"#17becf\"><title>{t}</title></circle>"
+                );
             }
             _ => {}
         }
@@ -481,7 +565,11 @@ pub fn spacetime_svg(
         _ => "no events in the window".to_string(),
     };
     if skipped > 0 {
-        let _ = write!(info, " — truncated: {skipped} more events in the window not shown (max {})", opts.max_events);
+        let _ = write!(
+            info,
+            " — truncated: {skipped} more events in the window not shown (max {})",
+            opts.max_events
+        );
     }
     let _ = writeln!(
         s,
@@ -549,14 +637,24 @@ fn draw_arrow(s: &mut String, g: &Geometry, a: &Arrow) {
     let (color, dash, marker) = match (&a.dropped, a.copy) {
         (Some(_), _) => (GREY, " stroke-dasharray=\"5,3\"", ""),
         (None, 0) => (BLUE, "", " marker-end=\"url(#st-arr)\""),
-        (None, _) => (PURPLE, " stroke-dasharray=\"2,2\"", " marker-end=\"url(#st-arr-dup)\""),
+        (None, _) => (
+            PURPLE,
+            " stroke-dasharray=\"2,2\"",
+            " marker-end=\"url(#st-arr-dup)\"",
+        ),
     };
+    // A copy lost in the network ends just short of its destination (24 px, or half-way
+    // for close lanes); one dropped because the destination was down ends on its lane.
     let x1 = match a.dropped.as_deref() {
         Some("crashed") | None => xt,
-        Some(_) => (x0 + xt) / 2.0,
+        Some(_) => xt - (xt - x0).signum() * (xt - x0).abs().min(48.0) / 2.0,
     };
     let y1 = a.y1;
-    let early = if a.y0.is_none() { " (sent before the window)" } else { "" };
+    let early = if a.y0.is_none() {
+        " (sent before the window)"
+    } else {
+        ""
+    };
     if a.from == a.to && a.dropped.is_none() {
         let _ = writeln!(
             s,
@@ -581,17 +679,21 @@ fn legend(s: &mut String, y: f64) {
     enum Mark {
         Line(&'static str, &'static str),
         Band(&'static str, &'static str),
+        Down,
         Dot(&'static str),
     }
     let items = [
         (Mark::Line(BLUE, ""), "message"),
         (Mark::Line(PURPLE, " stroke-dasharray=\"2,2\""), "duplicate"),
         (Mark::Line(GREY, " stroke-dasharray=\"5,3\""), "dropped (✕)"),
-        (Mark::Line("#bbbbbb", " stroke-dasharray=\"1,3\""), "in flight"),
-        (Mark::Band("#f4cccc", "1"), "crashed"),
+        (
+            Mark::Line("#bbbbbb", " stroke-dasharray=\"1,3\""),
+            "in flight",
+        ),
+        (Mark::Down, "crashed"),
         (Mark::Band("#cccccc", "1"), "paused"),
         (Mark::Dot(ORANGE), "timer fired"),
-        (Mark::Band(RED, "0.2"), "violation"),
+        (Mark::Band(RED, "0.3"), "violation"),
     ];
     let mut x = 8.0;
     for (mark, text) in items {
@@ -607,8 +709,22 @@ fn legend(s: &mut String, y: f64) {
                 x + 4.0,
                 y - 6.0
             ),
+            Mark::Down => writeln!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"12.0\" height=\"12.0\" fill=\"#fbe3e3\"/><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{RED}\" stroke-width=\"2\" stroke-dasharray=\"4,3\"/>",
+                x + 4.0,
+                y - 6.0,
+                x + 10.0,
+                y - 6.0,
+                x + 10.0,
+                y + 6.0
+            ),
             Mark::Dot(color) => {
-                writeln!(s, "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{color}\"/>", x + 10.0)
+                writeln!(
+                    s,
+                    "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{color}\"/>",
+                    x + 10.0
+                )
             }
         };
         let _ = writeln!(
@@ -649,23 +765,43 @@ mod tests {
         assert!(svg.contains("url(#st-arr-dup)"));
         assert!(svg.contains("still in flight"));
         // Deterministic.
-        assert_eq!(svg, spacetime_svg(&names(), sample_trace(), &SpacetimeOptions::default()));
+        assert_eq!(
+            svg,
+            spacetime_svg(&names(), sample_trace(), &SpacetimeOptions::default())
+        );
     }
 
     #[test]
     fn window_and_truncation() {
         let ms = 1_000_000;
-        let opts = SpacetimeOptions { from: Some(2 * ms), to: Some(4 * ms), ..Default::default() };
+        let opts = SpacetimeOptions {
+            from: Some(2 * ms),
+            to: Some(4 * ms),
+            ..Default::default()
+        };
         let svg = spacetime_svg(&names(), sample_trace(), &opts);
-        assert!(!svg.contains("#0 start"), "events before the window are not drawn");
-        assert!(!svg.contains("agreement"), "events after the window are not drawn");
+        assert!(
+            !svg.contains("#0 start"),
+            "events before the window are not drawn"
+        );
+        assert!(
+            !svg.contains("agreement"),
+            "events after the window are not drawn"
+        );
         assert!(svg.contains("vote#3"));
         // prepare#1 was sent before the window and delivered in it: an arrow from the top.
         assert!(svg.contains("sent before the window"));
 
-        let opts = SpacetimeOptions { max_events: 100, ..Default::default() };
+        let opts = SpacetimeOptions {
+            max_events: 100,
+            ..Default::default()
+        };
         let svg = spacetime_svg(&names(), generated(1_000, 3), &opts);
-        assert!(svg.contains("truncated: 900 more events"), "{}", &svg[svg.len() - 2000..]);
+        assert!(
+            svg.contains("truncated: 900 more events"),
+            "{}",
+            &svg[svg.len() - 2000..]
+        );
     }
 
     #[test]
@@ -674,11 +810,31 @@ mod tests {
         assert!(svg.contains("no events in the window"));
         // Unknown node indices and missing fields do not panic.
         let odd = vec![
-            TraceLine { ev: "deliver".into(), from: Some(7), to: Some(9), msg: Some(1), ..Default::default() },
-            TraceLine { ev: "crash".into(), node: Some(42), ..Default::default() },
-            TraceLine { ev: "send".into(), ..Default::default() },
+            TraceLine {
+                ev: "deliver".into(),
+                from: Some(7),
+                to: Some(9),
+                msg: Some(1),
+                ..Default::default()
+            },
+            TraceLine {
+                ev: "crash".into(),
+                node: Some(42),
+                ..Default::default()
+            },
+            TraceLine {
+                ev: "send".into(),
+                ..Default::default()
+            },
         ];
-        let svg = spacetime_svg(&names(), odd, &SpacetimeOptions { width: 10, ..Default::default() });
+        let svg = spacetime_svg(
+            &names(),
+            odd,
+            &SpacetimeOptions {
+                width: 10,
+                ..Default::default()
+            },
+        );
         assert!(svg.ends_with("</svg>\n"));
     }
 }

@@ -8,15 +8,28 @@ pub(crate) fn names() -> Vec<String> {
 }
 
 fn ev(t: u64, ev: &str) -> TraceLine {
-    TraceLine { t, ev: ev.to_string(), ..TraceLine::default() }
+    TraceLine {
+        t,
+        ev: ev.to_string(),
+        ..TraceLine::default()
+    }
 }
 
 fn node(t: u64, e: &str, n: u32) -> TraceLine {
-    TraceLine { node: Some(n), ..ev(t, e) }
+    TraceLine {
+        node: Some(n),
+        ..ev(t, e)
+    }
 }
 
 fn msg(t: u64, e: &str, from: u32, to: u32, id: u64, kind: &str) -> TraceLine {
-    TraceLine { from: Some(from), to: Some(to), msg: Some(id), kind: Some(kind.into()), ..ev(t, e) }
+    TraceLine {
+        from: Some(from),
+        to: Some(to),
+        msg: Some(id),
+        kind: Some(kind.into()),
+        ..ev(t, e)
+    }
 }
 
 /// ~28 events over 3 nodes exercising every renderer feature: sends and delivers, a
@@ -32,14 +45,28 @@ pub(crate) fn sample_trace() -> Vec<TraceLine> {
         msg(ms, "send", 0, 1, 1, "prepare"),
         msg(ms, "send", 0, 2, 2, "prepare"),
         msg(ms, "duplicate", 0, 2, 2, "prepare"),
-        TraceLine { timer: Some(1), at: Some(5 * ms), ..node(ms + ms / 2, "timer_set", 0) },
+        TraceLine {
+            timer: Some(1),
+            at: Some(5 * ms),
+            ..node(ms + ms / 2, "timer_set", 0)
+        },
         msg(2 * ms, "deliver", 0, 1, 1, "prepare"),
         msg(2 * ms + 200_000, "deliver", 0, 2, 2, "prepare"),
-        TraceLine { detail: Some("Vote(yes)".into()), ..msg(2 * ms + 200_000, "send", 1, 0, 3, "vote") },
+        TraceLine {
+            detail: Some("Vote(yes)".into()),
+            ..msg(2 * ms + 200_000, "send", 1, 0, 3, "vote")
+        },
         msg(2 * ms + 400_000, "deliver", 0, 2, 2, "prepare"),
         msg(2 * ms + 500_000, "send", 2, 0, 4, "vote"),
-        TraceLine { text: Some("faults".into()), ..ev(2 * ms + 600_000, "phase") },
-        TraceLine { from: Some(2), to: Some(0), ..ev(2 * ms + 600_000, "cut") },
+        TraceLine {
+            text: Some("faults".into()),
+            ..ev(2 * ms + 600_000, "phase")
+        },
+        TraceLine {
+            from: Some(2),
+            to: Some(0),
+            ..ev(2 * ms + 600_000, "cut")
+        },
         msg(3 * ms, "deliver", 1, 0, 3, "vote"),
         TraceLine {
             reason: Some("partition".into()),
@@ -47,11 +74,20 @@ pub(crate) fn sample_trace() -> Vec<TraceLine> {
         },
         node(3 * ms + 200_000, "crash", 1),
         node(3 * ms + 300_000, "pause", 2),
-        TraceLine { delta: Some(-2 * ms as i64), ..node(3 * ms + 500_000, "clock_step", 0) },
-        TraceLine { text: Some("decided <commit> & \"done\"".into()), ..node(4 * ms, "note", 0) },
+        TraceLine {
+            delta: Some(-2 * ms as i64),
+            ..node(3 * ms + 500_000, "clock_step", 0)
+        },
+        TraceLine {
+            text: Some("decided <commit> & \"done\"".into()),
+            ..node(4 * ms, "note", 0)
+        },
         node(4 * ms + 200_000, "resume", 2),
         ev(4 * ms + 500_000, "heal"),
-        TraceLine { timer: Some(1), ..node(5 * ms, "timer_fire", 0) },
+        TraceLine {
+            timer: Some(1),
+            ..node(5 * ms, "timer_fire", 0)
+        },
         msg(5 * ms, "send", 0, 1, 5, "commit"),
         TraceLine {
             reason: Some("crashed".into()),
@@ -59,7 +95,10 @@ pub(crate) fn sample_trace() -> Vec<TraceLine> {
         },
         node(6 * ms, "restart", 1),
         msg(6 * ms + 200_000, "send", 0, 2, 6, "commit"),
-        TraceLine { text: Some("agreement".into()), ..ev(6 * ms + 500_000, "violation") },
+        TraceLine {
+            text: Some("agreement".into()),
+            ..ev(6 * ms + 500_000, "violation")
+        },
     ];
     for (i, l) in v.iter_mut().enumerate() {
         l.i = i as u64;
@@ -78,8 +117,14 @@ pub(crate) fn generated(n: u64, nodes: u32) -> impl Iterator<Item = TraceLine> {
         let mut l = match i % 4 {
             0 => msg(t, "send", a, b, id, "append"),
             1 => msg(t, "deliver", a, b, id, "append"),
-            2 => TraceLine { timer: Some(id), ..node(t, "timer_fire", b) },
-            _ => TraceLine { text: Some("commit".into()), ..node(t, "note", a) },
+            2 => TraceLine {
+                timer: Some(id),
+                ..node(t, "timer_fire", b)
+            },
+            _ => TraceLine {
+                text: Some("commit".into()),
+                ..node(t, "note", a)
+            },
         };
         l.i = i;
         l

@@ -49,7 +49,10 @@ impl TimelineFilter {
             .iter()
             .filter_map(|n| nodes.iter().position(|m| m == n).map(|p| p as u32))
             .collect();
-        Compiled { f: self, node_idx: idx }
+        Compiled {
+            f: self,
+            node_idx: idx,
+        }
     }
 }
 
@@ -72,7 +75,11 @@ impl Compiled<'_> {
             }
         }
         if !self.f.kinds.is_empty()
-            && !self.f.kinds.iter().any(|k| *k == l.ev || l.kind.as_deref() == Some(k.as_str()))
+            && !self
+                .f
+                .kinds
+                .iter()
+                .any(|k| *k == l.ev || l.kind.as_deref() == Some(k.as_str()))
         {
             return false;
         }
@@ -89,9 +96,22 @@ pub fn write_timeline<W: Write>(
     filter: &TimelineFilter,
 ) -> io::Result<u64> {
     let f = filter.compile(nodes);
-    let node_w = nodes.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(4);
+    let node_w = nodes
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     let mut buf = String::with_capacity(128);
-    push_row(&mut buf, "#    time(s)", "node", node_w, "event", "what", "detail");
+    push_row(
+        &mut buf,
+        "#    time(s)",
+        "node",
+        node_w,
+        "event",
+        "what",
+        "detail",
+    );
     out.write_all(buf.as_bytes())?;
     let mut n = 0u64;
     for l in lines {
@@ -118,9 +138,20 @@ pub fn timeline_string(
     String::from_utf8(v).unwrap_or_default()
 }
 
-fn push_row(buf: &mut String, time: &str, node: &str, node_w: usize, ev: &str, what: &str, detail: &str) {
+fn push_row(
+    buf: &mut String,
+    time: &str,
+    node: &str,
+    node_w: usize,
+    ev: &str,
+    what: &str,
+    detail: &str,
+) {
     use std::fmt::Write as _;
-    let _ = write!(buf, "{time:>12}  {node:<node_w$}  {ev:<12}  {what:<16}  {detail}");
+    let _ = write!(
+        buf,
+        "{time:>12}  {node:<node_w$}  {ev:<12}  {what:<16}  {detail}"
+    );
     let end = buf.trim_end().len();
     buf.truncate(end);
     buf.push('\n');
@@ -150,7 +181,10 @@ pub(crate) fn detail(nodes: &[String], l: &TraceLine) -> String {
             name(l.to),
             l.reason.as_deref().unwrap_or("?")
         ),
-        "timer_set" => l.at.map(|a| format!("at {}", crate::fmt::fmt_secs(a))).unwrap_or_default(),
+        "timer_set" => {
+            l.at.map(|a| format!("at {}", crate::fmt::fmt_secs(a)))
+                .unwrap_or_default()
+        }
         "cut" => format!("{}-/->{}", name(l.from), name(l.to)),
         "clock_step" => l.delta.map(fmt_signed_secs).unwrap_or_default(),
         "drift" => l.delta.map(|d| format!("{d:+} ppm")).unwrap_or_default(),
@@ -184,9 +218,13 @@ mod tests {
     #[test]
     fn counts_events_written() {
         let mut v = Vec::new();
-        let n = write_timeline(&mut v, &names(), sample_trace(), &TimelineFilter::default()).unwrap();
+        let n =
+            write_timeline(&mut v, &names(), sample_trace(), &TimelineFilter::default()).unwrap();
         assert_eq!(n as usize, sample_trace().len());
-        assert_eq!(String::from_utf8(v).unwrap().lines().count(), sample_trace().len() + 1);
+        assert_eq!(
+            String::from_utf8(v).unwrap().lines().count(),
+            sample_trace().len() + 1
+        );
     }
 
     fn body(s: &str) -> Vec<&str> {
@@ -195,7 +233,10 @@ mod tests {
 
     #[test]
     fn filter_by_node() {
-        let f = TimelineFilter { nodes: vec!["n2".into()], ..Default::default() };
+        let f = TimelineFilter {
+            nodes: vec!["n2".into()],
+            ..Default::default()
+        };
         let s = timeline_string(&names(), sample_trace(), &f);
         let rows = body(&s);
         assert!(!rows.is_empty());
@@ -212,13 +253,19 @@ mod tests {
 
     #[test]
     fn filter_by_kind_matches_message_kind_or_event_name() {
-        let f = TimelineFilter { kinds: vec!["prepare".into()], ..Default::default() };
+        let f = TimelineFilter {
+            kinds: vec!["prepare".into()],
+            ..Default::default()
+        };
         let s = timeline_string(&names(), sample_trace(), &f);
         let rows = body(&s);
         assert!(rows.len() >= 3);
         assert!(rows.iter().all(|r| r.contains("prepare#")), "{s}");
 
-        let f = TimelineFilter { kinds: vec!["crash".into(), "restart".into()], ..Default::default() };
+        let f = TimelineFilter {
+            kinds: vec!["crash".into(), "restart".into()],
+            ..Default::default()
+        };
         let s = timeline_string(&names(), sample_trace(), &f);
         let rows = body(&s);
         assert_eq!(rows.len(), 2, "{s}");
@@ -229,14 +276,24 @@ mod tests {
     fn filter_by_time_window_is_inclusive() {
         let all = sample_trace();
         let (lo, hi) = (all[3].t, all[8].t);
-        let f = TimelineFilter { from: Some(lo), to: Some(hi), ..Default::default() };
+        let f = TimelineFilter {
+            from: Some(lo),
+            to: Some(hi),
+            ..Default::default()
+        };
         let s = timeline_string(&names(), all.clone(), &f);
         let expect = all.iter().filter(|l| l.t >= lo && l.t <= hi).count();
         assert_eq!(body(&s).len(), expect);
         let first_time: String = crate::fmt::fmt_secs(lo);
         let last_time: String = crate::fmt::fmt_secs(hi);
         assert!(body(&s)[0].trim_start().starts_with(&first_time));
-        assert!(body(&s).last().unwrap().trim_start().starts_with(&last_time));
+        assert!(
+            body(&s)
+                .last()
+                .unwrap()
+                .trim_start()
+                .starts_with(&last_time)
+        );
     }
 
     #[test]

@@ -486,33 +486,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
     fs::write(path, bytes).map_err(|e| Failure { code: EXIT_USAGE, message: format!("cannot write {}: {e}", path.display()) })
 }
 
-/// Trace header line of a JSONL trace.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct TraceHeader {
-    /// simlab version.
-    pub simlab: String,
-    /// Scenario name.
-    pub scenario: String,
-    /// Seed.
-    pub seed: u64,
-    /// Node names, by id.
-    pub nodes: Vec<String>,
-    /// The resolved spec.
-    pub spec: serde_json::Value,
-}
-
-/// Trace footer line of a JSONL trace.
-#[derive(Serialize, Deserialize, Debug)]
-pub struct TraceFooter {
-    /// Always true: marks the footer.
-    pub footer: bool,
-    /// Trace digest.
-    pub digest: String,
-    /// Number of events.
-    pub events: u64,
-    /// Outcome.
-    pub outcome: String,
-}
+pub use reports::{TraceFooter, TraceHeader};
 
 fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     if !matches!(a.format, Format::Text | Format::Json) {
@@ -550,19 +524,32 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     let o = runners::run(RunRequest { spec: &spec, seed, sink }).map_err(usage)?;
     let wall_ms = t0.elapsed().as_millis() as u64;
     let json = run_json(&spec, seed, &o, wall_ms);
+    let repro = reproduce(&spec.name, seed, &a.sets);
     if let Some(dir) = &a.out {
         let summary = serde_json::to_string_pretty(&json).expect("serialisable");
         write_file(&dir.join("summary.json"), summary.as_bytes())?;
         if a.trace == TraceMode::Full {
-            let body = body_path.expect("set with --out");
+            let body = body_path.clone().expect("set with --out");
             finish_trace(dir, &body, &spec, seed, &o)?;
         }
-        let lines = memory.borrow();
-        crate::cli_reports::write_run_reports(dir, &spec, seed, &o, &lines, &a.sets, from, to)?;
+    }
+    // Reports and the timeline read the trace again: from memory, or streamed from the file.
+    let trace_file = a.out.as_ref().map(|d| d.join("trace.jsonl"));
+    let mem = memory.borrow();
+    let from_file = || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> {
+        let p = trace_file.clone().expect("full traces have --out");
+        match fs::File::open(&p).map_err(|e| e.to_string()).and_then(|f| reports::read_jsonl(BufReader::new(f))) {
+            Ok((_, mut r)) => Box::new(std::iter::from_fn(move || r.events().next())),
+            Err(_) => Box::new(std::iter::empty()),
+        }
+    };
+    let from_mem = || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
+    let lines: crate::cli_reports::Lines<'_> = if a.trace == TraceMode::Full { &from_file } else { &from_mem };
+    if let Some(dir) = &a.out {
+        crate::cli_reports::write_run_reports(dir, &spec, seed, &o, lines, &repro, from, to)?;
     }
     if a.timeline {
-        let lines = memory.borrow();
-        let text = crate::cli_reports::timeline(&o.nodes, &lines, from, to, &a.node, &a.kind);
+        let text = crate::cli_reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind);
         w(out, &text)?;
     }
     match a.format {
@@ -575,7 +562,7 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     }
     let code = exit_for_outcome(&o.outcome);
     if code != EXIT_OK {
-        let _ = writeln!(err, "{}", reproduce(&spec.name, seed, &a.sets));
+        let _ = writeln!(err, "{repro}");
     }
     Ok(code)
 }
@@ -869,12 +856,12 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
     if let Some(dir) = &a.out {
         ensure_dir(dir)?;
         write_file(&dir.join("compare.json"), json.as_bytes())?;
-        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary)?;
+        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary, &a.metric)?;
     }
     let text = match a.format {
         Format::Json => json + "\n",
-        Format::Csv => crate::cli_reports::compare_table(&doc, ",", false),
-        Format::Markdown => crate::cli_reports::compare_table(&doc, " | ", true),
+        Format::Csv => crate::cli_reports::compare_table(&doc, &a.vary, false),
+        Format::Markdown => crate::cli_reports::compare_table(&doc, &a.vary, true),
         Format::Text => crate::cli_reports::compare_text(&doc),
     };
     w(out, &text)?;

@@ -1,83 +1,179 @@
-//! Glue between the CLI and the `reports` crate (and other libraries) — kept apart so the
-//! CLI file stays about arguments, files and exit codes.
+//! Glue between the CLI and the `reports` crate: which files a run or a comparison writes
+//! into `--out DIR`, and the text tables of `compare`. File writing stays in the CLI layer;
+//! `reports` only turns data into bytes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+use reports::{CompareReport, CompareRow, RunReport, SpacetimeOptions, TimelineFilter, ViolationRow};
+use sim::TraceLine;
 
 use crate::cli::{CompareJson, Failure};
 use crate::runners::RunOutput;
 use crate::spec::Spec;
 
-/// Writes the run's reports into `dir` (placeholder until the reports crate lands).
+/// A source of trace lines that can be read more than once (memory, or a JSONL file).
+pub type Lines<'a> = &'a dyn Fn() -> Box<dyn Iterator<Item = TraceLine> + 'a>;
+
+fn io_fail(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure { code: crate::cli::EXIT_USAGE, message: format!("cannot write {}: {e}", path.display()) }
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).map_err(|e| io_fail(&p, e))
+}
+
+fn stream(dir: &Path, name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<u64>) -> Result<(), Failure> {
+    let p = dir.join(name);
+    let file = std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?;
+    let mut w = std::io::BufWriter::new(file);
+    f(&mut w).map_err(|e| io_fail(&p, e))?;
+    std::io::Write::flush(&mut w).map_err(|e| io_fail(&p, e))
+}
+
+/// Charts of a run: every time series as a line chart, every histogram as a CDF.
+pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
+    let mut charts = Vec::new();
+    for (name, pts) in o.series.iter().take(12) {
+        let s = vec![(name.clone(), pts.clone())];
+        charts.push((name.clone(), reports::line_chart(name, "time (s)", name, &s, false)));
+    }
+    for (name, pts) in o.cdfs.iter().take(12) {
+        let s = vec![(name.clone(), pts.clone())];
+        charts.push((format!("{name} (CDF)"), reports::cdf_chart(&format!("{name} CDF"), name, &s)));
+    }
+    charts
+}
+
+/// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
+/// `shiviz.log`, chart SVGs and `index.html`.
 #[allow(clippy::too_many_arguments)]
 pub fn write_run_reports(
-    _dir: &Path,
-    _spec: &Spec,
-    _seed: u64,
-    _o: &RunOutput,
-    _lines: &[sim::TraceLine],
-    _sets: &[String],
-    _from: Option<sim::Time>,
-    _to: Option<sim::Time>,
+    dir: &Path,
+    spec: &Spec,
+    seed: u64,
+    o: &RunOutput,
+    lines: Lines<'_>,
+    reproduce: &str,
+    from: Option<sim::Time>,
+    to: Option<sim::Time>,
 ) -> Result<(), Failure> {
-    Ok(())
+    let nodes = &o.nodes;
+    let filter = TimelineFilter { from: from.map(|t| t.0), to: to.map(|t| t.0), ..TimelineFilter::default() };
+    stream(dir, "timeline.txt", &|w| reports::write_timeline(w, nodes, lines(), &filter))?;
+    stream(dir, "chrome.json", &|w| reports::write_chrome(w, nodes, lines()))?;
+    stream(dir, "shiviz.log", &|w| reports::write_shiviz(w, nodes, lines()))?;
+    let opts = SpacetimeOptions { from: from.map(|t| t.0), to: to.map(|t| t.0), ..SpacetimeOptions::default() };
+    let diagram = reports::spacetime_svg(nodes, lines(), &opts);
+    write(dir, "diagram.svg", diagram.as_bytes())?;
+    let charts = run_charts(o);
+    for (i, (_, svg)) in charts.iter().enumerate() {
+        write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
+    }
+    let excerpt_filter = TimelineFilter { from: filter.from, to: filter.to, ..TimelineFilter::default() };
+    let excerpt: String = reports::timeline_string(nodes, lines().take(200), &excerpt_filter);
+    let report = RunReport {
+        scenario: spec.name.clone(),
+        seed,
+        outcome: o.outcome.clone(),
+        violations: o
+            .violations
+            .iter()
+            .map(|v| ViolationRow { property: v.property.clone(), time_ns: v.time_ns, event_index: v.event_index, detail: v.detail.clone() })
+            .collect(),
+        metrics: o.metrics.clone(),
+        reproduce: reproduce.to_string(),
+        charts,
+        diagram: if nodes.is_empty() { None } else { Some(diagram) },
+        timeline_excerpt: if excerpt.is_empty() { None } else { Some(excerpt) },
+    };
+    write(dir, "index.html", reports::run_html(&report).as_bytes())
 }
 
-/// Writes the comparison's report into `dir` (placeholder until the reports crate lands).
-pub fn write_compare_reports(_dir: &Path, _doc: &CompareJson, _vary: &[String]) -> Result<(), Failure> {
-    Ok(())
-}
-
-/// A plain timeline (placeholder until the reports crate lands).
+/// The run's timeline as text, filtered.
 pub fn timeline(
     nodes: &[String],
-    lines: &[sim::TraceLine],
+    lines: Lines<'_>,
     from: Option<sim::Time>,
     to: Option<sim::Time>,
     only_nodes: &[String],
     kinds: &[String],
 ) -> String {
-    let _ = (nodes, from, to, only_nodes, kinds);
-    lines.iter().map(|l| format!("{:?}\n", l)).collect()
+    let filter = TimelineFilter { from: from.map(|t| t.0), to: to.map(|t| t.0), nodes: only_nodes.to_vec(), kinds: kinds.to_vec() };
+    reports::timeline_string(nodes, lines(), &filter)
 }
 
-/// The comparison as a table with `sep` between cells; markdown adds the header rule.
-pub fn compare_table(doc: &CompareJson, sep: &str, markdown: bool) -> String {
-    let params: Vec<String> = doc.rows.first().map(|r| r.params.keys().cloned().collect()).unwrap_or_default();
-    let metrics: Vec<String> = doc
-        .rows
-        .iter()
-        .flat_map(|r| r.metrics.keys().cloned())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut head: Vec<String> = params.clone();
-    for m in &metrics {
-        head.push(format!("{m}_mean"));
-        head.push(format!("{m}_ci95"));
+fn report_of(doc: &CompareJson, varied: &[String]) -> CompareReport {
+    CompareReport {
+        scenario: doc.scenario.clone(),
+        varied: varied.to_vec(),
+        rows: doc
+            .rows
+            .iter()
+            .map(|r| CompareRow {
+                params: r.params.clone(),
+                metrics: r.metrics.iter().map(|(k, m)| (k.clone(), (m.mean, m.ci95, m.n as u64))).collect(),
+            })
+            .collect(),
+        charts: Vec::new(),
     }
-    let wrap = |cells: Vec<String>| if markdown { format!("| {} |\n", cells.join(sep)) } else { format!("{}\n", cells.join(sep)) };
-    let mut s = wrap(head.clone());
-    if markdown {
-        s.push_str(&wrap(head.iter().map(|_| "---".to_string()).collect()));
-    }
-    for r in &doc.rows {
-        let mut cells: Vec<String> = params.iter().map(|p| r.params.get(p).cloned().unwrap_or_default()).collect();
-        for m in &metrics {
-            match r.metrics.get(m) {
-                Some(x) => {
-                    cells.push(format!("{}", x.mean));
-                    cells.push(format!("{}", x.ci95));
-                }
-                None => {
-                    cells.push(String::new());
-                    cells.push(String::new());
-                }
+}
+
+/// Comparison charts: for each metric, the metric against the first varied parameter (its
+/// values in order, as numbers when they all parse), one line per combination of the others,
+/// with 95% CI bars.
+pub fn compare_charts(doc: &CompareJson, varied: &[String], only: &[String]) -> Vec<(String, String)> {
+    let Some(xk) = varied.first() else { return Vec::new() };
+    let xs: Vec<String> = {
+        let mut seen = Vec::new();
+        for r in &doc.rows {
+            if let Some(v) = r.params.get(xk)
+                && !seen.contains(v)
+            {
+                seen.push(v.clone());
             }
         }
-        s.push_str(&wrap(cells));
+        seen
+    };
+    let numeric = xs.iter().all(|x| x.parse::<f64>().is_ok());
+    let xpos = |v: &str| -> f64 { if numeric { v.parse().unwrap_or(0.0) } else { xs.iter().position(|x| x == v).unwrap_or(0) as f64 } };
+    let metrics: BTreeSet<String> = doc.rows.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
+    let mut charts = Vec::new();
+    for m in metrics.iter().filter(|m| only.is_empty() || only.contains(m)).take(24) {
+        let mut series: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
+        for r in &doc.rows {
+            let Some(x) = r.params.get(xk) else { continue };
+            let Some(v) = r.metrics.get(m) else { continue };
+            let label: Vec<String> = r.params.iter().filter(|(k, _)| *k != xk).map(|(k, v)| format!("{k}={v}")).collect();
+            let label = if label.is_empty() { m.clone() } else { label.join(" ") };
+            series.entry(label).or_default().push((xpos(x), v.mean, v.ci95));
+        }
+        let s: Vec<(String, Vec<(f64, f64, f64)>)> = series.into_iter().collect();
+        let xlabel = if numeric { xk.clone() } else { format!("{xk} ({})", xs.join(", ")) };
+        charts.push((m.clone(), reports::comparison_chart(&format!("{m} vs {xk}"), &xlabel, m, &s)));
     }
-    s
+    charts
+}
+
+/// Writes `compare.html`, `compare.csv`, `compare.md` and one chart per metric into `dir`.
+pub fn write_compare_reports(dir: &Path, doc: &CompareJson, vary: &[String], only: &[String]) -> Result<(), Failure> {
+    let varied: Vec<String> = vary.iter().filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string())).collect();
+    let mut rep = report_of(doc, &varied);
+    rep.charts = compare_charts(doc, &varied, only);
+    for (m, svg) in &rep.charts {
+        write(dir, &format!("chart-{}.svg", m.replace(['/', ' '], "_")), svg.as_bytes())?;
+    }
+    write(dir, "compare.csv", reports::compare_csv(&rep).as_bytes())?;
+    write(dir, "compare.md", reports::compare_markdown(&rep).as_bytes())?;
+    write(dir, "index.html", reports::compare_html(&rep).as_bytes())
+}
+
+/// The comparison as CSV or Markdown (via `reports`).
+pub fn compare_table(doc: &CompareJson, vary: &[String], markdown: bool) -> String {
+    let varied: Vec<String> = vary.iter().filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string())).collect();
+    let rep = report_of(doc, &varied);
+    if markdown { reports::compare_markdown(&rep) } else { reports::compare_csv(&rep) }
 }
 
 /// The comparison as aligned text: one block per grid point, `mean ± ci95 (n)` per metric.
@@ -87,9 +183,8 @@ pub fn compare_text(doc: &CompareJson) -> String {
         let p: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         s.push_str(&format!("\n[{}]\n", p.join(" ")));
         let wk = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
-        let m: BTreeMap<_, _> = r.metrics.iter().collect();
-        for (k, x) in m {
-            s.push_str(&format!("  {k:<wk$}  {:>14.6} ± {:<12.6} (n={})\n", x.mean, x.ci95, x.n));
+        for (k, x) in &r.metrics {
+            s.push_str(&format!("  {k:<wk$}  {:>14} ± {:<12} (n={})\n", reports::fmt_f64(x.mean), reports::fmt_f64(x.ci95), x.n));
         }
     }
     s
