@@ -285,6 +285,13 @@ impl Digest {
     }
     #[inline]
     fn bytes(&mut self, b: &[u8]) {
+        if b.len() <= 8 {
+            // Short names (message kinds) in one word, without the chunking loop.
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            self.word(u64::from_le_bytes(w) ^ ((b.len() as u64) << 56));
+            return;
+        }
         let mut chunks = b.chunks_exact(8);
         for c in &mut chunks {
             self.word(u64::from_le_bytes(c.try_into().expect("chunk of 8")));

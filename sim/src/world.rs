@@ -13,7 +13,7 @@ use crate::clock::LocalClock;
 use crate::faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
 use crate::metrics::Metrics;
 use crate::network::{ActiveRule, Fate, LinkConfig, Network};
-use crate::queue::EventQueue;
+use crate::queue::{EventQueue, Item};
 use crate::rng::Stream;
 use crate::time::Time;
 use crate::trace::{Digest, DropReason, Event, Record, TraceSink};
@@ -265,6 +265,7 @@ impl<A: Actor> WorldBuilder<A> {
                 inc: 0,
                 up_since: Time::ZERO,
                 clock: LocalClock::new(self.clocks[i].0, self.clocks[i].1),
+                perfect: self.clocks[i] == (0, 0),
                 rng: Stream::new(self.seed, &format!("node/{}", self.names[i])),
                 held: Vec::new(),
             })
@@ -277,6 +278,7 @@ impl<A: Actor> WorldBuilder<A> {
             index: 0,
             kernel_events: 0,
             queue: EventQueue::default(),
+            safety_failed: false,
             slab: Vec::new(),
             free: Vec::new(),
             nodes,
@@ -427,11 +429,12 @@ enum RandomKind {
 /// What a queue slot holds.
 enum Pending<A: Actor> {
     Deliver { from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg },
-    Timer { node: NodeId, id: TimerId, inc: u32, deadline: i128, timer: A::Timer },
-    Fault(Fault),
+    Timer { node: NodeId, id: TimerId, inc: u32, deadline: i64, timer: A::Timer },
+    // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
+    Fault(Box<Fault>),
     RandomTick(RandomKind),
     /// Undo a random fault (quietly skipped if the heal phase already undid it).
-    Undo(Fault),
+    Undo(Box<Fault>),
     HealPhase,
 }
 
@@ -448,6 +451,8 @@ struct NodeState<A: Actor> {
     inc: u32,
     up_since: Time,
     clock: LocalClock,
+    // True while the clock reads true time (no offset, drift or step): skips clock maths.
+    perfect: bool,
     rng: Stream,
     held: Vec<u32>,
 }
@@ -459,7 +464,8 @@ pub struct World<A: Actor> {
     seq: u64,
     index: u64,
     kernel_events: u64,
-    queue: EventQueue,
+    queue: EventQueue<Pending<A>>,
+    safety_failed: bool,
     slab: Vec<Option<Slot<A>>>,
     free: Vec<u32>,
     nodes: Vec<NodeState<A>>,
@@ -543,9 +549,18 @@ impl<A: Actor> World<A> {
 
     // ---- trace -------------------------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, event: Event<'_>, detail: Option<&str>) {
         self.digest.record(self.now, &event);
+        if self.sink.is_some() || self.checker_events {
+            self.emit_slow(event, detail);
+        } else {
+            self.index += 1;
+        }
+    }
+
+    #[inline(never)]
+    fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>) {
         if let Some(s) = self.sink.as_mut() {
             s.record(&Record { index: self.index, time: self.now, event: event.clone(), detail });
         }
@@ -577,6 +592,7 @@ impl<A: Actor> World<A> {
             };
             let at = self.index.saturating_sub(1);
             self.emit(Event::Violation { property: &name }, Some(&detail));
+            self.safety_failed |= kind == PropertyKind::Always;
             self.violations.push(Violation { property: name, kind, time_ns: self.now.0, event_index: at, detail });
         }
     }
@@ -585,20 +601,35 @@ impl<A: Actor> World<A> {
 
     #[inline]
     fn schedule(&mut self, at: Time, pending: Pending<A>) -> u32 {
+        let slot = self.alloc_slot(pending);
         let seq = self.seq;
         self.seq += 1;
-        let slot = match self.free.pop() {
+        self.slab[slot as usize].as_mut().expect("just allocated").seq = seq;
+        self.queue.push_slot(at.0, seq, slot);
+        slot
+    }
+
+    /// Puts a payload in a slab slot (not queued; its seq is set when it is queued).
+    #[inline]
+    fn alloc_slot(&mut self, pending: Pending<A>) -> u32 {
+        match self.free.pop() {
             Some(i) => {
-                self.slab[i as usize] = Some(Slot { seq, pending });
+                self.slab[i as usize] = Some(Slot { seq: u64::MAX, pending });
                 i
             }
             None => {
-                self.slab.push(Some(Slot { seq, pending }));
+                self.slab.push(Some(Slot { seq: u64::MAX, pending }));
                 (self.slab.len() - 1) as u32
             }
-        };
-        self.queue.push((at.0, seq, slot));
-        slot
+        }
+    }
+
+    /// Queues a message due at this very instant without touching the slab.
+    #[inline]
+    fn schedule_now(&mut self, pending: Pending<A>) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push_now(seq, pending);
     }
 
     /// Re-queues a live slot at `at` (old heap entries for it become stale).
@@ -608,7 +639,7 @@ impl<A: Actor> World<A> {
         if let Some(s) = self.slab[slot as usize].as_mut() {
             s.seq = seq;
         }
-        self.queue.push((at.0, seq, slot));
+        self.queue.push_slot(at.0, seq, slot);
     }
 
     fn free_slot(&mut self, slot: u32) -> Pending<A> {
@@ -623,7 +654,7 @@ impl<A: Actor> World<A> {
         self.started = true;
         let scripted = std::mem::take(&mut self.scripted);
         for (at, f) in scripted {
-            self.schedule(at, Pending::Fault(f));
+            self.schedule(at, Pending::Fault(Box::new(f)));
         }
         if let Some(p) = self.phases {
             self.emit(Event::Phase { name: "faults" }, None);
@@ -663,25 +694,46 @@ impl<A: Actor> World<A> {
             self.start();
         }
         let stop = loop {
-            if self.stop_on_violation && self.violations.iter().any(|v| v.kind == PropertyKind::Always) {
+            if self.safety_failed && self.stop_on_violation {
                 break Stop::Violation;
             }
-            let Some((t, seq, slot)) = self.queue.peek() else { break Stop::Quiescent };
+            let Some(t) = self.queue.peek_time() else { break Stop::Quiescent };
             if Time(t) > self.end {
                 break Stop::TimeLimit;
             }
             if self.kernel_events >= self.max_events {
                 break Stop::EventBudget;
             }
-            self.queue.pop();
+            let (t, seq, item) = self.queue.pop().expect("peeked");
             kassert!(self, Time(t) >= self.now, "time went backwards: {} -> {}", self.now, Time(t));
             self.now = Time(t);
-            match self.slab.get(slot as usize) {
-                Some(Some(s)) if s.seq == seq => {}
-                _ => continue, // stale entry: cancelled by a reschedule or a freed slot
+            match item {
+                Item::Slot(slot) => {
+                    let node_of = match self.slab.get(slot as usize) {
+                        Some(Some(s)) if s.seq == seq => match &s.pending {
+                            Pending::Deliver { to, .. } => Some(*to),
+                            Pending::Timer { node, .. } => Some(*node),
+                            _ => None,
+                        },
+                        _ => continue, // stale entry: re-timed, or its slot was freed
+                    };
+                    self.kernel_events += 1;
+                    if let Some(n) = node_of
+                        && self.nodes[n.idx()].paused
+                        && self.nodes[n.idx()].up
+                    {
+                        // Stop-the-world: the event waits in its slot until resume.
+                        self.nodes[n.idx()].held.push(slot);
+                        continue;
+                    }
+                    let p = self.free_slot(slot);
+                    self.run_pending(p);
+                }
+                Item::Inline(p) => {
+                    self.kernel_events += 1;
+                    self.dispatch_inline(p);
+                }
             }
-            self.kernel_events += 1;
-            self.dispatch(slot);
         };
         if stop == Stop::TimeLimit && self.end != Time::MAX {
             self.now = self.end;
@@ -721,7 +773,8 @@ impl<A: Actor> World<A> {
             }
         }
         // Conservation, counted independently of the counters.
-        let in_flight = self.slab.iter().flatten().filter(|s| matches!(s.pending, Pending::Deliver { .. })).count() as u64;
+        let in_flight = (self.slab.iter().flatten().filter(|s| matches!(s.pending, Pending::Deliver { .. })).count()
+            + self.queue.inline_items().filter(|p| matches!(p, Pending::Deliver { .. })).count()) as u64;
         kassert!(
             self,
             self.sent == self.delivered + self.dropped + in_flight,
@@ -748,21 +801,27 @@ impl<A: Actor> World<A> {
         }
     }
 
-    fn dispatch(&mut self, slot: u32) {
-        let node_of = match &self.slab[slot as usize].as_ref().expect("live slot").pending {
+    /// Runs a same-instant payload; if its node is paused it moves into a slot and waits.
+    fn dispatch_inline(&mut self, p: Pending<A>) {
+        let node_of = match &p {
             Pending::Deliver { to, .. } => Some(*to),
             Pending::Timer { node, .. } => Some(*node),
             _ => None,
         };
-        if let Some(n) = node_of {
-            let ns = &self.nodes[n.idx()];
-            if ns.up && ns.paused {
-                // Stop-the-world: the event waits until resume (kept in its slot).
-                self.nodes[n.idx()].held.push(slot);
-                return;
-            }
+        if let Some(n) = node_of
+            && self.nodes[n.idx()].up
+            && self.nodes[n.idx()].paused
+        {
+            let slot = self.alloc_slot(p);
+            self.nodes[n.idx()].held.push(slot);
+            return;
         }
-        match self.free_slot(slot) {
+        self.run_pending(p);
+    }
+
+    #[inline]
+    fn run_pending(&mut self, p: Pending<A>) {
+        match p {
             Pending::Deliver { from, to, msg_id, msg } => self.deliver(from, to, msg_id, msg),
             Pending::Timer { node, id, inc, timer, .. } => {
                 if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
@@ -774,8 +833,8 @@ impl<A: Actor> World<A> {
                 self.emit(Event::TimerFire { node, timer: id.0 }, None);
                 self.call(node, |a, cx| a.on_timer(timer, cx));
             }
-            Pending::Fault(f) => self.apply_fault(f, false),
-            Pending::Undo(f) => self.apply_fault(f, true),
+            Pending::Fault(f) => self.apply_fault(*f, false),
+            Pending::Undo(f) => self.apply_fault(*f, true),
             Pending::RandomTick(k) => self.random_tick(k),
             Pending::HealPhase => self.heal_phase(),
         }
@@ -809,10 +868,14 @@ impl<A: Actor> World<A> {
             if !ns.up || ns.paused {
                 panic!("kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}", self.seed, self.index, self.names[node.idx()]);
             }
-            let local = ns.clock.local_at(self.now.0);
+            let local_now = if ns.perfect {
+                self.now
+            } else {
+                Time(ns.clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
+            };
             let mut cx = Ctx {
                 me: node,
-                local_now: Time(local.clamp(0, u64::MAX as i128) as u64),
+                local_now,
                 rng: &mut ns.rng,
                 out: &mut out,
                 durable: &ns.durable,
@@ -854,14 +917,24 @@ impl<A: Actor> World<A> {
                             self.emit(Event::Duplicate { from: node, to, msg: id, kind }, None);
                             self.schedule(d, Pending::Deliver { from: node, to, msg_id: id, msg: msg.clone() });
                         }
-                        self.schedule(at, Pending::Deliver { from: node, to, msg_id: id, msg });
+                        let p = Pending::Deliver { from: node, to, msg_id: id, msg };
+                        if at == self.now {
+                            self.schedule_now(p);
+                        } else {
+                            self.schedule(at, p);
+                        }
                     }
                 }
             }
             Command::SetTimer { id, after, timer } => {
                 let ns = &self.nodes[node.idx()];
-                let deadline = ns.clock.local_at(self.now.0) + after.0 as i128;
-                let at = Time(ns.clock.true_at(deadline, self.now.0));
+                let (deadline, at) = if ns.perfect {
+                    let at = self.now + after;
+                    (at.0.min(i64::MAX as u64) as i64, at)
+                } else {
+                    let d = (ns.clock.local_at(self.now.0) + after.0 as i128).min(i64::MAX as i128);
+                    (d as i64, Time(ns.clock.true_at(d, self.now.0)))
+                };
                 let inc = ns.inc;
                 self.emit(Event::TimerSet { node, timer: id.0, at }, None);
                 self.schedule(at, Pending::Timer { node, id, inc, deadline, timer });
@@ -927,12 +1000,14 @@ impl<A: Actor> World<A> {
             Fault::ClockStep(n, delta) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.step(now, delta);
+                self.nodes[n.idx()].perfect = false;
                 self.emit(Event::ClockStep { node: n, delta }, None);
                 self.retime(n);
             }
             Fault::Drift(n, ppm) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.set_ppm(now, ppm);
+                self.nodes[n.idx()].perfect = false;
                 self.emit(Event::Drift { node: n, ppm }, None);
                 self.retime(n);
             }
@@ -1036,7 +1111,7 @@ impl<A: Actor> World<A> {
                 && *node == n
                 && !held.contains(&(i as u32))
             {
-                moves.push((i as u32, Time(clock.true_at(*deadline, now))));
+                moves.push((i as u32, Time(clock.true_at(*deadline as i128, now))));
             }
         }
         for (slot, at) in moves {
@@ -1073,10 +1148,10 @@ impl<A: Actor> World<A> {
                     let back = (now + span(&mut self.fault_rng)).min(heal_at);
                     if matches!(k, RandomKind::Crash) {
                         self.crash(n, false);
-                        self.schedule(back, Pending::Undo(Fault::Restart(n)));
+                        self.schedule(back, Pending::Undo(Box::new(Fault::Restart(n))));
                     } else {
                         self.apply_fault(Fault::Pause(n), false);
-                        self.schedule(back, Pending::Undo(Fault::Resume(n)));
+                        self.schedule(back, Pending::Undo(Box::new(Fault::Resume(n))));
                     }
                 }
             }
@@ -1098,7 +1173,7 @@ impl<A: Actor> World<A> {
                     self.apply_fault(Fault::Cut(cut), false);
                     self.random_cut_active = true;
                     let back = (now + span(&mut self.fault_rng)).min(heal_at);
-                    self.schedule(back, Pending::Undo(Fault::Heal));
+                    self.schedule(back, Pending::Undo(Box::new(Fault::Heal)));
                 }
             }
             RandomKind::ClockStep => {
