@@ -1,1 +1,366 @@
-//! Integration tests: cli (placeholder).
+//! CLI tests: they drive the real `simlab` binary and check every subcommand, every exit code,
+//! error messages for bad input (never a panic), the sharded sweep against the plain one, and
+//! snapshots of `list`, `show` and run output.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn simlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simlab")).args(args).output().expect("simlab runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally (no signal)")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("simlab-cli-tests-{}", std::process::id())).join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+const GOSSIP: &str = "protocol = \"gossip\"\nexpect = \"ok\"\nduration = \"500ms\"\n\n[gossip]\nnodes = 4\nrumors = 2\n";
+
+// ---- exit codes --------------------------------------------------------------------------
+
+/// Exit 0 for an ok run, 1 for a safety violation (with the reproduce line), 2 for usage
+/// errors, 3 for a liveness failure.
+#[test]
+fn run_exit_codes_follow_the_outcome() {
+    let o = simlab(&["run", "example/gossip"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stdout(&o).contains("outcome     ok"));
+
+    let o = simlab(&["run", "example/gossip-volatile"]);
+    assert_eq!(code(&o), 1);
+    assert!(stderr(&o).contains("reproduce with: simlab run example/gossip-volatile --seed 0"), "{}", stderr(&o));
+
+    // Every node but the origin crashed for good: nobody learns anything -> liveness failure.
+    let d = tmp("liveness");
+    let f = write(
+        &d,
+        "dead.toml",
+        &format!("{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n1\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n2\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n3\"\n"),
+    );
+    let o = simlab(&["run", &f]);
+    assert_eq!(code(&o), 3, "{}{}", stdout(&o), stderr(&o));
+    assert!(stderr(&o).contains("reproduce with"));
+
+    let o = simlab(&["run", "no/such-scenario"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("neither a catalog scenario nor a readable file"), "{}", stderr(&o));
+
+    let o = simlab(&["frobnicate"]);
+    assert_eq!(code(&o), 2);
+    let o = simlab(&["--help"]);
+    assert_eq!(code(&o), 0);
+    assert!(stdout(&o).contains("check-determinism"));
+}
+
+/// Bad specs: wrong type, unknown field, missing field, out-of-range values, bad --set paths —
+/// each exit 2 with the field named (and line/column for files).
+#[test]
+fn bad_specs_are_clear_errors() {
+    let d = tmp("bad");
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        ("type.toml", GOSSIP.replace("nodes = 4", "nodes = \"four\""), &["gossip.nodes", "line 6, column 9"]),
+        ("unknown.toml", format!("{GOSSIP}colour = \"blue\"\n"), &["colour", "expected one of"]),
+        ("missing.toml", "duration = \"1s\"\n".to_string(), &["missing field `protocol`"]),
+        ("loss.toml", format!("{GOSSIP}\n[network]\nloss = 1.5\n"), &["network.loss must be in [0, 1)", "1.5"]),
+        ("zero.toml", GOSSIP.replace("nodes = 4", "nodes = 0"), &["gossip.nodes must be >= 2, got 0"]),
+        ("variant.toml", format!("{GOSSIP}\n[network]\nlatency = {{ gaussian = \"1ms\" }}\n"), &["network.latency", "gaussian"]),
+        ("duration.toml", GOSSIP.replace("\"500ms\"", "\"5 fortnights\""), &["duration", "unknown unit"]),
+        ("node.toml", format!("{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n99\"\n"), &["unknown node `n99`"]),
+        ("syntax.toml", "protocol = \"gossip\"\n[gossip\n".to_string(), &["line 2"]),
+    ];
+    for (name, text, needles) in cases {
+        let f = write(&d, name, &text);
+        let o = simlab(&["run", &f]);
+        assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
+        for n in needles {
+            assert!(stderr(&o).contains(n), "{name}: expected `{n}` in: {}", stderr(&o));
+        }
+    }
+    for (set, needle) in [
+        ("gossip.nodez=3", "nodez"),
+        ("network.loss=abc", "network.loss"),
+        ("network.loss.x=1", "not a table"),
+        ("noequals", "path=value"),
+        ("faults.3.at=1s", "index"),
+    ] {
+        let o = simlab(&["run", "example/gossip-volatile", "--set", set]);
+        assert_eq!(code(&o), 2, "--set {set}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "--set {set}: {}", stderr(&o));
+    }
+    for args in [
+        vec!["sweep", "example/gossip", "--seeds", "5..2"],
+        vec!["sweep", "example/gossip", "--seeds", "0..4", "--shard", "4/3"],
+        vec!["run", "example/gossip", "--trace", "full"],
+        vec!["compare", "example/gossip", "--vary", "gossip.fanout"],
+        vec!["hash", "nohash", "--servers", "3", "k"],
+        vec!["hash", "ring", "--servers", "0", "k"],
+    ] {
+        let o = simlab(&args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).starts_with("error:"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+// ---- subcommands -------------------------------------------------------------------------
+
+/// `show` prints a spec that runs as a file and gives the same digest as the catalog name.
+#[test]
+fn show_round_trips_through_a_file() {
+    let o = simlab(&["show", "example/gossip-faults", "--set", "gossip.rumors=2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let d = tmp("show");
+    let f = write(&d, "shown.toml", &stdout(&o));
+    let a = simlab(&["run", &f, "--format", "json", "--seed", "3"]);
+    let b = simlab(&["run", "example/gossip-faults", "--set", "gossip.rumors=2", "--format", "json", "--seed", "3"]);
+    let ja: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    let jb: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
+    assert_eq!(ja["trace_digest"], jb["trace_digest"]);
+    assert_eq!(ja["metrics"], jb["metrics"]);
+}
+
+/// `run --trace full --out DIR` writes the trace and reports; `replay` verifies the digest
+/// (exit 0) and detects a tampered footer (exit 4).
+#[test]
+fn run_out_dir_and_replay() {
+    let d = tmp("replay");
+    let out = d.join("run");
+    let o = simlab(&["run", "example/gossip-volatile", "--trace", "full", "--out", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 1);
+    for f in ["summary.json", "trace.jsonl", "timeline.txt", "diagram.svg", "chrome.json", "shiviz.log", "index.html"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let trace = out.join("trace.jsonl");
+    let o = simlab(&["replay", trace.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("matches"));
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let last = text.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    let tampered = text.replace(v["digest"].as_str().unwrap(), "0000000000000000");
+    let t2 = write(&d, "tampered.jsonl", &tampered);
+    let o = simlab(&["replay", &t2]);
+    assert_eq!(code(&o), 4, "{}", stdout(&o));
+    let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let t3 = write(&d, "truncated.jsonl", &cut);
+    let o = simlab(&["replay", &t3]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no footer"));
+}
+
+/// Shards 1/3, 2/3, 3/3 merged equal the plain sweep byte for byte, and `--jobs` does not
+/// change the result.
+#[test]
+fn sharded_sweep_merges_to_the_plain_sweep() {
+    let d = tmp("shards");
+    let plain = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--jobs", "2"]);
+    assert_eq!(code(&plain), 0, "{}", stderr(&plain));
+    let one_job = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--jobs", "1"]);
+    assert_eq!(plain.stdout, one_job.stdout);
+    let mut files = Vec::new();
+    for k in 1..=3 {
+        let o = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--shard", &format!("{k}/3")]);
+        assert_eq!(code(&o), 0);
+        files.push(write(&d, &format!("s{k}.json"), &stdout(&o)));
+    }
+    let mut args = vec!["merge"];
+    args.extend(files.iter().map(String::as_str));
+    let merged = simlab(&args);
+    assert_eq!(code(&merged), 0, "{}", stderr(&merged));
+    assert_eq!(stdout(&merged), stdout(&plain));
+    let o = simlab(&["merge", &files[0], &files[1]]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("shard 3/3 is missing"), "{}", stderr(&o));
+}
+
+/// A sweep of a bug scenario exits 1 and names failing seeds.
+#[test]
+fn sweep_reports_failing_seeds() {
+    let o = simlab(&["sweep", "example/gossip-volatile", "--seeds", "0..4", "--format", "json"]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["runs"], 4);
+    assert_eq!(v["failing_seeds"], serde_json::json!([0, 1, 2, 3]));
+    assert!(v["metrics"]["messages_sent"]["ci95"].is_number());
+}
+
+/// `compare` builds the grid, prints CSV/markdown/JSON, writes charts, and exits 5 when a
+/// metric regresses beyond the allowed percentage against a baseline.
+#[test]
+fn compare_grid_and_regression_gate() {
+    let d = tmp("compare");
+    let args = ["compare", "example/gossip", "--vary", "gossip.fanout=1,3", "--vary", "gossip.rumors=1,2", "--seeds", "0..3"];
+    let mut j = args.to_vec();
+    j.extend(["--format", "json", "--metric", "messages_sent"]);
+    let base = simlab(&j);
+    assert_eq!(code(&base), 0, "{}", stderr(&base));
+    let v: serde_json::Value = serde_json::from_slice(&base.stdout).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 4);
+    assert_eq!(v["rows"][0]["metrics"]["messages_sent"]["n"], 3);
+    let bfile = write(&d, "base.json", &stdout(&base));
+    // Same code, same seeds: no regression.
+    let mut same = args.to_vec();
+    same.extend(["--baseline", &bfile, "--max-regression", "0"]);
+    assert_eq!(code(&simlab(&same)), 0);
+    // A baseline that claims fewer messages: the current run is a regression.
+    let mut doc = v.clone();
+    for r in doc["rows"].as_array_mut().unwrap() {
+        let m = r["metrics"]["messages_sent"]["mean"].as_f64().unwrap();
+        r["metrics"]["messages_sent"]["mean"] = serde_json::json!(m * 0.5);
+    }
+    let worse = write(&d, "worse.json", &doc.to_string());
+    let mut reg = args.to_vec();
+    reg.extend(["--baseline", &worse, "--max-regression", "5", "--metric", "messages_sent"]);
+    let o = simlab(&reg);
+    assert_eq!(code(&o), 5, "{}", stderr(&o));
+    assert!(stderr(&o).contains("regression: messages_sent"));
+    let mut csv = args.to_vec();
+    csv.extend(["--format", "csv", "--metric", "messages_sent"]);
+    let o = simlab(&csv);
+    assert!(stdout(&o).lines().next().unwrap().contains("gossip.fanout"), "{}", stdout(&o));
+    let out = d.join("report");
+    let mut html = args.to_vec();
+    html.extend(["--out", out.to_str().unwrap(), "--metric", "messages_sent"]);
+    assert_eq!(code(&simlab(&html)), 0);
+    assert!(out.join("index.html").is_file() && out.join("chart-messages_sent.svg").is_file());
+}
+
+/// `check-determinism` passes on a scenario with every kind of random fault.
+#[test]
+fn check_determinism_passes() {
+    let o = simlab(&["check-determinism", "example/gossip-faults", "--seeds", "0..5"]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+/// `test` checks declared expectations and exits 1 when one is not met.
+#[test]
+fn test_command_checks_expectations() {
+    let o = simlab(&["test", "example"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 failed"));
+    let d = tmp("expect");
+    let f = write(&d, "wrong.toml", &GOSSIP.replace("expect = \"ok\"", "expect = \"safety_violation\""));
+    let o = simlab(&["test", &f]);
+    assert_eq!(code(&o), 1);
+    assert!(stdout(&o).contains("FAIL"));
+}
+
+/// `bench` reports model events, rates and memory per sink.
+#[test]
+fn bench_reports_rates() {
+    let o = simlab(&["bench", "example/gossip", "--format", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert!(v[0]["kernel_events_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(v[0]["digest"], v[1]["digest"], "the sink changed the run");
+}
+
+/// `hash` answers with the reference jump-hash buckets for decimal keys.
+#[test]
+fn hash_lookup_command() {
+    let o = simlab(&["hash", "jump", "--servers", "60", "--format", "json", "1", "2"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["server"], 55);
+    assert_eq!(v[1]["server"], 46);
+}
+
+// ---- fuzz-style --------------------------------------------------------------------------
+
+/// Many random and truncated scenario files and argument lists: no panic, no signal; every
+/// failure exits 2 with a message.
+#[test]
+fn random_and_truncated_inputs_never_panic() {
+    let d = tmp("fuzz");
+    let base = stdout(&simlab(&["show", "example/gossip-faults"]));
+    let mut rng = sim::Stream::new(2024, "fuzz");
+    let junk = ["=", "[", "]", "{", "\"", "1e999", "-1", "nan", "[[faults]]", "\n", "protocol = \"paxos\"", "x.y = 3", "\u{0}"];
+    for i in 0..120 {
+        let mut text: String = base.chars().take(rng.index(base.len() + 1)).collect();
+        if i % 2 == 0 {
+            let at = rng.index(text.len() + 1);
+            let at = (0..=at).rev().find(|&k| text.is_char_boundary(k)).unwrap_or(0);
+            text.insert_str(at, rng.choose(&junk).unwrap());
+        }
+        let f = write(&d, &format!("f{i}.toml"), &text);
+        let o = simlab(&["run", &f, "--set", "phases.heal_at=200ms", "--set", "phases.liveness=200ms"]);
+        let c = code(&o);
+        assert!([0, 1, 2, 3].contains(&c), "case {i}: exit {c}\n{text}\n{}", stderr(&o));
+        if c == 2 {
+            assert!(stderr(&o).starts_with("error:"), "case {i}: {}", stderr(&o));
+        }
+    }
+    let words = ["run", "sweep", "--seeds", "0..2", "--set", "x=1", "--format", "json", "csv", "example/gossip", "--shard", "1/0", "--out", "--seed", "-5", "compare", "--vary", "=", "merge", "replay", "show", "list", "test", "hash", "--servers"];
+    for i in 0..120 {
+        let n = 1 + rng.index(5);
+        let args: Vec<&str> = (0..n).map(|_| *rng.choose(&words).unwrap()).collect();
+        let args: Vec<&str> = args.into_iter().map(|a| if a == "--out" { "--format" } else { a }).collect();
+        let o = simlab(&args);
+        let c = code(&o);
+        assert!([0, 1, 2, 3].contains(&c), "case {i} {args:?}: exit {c}\n{}", stderr(&o));
+        if c == 2 {
+            assert!(!stderr(&o).is_empty(), "case {i} {args:?}: no message");
+        }
+    }
+}
+
+// ---- catalog-wide ------------------------------------------------------------------------
+
+/// Every catalog scenario meets its declared expectation (its own seed), and every one is
+/// deterministic over 20 seeds.
+#[test]
+fn whole_catalog_meets_expectations_and_is_deterministic() {
+    let o = simlab(&["test"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let list = stdout(&simlab(&["list"]));
+    let names: Vec<String> = list.lines().skip(1).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
+    assert!(names.len() >= 3);
+    use rayon::prelude::*;
+    let failures: Vec<String> = names
+        .par_iter()
+        .filter_map(|n| {
+            let o = simlab(&["check-determinism", n, "--seeds", "0..20"]);
+            (code(&o) != 0).then(|| format!("{n}: {}{}", stdout(&o), stderr(&o)))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+// ---- snapshots ---------------------------------------------------------------------------
+
+/// Snapshots of `show`, text and JSON output (wall-clock fields redacted).
+#[test]
+fn output_snapshots() {
+    insta::assert_snapshot!("show_example_gossip", stdout(&simlab(&["show", "example/gossip"])));
+    insta::assert_snapshot!("run_text_gossip_volatile", stdout(&simlab(&["run", "example/gossip-volatile"])));
+    let v: serde_json::Value = serde_json::from_slice(&simlab(&["run", "example/gossip-volatile", "--format", "json"]).stdout).unwrap();
+    insta::assert_json_snapshot!("run_json_gossip_volatile", v, { ".wall_ms" => "[wall]" });
+    let v: serde_json::Value = serde_json::from_slice(&simlab(&["sweep", "example/gossip", "--seeds", "0..3", "--format", "json"]).stdout).unwrap();
+    insta::assert_json_snapshot!("sweep_json_gossip", v);
+}
+
+/// Snapshot of `list` (the catalog's names, protocols, expectations and descriptions).
+#[test]
+fn list_snapshot() {
+    insta::assert_snapshot!("list", stdout(&simlab(&["list"])));
+}

@@ -127,6 +127,9 @@ impl NetworkSpec {
     }
 }
 
+/// End of a run that gives neither `duration` nor `[phases]`.
+pub const DEFAULT_DURATION: Time = Time::from_secs(60);
+
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -145,7 +148,7 @@ pub struct Spec {
     /// Default seed of `simlab run` (overridden by `--seed`).
     #[serde(default)]
     pub seed: u64,
-    /// End of the run when there are no phases.
+    /// End of the run when there are no phases (default: the runner's own end, else 60 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<Time>,
     /// Faults until `heal_at`, then heal, then the liveness window.

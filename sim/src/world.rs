@@ -180,6 +180,13 @@ impl<A: Actor> WorldBuilder<A> {
         self.end = t;
         self
     }
+    /// Ends the run at `t` unless an end time was already given.
+    pub fn default_end(&mut self, t: Time) -> &mut Self {
+        if self.end == Time::MAX {
+            self.end = t;
+        }
+        self
+    }
     /// Ends the run after this many queue entries.
     pub fn max_events(&mut self, n: u64) -> &mut Self {
         self.max_events = n;

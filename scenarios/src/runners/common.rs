@@ -66,6 +66,9 @@ pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
     }
     if let Some(d) = s.duration {
         b.end(d);
+    } else if s.phases.is_none() {
+        // Every run ends: protocols with periodic timers never go quiet on their own.
+        b.default_end(crate::spec::DEFAULT_DURATION);
     }
     if let Some(m) = s.max_events {
         b.max_events(m);
