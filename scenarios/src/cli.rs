@@ -1080,6 +1080,9 @@ struct BenchRow {
 fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     let scenario = a.scenario.clone().unwrap_or_else(|| "lb/supermarket".to_string());
     let spec = load_spec(&scenario, &a.sets)?;
+    if let Some(p) = spec.ch.as_ref().filter(|_| spec.protocol == crate::spec::Protocol::Ch) {
+        return bench_hashing(&spec.name, p, a.format, out);
+    }
     let mut rows = Vec::new();
     for sink_name in &a.sinks {
         let sink: Option<Box<dyn sim::TraceSink>> = match sink_name.as_str() {
@@ -1141,6 +1144,32 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
         }
         w(out, &t)?;
     }
+    Ok(EXIT_OK)
+}
+
+/// `bench` on a consistent-hashing scenario: lookup time, memory, balance and keys moved per
+/// algorithm, timed with the wall clock (which only the CLI may read).
+fn bench_hashing(name: &str, p: &protocols::ch::ChParams, format: Format, out: &mut dyn Write) -> Res<i32> {
+    let t0 = Instant::now();
+    let mut clock = || t0.elapsed().as_secs_f64();
+    let m = protocols::ch::bench::lookup_bench(p, &mut clock);
+    if format == Format::Json {
+        w(out, &(serde_json::to_string_pretty(&m).expect("serialisable") + "\n"))?;
+        return Ok(EXIT_OK);
+    }
+    let mut t = format!("bench {name}: {} servers, {} vnodes\n", p.servers, p.vnodes);
+    t.push_str(&format!("{:<11} {:>10} {:>14} {:>16} {:>15}\n", "algorithm", "lookup_ns", "memory_bytes", "max_over_mean", "moved_fraction"));
+    for algo in protocols::ch::Algorithm::NAMES {
+        let g = |k: &str| m.get(&format!("{algo}_{k}")).map_or("-".to_string(), |v| fmt_num(*v));
+        t.push_str(&format!(
+            "{algo:<11} {:>10} {:>14} {:>16} {:>15}\n",
+            g("lookup_ns"),
+            g("memory_bytes"),
+            g("share_max_over_mean"),
+            g("moved_fraction")
+        ));
+    }
+    w(out, &t)?;
     Ok(EXIT_OK)
 }
 
