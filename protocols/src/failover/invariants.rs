@@ -1,0 +1,252 @@
+//! Failover properties, judged from observations apart from the servers.
+//!
+//! - `single_primary` (always): at no instant do two servers serve clients. Serving intervals
+//!   run from a server's `Serving` to its `Stopped` (true time). Metrics: `overlap_ms` (total
+//!   time two served at once), `gap_ms` (time after the first server started serving during
+//!   which none did: the failover's unavailability), `promotions`, and `promoted_at_s` /
+//!   `first_primary_stopped_at_s` (true times of the first promotion and of the first
+//!   primary's last stop, for lease arithmetic).
+//! - `linearizable` (always, judged at the end): the clients' reads and writes form a
+//!   linearizable register history ([`super::history::check_register`]). Completed operations
+//!   enter with their interval; `NotPrimary` answers had no effect and are left out; writes
+//!   with unknown outcome (failed replication, timeout) may take effect any time after their
+//!   call or never (those whose value no read returned are left out: "never" always works
+//!   for them); reads without an answer are left out.
+//!
+//! Metrics also count `ops_done`, `ops_refused`, `ops_unknown`.
+
+use std::collections::BTreeMap;
+
+use sim::{Checker, NodeId, Property, Time, Verdicts};
+
+use super::history::{Op, RegisterOp, check_register};
+use super::node::{FailoverNode, Obs, OpKind, OpResult};
+
+#[derive(Clone, Debug)]
+struct OpRecord {
+    invoke: Time,
+    kind: OpKind,
+    outcome: Outcome,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    Pending,
+    Done(Time, OpResult),
+    Refused,
+    Unknown,
+}
+
+/// Checks `single_primary` and `linearizable`.
+#[derive(Debug)]
+pub struct FailoverChecker {
+    names: Vec<String>,
+    serving: BTreeMap<NodeId, u64>,
+    overlap_since: Option<Time>,
+    overlap: Time,
+    gap_since: Option<Time>,
+    gap: Time,
+    started: bool,
+    promotions: u64,
+    promoted_at: Option<Time>,
+    first_stopped_at: Option<Time>,
+    ops: BTreeMap<(NodeId, u64), OpRecord>,
+}
+
+impl FailoverChecker {
+    /// A checker; `names` are node names by id, for messages.
+    pub fn new(names: Vec<String>) -> Self {
+        FailoverChecker {
+            names,
+            serving: BTreeMap::new(),
+            overlap_since: None,
+            overlap: Time::ZERO,
+            gap_since: None,
+            gap: Time::ZERO,
+            started: false,
+            promotions: 0,
+            promoted_at: None,
+            first_stopped_at: None,
+            ops: BTreeMap::new(),
+        }
+    }
+
+    fn name(&self, n: NodeId) -> &str {
+        self.names.get(n.idx()).map_or("?", String::as_str)
+    }
+
+    fn history(&self) -> (Vec<Op>, Vec<(NodeId, u64)>) {
+        // Values some read returned: an unknown write nobody read can be dropped, because any
+        // linearization that places it stays valid without it (no read sees its value), and
+        // keeping such writes would make the search exponential in their number.
+        let read: std::collections::BTreeSet<u64> = self
+            .ops
+            .values()
+            .filter_map(|r| match r.outcome {
+                Outcome::Done(_, OpResult::Value(v)) => Some(v),
+                _ => None,
+            })
+            .collect();
+        let mut ops = Vec::new();
+        let mut keys = Vec::new();
+        for (key, r) in &self.ops {
+            let op = match (r.kind, r.outcome) {
+                (OpKind::Write(v), Outcome::Done(t, _)) => Op {
+                    invoke: r.invoke,
+                    ret: Some(t),
+                    kind: RegisterOp::Write(v),
+                },
+                (OpKind::Write(v), Outcome::Pending | Outcome::Unknown) if read.contains(&v) => {
+                    Op {
+                        invoke: r.invoke,
+                        ret: None,
+                        kind: RegisterOp::Write(v),
+                    }
+                }
+                (OpKind::Write(_), Outcome::Pending | Outcome::Unknown) => continue,
+                (OpKind::Read, Outcome::Done(t, OpResult::Value(v))) => Op {
+                    invoke: r.invoke,
+                    ret: Some(t),
+                    kind: RegisterOp::Read(v),
+                },
+                (OpKind::Read, Outcome::Done(_, res)) => panic!("a read completed with {res:?}"),
+                (_, Outcome::Refused) | (OpKind::Read, Outcome::Pending | Outcome::Unknown) => {
+                    continue;
+                }
+            };
+            ops.push(op);
+            keys.push(*key);
+        }
+        (ops, keys)
+    }
+}
+
+impl Checker<FailoverNode> for FailoverChecker {
+    fn properties(&self) -> Vec<Property> {
+        vec![
+            Property::always("single_primary"),
+            Property::always("linearizable"),
+        ]
+    }
+
+    fn observe(&mut self, at: Time, node: NodeId, obs: &Obs, v: &mut Verdicts) {
+        match *obs {
+            Obs::Serving { epoch } => {
+                if epoch > 1 && self.promoted_at.is_none() {
+                    self.promoted_at = Some(at);
+                }
+                if epoch > 1 {
+                    self.promotions += 1;
+                }
+                if let Some(g) = self.gap_since.take() {
+                    self.gap += Time(at.0 - g.0);
+                }
+                self.started = true;
+                if let Some((&other, &e)) = self.serving.iter().find(|(n, _)| **n != node) {
+                    if self.overlap_since.is_none() {
+                        self.overlap_since = Some(at);
+                    }
+                    let me = self.name(node).to_string();
+                    v.fail(
+                        "single_primary",
+                        format!("{me} starts serving (epoch {epoch}) at {at} while {} still serves (epoch {e})", self.name(other)),
+                    );
+                }
+                self.serving.insert(node, epoch);
+            }
+            Obs::Stopped { .. } => {
+                self.serving.remove(&node);
+                if node == NodeId(0) {
+                    self.first_stopped_at = Some(at);
+                }
+                if self.serving.len() <= 1
+                    && let Some(s) = self.overlap_since.take()
+                {
+                    self.overlap += Time(at.0 - s.0);
+                }
+                if self.serving.is_empty() && self.started {
+                    self.gap_since = Some(at);
+                }
+            }
+            Obs::Invoke { op, kind } => {
+                self.ops.insert(
+                    (node, op),
+                    OpRecord {
+                        invoke: at,
+                        kind,
+                        outcome: Outcome::Pending,
+                    },
+                );
+            }
+            Obs::Done { op, result } => self.set(node, op, Outcome::Done(at, result)),
+            Obs::Refused { op } => self.set(node, op, Outcome::Refused),
+            Obs::Unknown { op } => self.set(node, op, Outcome::Unknown),
+        }
+    }
+
+    fn finish(&mut self, end: Time, v: &mut Verdicts) {
+        if let Some(s) = self.overlap_since.take() {
+            self.overlap += Time(end.0 - s.0);
+        }
+        if let Some(g) = self.gap_since.take() {
+            self.gap += Time(end.0 - g.0);
+        }
+        let (ops, keys) = self.history();
+        if let Err(i) = check_register(&ops, 0) {
+            let (client, n) = keys[i];
+            let o = &ops[i];
+            let when = o
+                .ret
+                .map_or("never answered".to_string(), |r| format!("answered at {r}"));
+            v.fail(
+                "linearizable",
+                format!(
+                    "no linearization of {} operations explains {}'s op {n}: {:?} invoked at {}, {when}",
+                    ops.len(),
+                    self.name(client),
+                    o.kind,
+                    o.invoke
+                ),
+            );
+        }
+    }
+
+    fn metrics(&self) -> Vec<(String, f64)> {
+        let count =
+            |f: fn(&Outcome) -> bool| self.ops.values().filter(|r| f(&r.outcome)).count() as f64;
+        let mut m = vec![
+            ("overlap_ms".to_string(), self.overlap.as_millis_f64()),
+            ("gap_ms".to_string(), self.gap.as_millis_f64()),
+            ("promotions".to_string(), self.promotions as f64),
+            (
+                "ops_done".to_string(),
+                count(|o| matches!(o, Outcome::Done(..))),
+            ),
+            (
+                "ops_refused".to_string(),
+                count(|o| matches!(o, Outcome::Refused)),
+            ),
+            (
+                "ops_unknown".to_string(),
+                count(|o| matches!(o, Outcome::Unknown | Outcome::Pending)),
+            ),
+        ];
+        if let Some(t) = self.promoted_at {
+            m.push(("promoted_at_s".to_string(), t.as_secs_f64()));
+        }
+        if let Some(t) = self.first_stopped_at {
+            m.push(("first_primary_stopped_at_s".to_string(), t.as_secs_f64()));
+        }
+        m
+    }
+}
+
+impl FailoverChecker {
+    fn set(&mut self, client: NodeId, op: u64, outcome: Outcome) {
+        let r = self
+            .ops
+            .get_mut(&(client, op))
+            .expect("an outcome for an operation never invoked");
+        r.outcome = outcome;
+    }
+}
