@@ -149,7 +149,7 @@ pub fn compare_charts(doc: &CompareJson, varied: &[String], only: &[String]) -> 
             let label = if label.is_empty() { m.clone() } else { label.join(" ") };
             series.entry(label).or_default().push((xpos(x), v.mean, v.ci95));
         }
-        let s: Vec<(String, Vec<(f64, f64, f64)>)> = series.into_iter().collect();
+        let s: Vec<reports::charts::CiSeries> = series.into_iter().collect();
         let xlabel = if numeric { xk.clone() } else { format!("{xk} ({})", xs.join(", ")) };
         charts.push((m.clone(), reports::comparison_chart(&format!("{m} vs {xk}"), &xlabel, m, &s)));
     }
