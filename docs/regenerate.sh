@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates the pictures README shows, from catalog scenarios, with the release binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+S=target/release/simlab
+OUT=$(mktemp -d)
+# Space-time diagram of the 2PC blocking scenario recovered with a decision record.
+$S run 2pc/coordinator-crash-recover-commit --out "$OUT/2pc" > /dev/null || true
+cp "$OUT/2pc/diagram.svg" docs/2pc-coordinator-crash-recover-commit.svg
+# Mean time in system against load, per load-balancing policy, with 95% CI bars.
+$S compare lb/supermarket --vary lb.lambda=0.5,0.7,0.8,0.9 \
+    --vary lb.policy=random,round_robin,power_of_d,jsq --seeds 0..5 \
+    --set lb.horizon=2000 --metric sojourn_mean --out "$OUT/lb" > /dev/null
+cp "$OUT/lb/chart-sojourn_mean.svg" docs/lb-sojourn-vs-lambda.svg
+rm -rf "$OUT"
+echo "regenerated docs/2pc-coordinator-crash-recover-commit.svg and docs/lb-sojourn-vs-lambda.svg"
