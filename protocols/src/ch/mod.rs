@@ -18,6 +18,7 @@
 //! Everything random comes from `sim::rng::Stream` keyed by the caller's seed.
 
 pub mod analysis;
+pub mod bench;
 pub mod bounded;
 pub mod hash;
 pub mod jump;
