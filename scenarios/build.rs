@@ -12,7 +12,11 @@ fn main() {
                 continue;
             }
             println!("cargo:rerun-if-changed={}", fam.path().display());
-            for f in std::fs::read_dir(fam.path()).into_iter().flatten().flatten() {
+            for f in std::fs::read_dir(fam.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let p = f.path();
                 if p.extension().and_then(|e| e.to_str()) == Some("toml") {
                     let name = format!(
@@ -26,10 +30,17 @@ fn main() {
         }
     }
     entries.sort();
-    let mut out = String::from("/// Built-in scenarios: (`family/name`, TOML text), sorted by name.\npub static CATALOG: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Built-in scenarios: (`family/name`, TOML text), sorted by name.\npub static CATALOG: &[(&str, &str)] = &[\n",
+    );
     for (name, p) in entries {
         println!("cargo:rerun-if-changed={}", p.display());
-        writeln!(out, "    ({name:?}, include_str!({:?})),", p.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            p.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("catalog_gen.rs");

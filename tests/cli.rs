@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn simlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simlab")).args(args).output().expect("simlab runs")
+    Command::new(env!("CARGO_BIN_EXE_simlab"))
+        .args(args)
+        .output()
+        .expect("simlab runs")
 }
 
 fn code(o: &Output) -> i32 {
@@ -22,7 +25,9 @@ fn stderr(o: &Output) -> String {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("simlab-cli-tests-{}", std::process::id())).join(name);
+    let d = std::env::temp_dir()
+        .join(format!("simlab-cli-tests-{}", std::process::id()))
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -48,14 +53,20 @@ fn run_exit_codes_follow_the_outcome() {
 
     let o = simlab(&["run", "example/gossip-volatile"]);
     assert_eq!(code(&o), 1);
-    assert!(stderr(&o).contains("reproduce with: simlab run example/gossip-volatile --seed 0"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("reproduce with: simlab run example/gossip-volatile --seed 0"),
+        "{}",
+        stderr(&o)
+    );
 
     // Every node but the origin crashed for good: nobody learns anything -> liveness failure.
     let d = tmp("liveness");
     let f = write(
         &d,
         "dead.toml",
-        &format!("{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n1\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n2\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n3\"\n"),
+        &format!(
+            "{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n1\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n2\"\n[[faults]]\nat = \"1ms\"\ncrash = \"n3\"\n"
+        ),
     );
     let o = simlab(&["run", &f]);
     assert_eq!(code(&o), 3, "{}{}", stdout(&o), stderr(&o));
@@ -63,7 +74,11 @@ fn run_exit_codes_follow_the_outcome() {
 
     let o = simlab(&["run", "no/such-scenario"]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("neither a catalog scenario nor a readable file"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("neither a catalog scenario nor a readable file"),
+        "{}",
+        stderr(&o)
+    );
 
     let o = simlab(&["frobnicate"]);
     assert_eq!(code(&o), 2);
@@ -78,22 +93,62 @@ fn run_exit_codes_follow_the_outcome() {
 fn bad_specs_are_clear_errors() {
     let d = tmp("bad");
     let cases: Vec<(&str, String, &[&str])> = vec![
-        ("type.toml", GOSSIP.replace("nodes = 4", "nodes = \"four\""), &["gossip.nodes", "line 6, column 9"]),
-        ("unknown.toml", format!("{GOSSIP}colour = \"blue\"\n"), &["colour", "expected one of"]),
-        ("missing.toml", "duration = \"1s\"\n".to_string(), &["missing field `protocol`"]),
-        ("loss.toml", format!("{GOSSIP}\n[network]\nloss = 1.5\n"), &["network.loss must be in [0, 1)", "1.5"]),
-        ("zero.toml", GOSSIP.replace("nodes = 4", "nodes = 0"), &["gossip.nodes must be >= 2, got 0"]),
-        ("variant.toml", format!("{GOSSIP}\n[network]\nlatency = {{ gaussian = \"1ms\" }}\n"), &["network.latency", "gaussian"]),
-        ("duration.toml", GOSSIP.replace("\"500ms\"", "\"5 fortnights\""), &["duration", "unknown unit"]),
-        ("node.toml", format!("{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n99\"\n"), &["unknown node `n99`"]),
-        ("syntax.toml", "protocol = \"gossip\"\n[gossip\n".to_string(), &["line 2"]),
+        (
+            "type.toml",
+            GOSSIP.replace("nodes = 4", "nodes = \"four\""),
+            &["gossip.nodes", "line 6, column 9"],
+        ),
+        (
+            "unknown.toml",
+            format!("{GOSSIP}colour = \"blue\"\n"),
+            &["colour", "expected one of"],
+        ),
+        (
+            "missing.toml",
+            "duration = \"1s\"\n".to_string(),
+            &["missing field `protocol`"],
+        ),
+        (
+            "loss.toml",
+            format!("{GOSSIP}\n[network]\nloss = 1.5\n"),
+            &["network.loss must be in [0, 1)", "1.5"],
+        ),
+        (
+            "zero.toml",
+            GOSSIP.replace("nodes = 4", "nodes = 0"),
+            &["gossip.nodes must be >= 2, got 0"],
+        ),
+        (
+            "variant.toml",
+            format!("{GOSSIP}\n[network]\nlatency = {{ gaussian = \"1ms\" }}\n"),
+            &["network.latency", "gaussian"],
+        ),
+        (
+            "duration.toml",
+            GOSSIP.replace("\"500ms\"", "\"5 fortnights\""),
+            &["duration", "unknown unit"],
+        ),
+        (
+            "node.toml",
+            format!("{GOSSIP}\n[[faults]]\nat = \"1ms\"\ncrash = \"n99\"\n"),
+            &["unknown node `n99`"],
+        ),
+        (
+            "syntax.toml",
+            "protocol = \"gossip\"\n[gossip\n".to_string(),
+            &["line 2"],
+        ),
     ];
     for (name, text, needles) in cases {
         let f = write(&d, name, &text);
         let o = simlab(&["run", &f]);
         assert_eq!(code(&o), 2, "{name}: {}", stderr(&o));
         for n in needles {
-            assert!(stderr(&o).contains(n), "{name}: expected `{n}` in: {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(n),
+                "{name}: expected `{n}` in: {}",
+                stderr(&o)
+            );
         }
     }
     for (set, needle) in [
@@ -109,7 +164,14 @@ fn bad_specs_are_clear_errors() {
     }
     for args in [
         vec!["sweep", "example/gossip", "--seeds", "5..2"],
-        vec!["sweep", "example/gossip", "--seeds", "0..4", "--shard", "4/3"],
+        vec![
+            "sweep",
+            "example/gossip",
+            "--seeds",
+            "0..4",
+            "--shard",
+            "4/3",
+        ],
         vec!["run", "example/gossip", "--trace", "full"],
         vec!["compare", "example/gossip", "--vary", "gossip.fanout"],
         vec!["hash", "nohash", "--servers", "3", "k"],
@@ -131,7 +193,16 @@ fn show_round_trips_through_a_file() {
     let d = tmp("show");
     let f = write(&d, "shown.toml", &stdout(&o));
     let a = simlab(&["run", &f, "--format", "json", "--seed", "3"]);
-    let b = simlab(&["run", "example/gossip-faults", "--set", "gossip.rumors=2", "--format", "json", "--seed", "3"]);
+    let b = simlab(&[
+        "run",
+        "example/gossip-faults",
+        "--set",
+        "gossip.rumors=2",
+        "--format",
+        "json",
+        "--seed",
+        "3",
+    ]);
     let ja: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     let jb: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
     assert_eq!(ja["trace_digest"], jb["trace_digest"]);
@@ -144,9 +215,24 @@ fn show_round_trips_through_a_file() {
 fn run_out_dir_and_replay() {
     let d = tmp("replay");
     let out = d.join("run");
-    let o = simlab(&["run", "example/gossip-volatile", "--trace", "full", "--out", out.to_str().unwrap()]);
+    let o = simlab(&[
+        "run",
+        "example/gossip-volatile",
+        "--trace",
+        "full",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(code(&o), 1);
-    for f in ["summary.json", "trace.jsonl", "timeline.txt", "diagram.svg", "chrome.json", "shiviz.log", "index.html"] {
+    for f in [
+        "summary.json",
+        "trace.jsonl",
+        "timeline.txt",
+        "diagram.svg",
+        "chrome.json",
+        "shiviz.log",
+        "index.html",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let trace = out.join("trace.jsonl");
@@ -172,13 +258,40 @@ fn run_out_dir_and_replay() {
 #[test]
 fn sharded_sweep_merges_to_the_plain_sweep() {
     let d = tmp("shards");
-    let plain = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--jobs", "2"]);
+    let plain = simlab(&[
+        "sweep",
+        "example/gossip-faults",
+        "--seeds",
+        "0..12",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+    ]);
     assert_eq!(code(&plain), 0, "{}", stderr(&plain));
-    let one_job = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--jobs", "1"]);
+    let one_job = simlab(&[
+        "sweep",
+        "example/gossip-faults",
+        "--seeds",
+        "0..12",
+        "--format",
+        "json",
+        "--jobs",
+        "1",
+    ]);
     assert_eq!(plain.stdout, one_job.stdout);
     let mut files = Vec::new();
     for k in 1..=3 {
-        let o = simlab(&["sweep", "example/gossip-faults", "--seeds", "0..12", "--format", "json", "--shard", &format!("{k}/3")]);
+        let o = simlab(&[
+            "sweep",
+            "example/gossip-faults",
+            "--seeds",
+            "0..12",
+            "--format",
+            "json",
+            "--shard",
+            &format!("{k}/3"),
+        ]);
         assert_eq!(code(&o), 0);
         files.push(write(&d, &format!("s{k}.json"), &stdout(&o)));
     }
@@ -189,13 +302,24 @@ fn sharded_sweep_merges_to_the_plain_sweep() {
     assert_eq!(stdout(&merged), stdout(&plain));
     let o = simlab(&["merge", &files[0], &files[1]]);
     assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("shard 3/3 is missing"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("shard 3/3 is missing"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A sweep of a bug scenario exits 1 and names failing seeds.
 #[test]
 fn sweep_reports_failing_seeds() {
-    let o = simlab(&["sweep", "example/gossip-volatile", "--seeds", "0..4", "--format", "json"]);
+    let o = simlab(&[
+        "sweep",
+        "example/gossip-volatile",
+        "--seeds",
+        "0..4",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&o), 1);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["runs"], 4);
@@ -208,7 +332,16 @@ fn sweep_reports_failing_seeds() {
 #[test]
 fn compare_grid_and_regression_gate() {
     let d = tmp("compare");
-    let args = ["compare", "example/gossip", "--vary", "gossip.fanout=1,3", "--vary", "gossip.rumors=1,2", "--seeds", "0..3"];
+    let args = [
+        "compare",
+        "example/gossip",
+        "--vary",
+        "gossip.fanout=1,3",
+        "--vary",
+        "gossip.rumors=1,2",
+        "--seeds",
+        "0..3",
+    ];
     let mut j = args.to_vec();
     j.extend(["--format", "json", "--metric", "messages_sent"]);
     let base = simlab(&j);
@@ -229,14 +362,25 @@ fn compare_grid_and_regression_gate() {
     }
     let worse = write(&d, "worse.json", &doc.to_string());
     let mut reg = args.to_vec();
-    reg.extend(["--baseline", &worse, "--max-regression", "5", "--metric", "messages_sent"]);
+    reg.extend([
+        "--baseline",
+        &worse,
+        "--max-regression",
+        "5",
+        "--metric",
+        "messages_sent",
+    ]);
     let o = simlab(&reg);
     assert_eq!(code(&o), 5, "{}", stderr(&o));
     assert!(stderr(&o).contains("regression: messages_sent"));
     let mut csv = args.to_vec();
     csv.extend(["--format", "csv", "--metric", "messages_sent"]);
     let o = simlab(&csv);
-    assert!(stdout(&o).lines().next().unwrap().contains("gossip.fanout"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).lines().next().unwrap().contains("gossip.fanout"),
+        "{}",
+        stdout(&o)
+    );
     let out = d.join("report");
     let mut html = args.to_vec();
     html.extend(["--out", out.to_str().unwrap(), "--metric", "messages_sent"]);
@@ -247,7 +391,12 @@ fn compare_grid_and_regression_gate() {
 /// `check-determinism` passes on a scenario with every kind of random fault.
 #[test]
 fn check_determinism_passes() {
-    let o = simlab(&["check-determinism", "example/gossip-faults", "--seeds", "0..5"]);
+    let o = simlab(&[
+        "check-determinism",
+        "example/gossip-faults",
+        "--seeds",
+        "0..5",
+    ]);
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
 }
 
@@ -258,7 +407,11 @@ fn test_command_checks_expectations() {
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(stdout(&o).contains("0 failed"));
     let d = tmp("expect");
-    let f = write(&d, "wrong.toml", &GOSSIP.replace("expect = \"ok\"", "expect = \"safety_violation\""));
+    let f = write(
+        &d,
+        "wrong.toml",
+        &GOSSIP.replace("expect = \"ok\"", "expect = \"safety_violation\""),
+    );
     let o = simlab(&["test", &f]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("FAIL"));
@@ -278,7 +431,16 @@ fn bench_reports_rates() {
 /// `hash` answers with the reference jump-hash buckets for decimal keys.
 #[test]
 fn hash_lookup_command() {
-    let o = simlab(&["hash", "jump", "--servers", "60", "--format", "json", "1", "2"]);
+    let o = simlab(&[
+        "hash",
+        "jump",
+        "--servers",
+        "60",
+        "--format",
+        "json",
+        "1",
+        "2",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["server"], 55);
@@ -294,30 +456,91 @@ fn random_and_truncated_inputs_never_panic() {
     let d = tmp("fuzz");
     let base = stdout(&simlab(&["show", "example/gossip-faults"]));
     let mut rng = sim::Stream::new(2024, "fuzz");
-    let junk = ["=", "[", "]", "{", "\"", "1e999", "-1", "nan", "[[faults]]", "\n", "protocol = \"paxos\"", "x.y = 3", "\u{0}"];
+    let junk = [
+        "=",
+        "[",
+        "]",
+        "{",
+        "\"",
+        "1e999",
+        "-1",
+        "nan",
+        "[[faults]]",
+        "\n",
+        "protocol = \"paxos\"",
+        "x.y = 3",
+        "\u{0}",
+    ];
     for i in 0..120 {
         let mut text: String = base.chars().take(rng.index(base.len() + 1)).collect();
         if i % 2 == 0 {
             let at = rng.index(text.len() + 1);
-            let at = (0..=at).rev().find(|&k| text.is_char_boundary(k)).unwrap_or(0);
+            let at = (0..=at)
+                .rev()
+                .find(|&k| text.is_char_boundary(k))
+                .unwrap_or(0);
             text.insert_str(at, rng.choose(&junk).unwrap());
         }
         let f = write(&d, &format!("f{i}.toml"), &text);
-        let o = simlab(&["run", &f, "--set", "phases.heal_at=200ms", "--set", "phases.liveness=200ms"]);
+        let o = simlab(&[
+            "run",
+            &f,
+            "--set",
+            "phases.heal_at=200ms",
+            "--set",
+            "phases.liveness=200ms",
+        ]);
         let c = code(&o);
-        assert!([0, 1, 2, 3].contains(&c), "case {i}: exit {c}\n{text}\n{}", stderr(&o));
+        assert!(
+            [0, 1, 2, 3].contains(&c),
+            "case {i}: exit {c}\n{text}\n{}",
+            stderr(&o)
+        );
         if c == 2 {
             assert!(stderr(&o).starts_with("error:"), "case {i}: {}", stderr(&o));
         }
     }
-    let words = ["run", "sweep", "--seeds", "0..2", "--set", "x=1", "--format", "json", "csv", "example/gossip", "--shard", "1/0", "--out", "--seed", "-5", "compare", "--vary", "=", "merge", "replay", "show", "list", "test", "hash", "--servers"];
+    let words = [
+        "run",
+        "sweep",
+        "--seeds",
+        "0..2",
+        "--set",
+        "x=1",
+        "--format",
+        "json",
+        "csv",
+        "example/gossip",
+        "--shard",
+        "1/0",
+        "--out",
+        "--seed",
+        "-5",
+        "compare",
+        "--vary",
+        "=",
+        "merge",
+        "replay",
+        "show",
+        "list",
+        "test",
+        "hash",
+        "--servers",
+    ];
     for i in 0..120 {
         let n = 1 + rng.index(5);
         let args: Vec<&str> = (0..n).map(|_| *rng.choose(&words).unwrap()).collect();
-        let args: Vec<&str> = args.into_iter().map(|a| if a == "--out" { "--format" } else { a }).collect();
+        let args: Vec<&str> = args
+            .into_iter()
+            .map(|a| if a == "--out" { "--format" } else { a })
+            .collect();
         let o = simlab(&args);
         let c = code(&o);
-        assert!([0, 1, 2, 3].contains(&c), "case {i} {args:?}: exit {c}\n{}", stderr(&o));
+        assert!(
+            [0, 1, 2, 3].contains(&c),
+            "case {i} {args:?}: exit {c}\n{}",
+            stderr(&o)
+        );
         if c == 2 {
             assert!(!stderr(&o).is_empty(), "case {i} {args:?}: no message");
         }
@@ -333,7 +556,11 @@ fn whole_catalog_meets_expectations_and_is_deterministic() {
     let o = simlab(&["test"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let list = stdout(&simlab(&["list"]));
-    let names: Vec<String> = list.lines().skip(1).filter_map(|l| l.split_whitespace().next().map(str::to_string)).collect();
+    let names: Vec<String> = list
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
     assert!(names.len() >= 3);
     use rayon::prelude::*;
     let failures: Vec<String> = names
@@ -351,11 +578,31 @@ fn whole_catalog_meets_expectations_and_is_deterministic() {
 /// Snapshots of `show`, text and JSON output (wall-clock fields redacted).
 #[test]
 fn output_snapshots() {
-    insta::assert_snapshot!("show_example_gossip", stdout(&simlab(&["show", "example/gossip"])));
-    insta::assert_snapshot!("run_text_gossip_volatile", stdout(&simlab(&["run", "example/gossip-volatile"])));
-    let v: serde_json::Value = serde_json::from_slice(&simlab(&["run", "example/gossip-volatile", "--format", "json"]).stdout).unwrap();
+    insta::assert_snapshot!(
+        "show_example_gossip",
+        stdout(&simlab(&["show", "example/gossip"]))
+    );
+    insta::assert_snapshot!(
+        "run_text_gossip_volatile",
+        stdout(&simlab(&["run", "example/gossip-volatile"]))
+    );
+    let v: serde_json::Value = serde_json::from_slice(
+        &simlab(&["run", "example/gossip-volatile", "--format", "json"]).stdout,
+    )
+    .unwrap();
     insta::assert_json_snapshot!("run_json_gossip_volatile", v, { ".wall_ms" => "[wall]" });
-    let v: serde_json::Value = serde_json::from_slice(&simlab(&["sweep", "example/gossip", "--seeds", "0..3", "--format", "json"]).stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(
+        &simlab(&[
+            "sweep",
+            "example/gossip",
+            "--seeds",
+            "0..3",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .unwrap();
     insta::assert_json_snapshot!("sweep_json_gossip", v);
 }
 

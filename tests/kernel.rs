@@ -11,8 +11,8 @@ use std::rc::Rc;
 use scenarios::runners::{self, RunRequest};
 use sim::faults::Everything;
 use sim::{
-    Actor, Ctx, FaultAction, FaultRate, FaultStep, LinkConfig, Message, NodeId, RandomFaults, Rule, Time,
-    TimeDist, TraceLine, Verdict, World, WorldBuilder,
+    Actor, Ctx, FaultAction, FaultRate, FaultStep, LinkConfig, Message, NodeId, RandomFaults, Rule,
+    Time, TimeDist, TraceLine, Verdict, World, WorldBuilder,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,8 +30,17 @@ impl Message for Msg {
 /// timer tagged `seq` that fires `after` later.
 #[derive(Clone, Debug)]
 enum Act {
-    Send { node: u32, at: Time, to: u32, seq: u32 },
-    Timer { node: u32, after: Time, tag: u32 },
+    Send {
+        node: u32,
+        at: Time,
+        to: u32,
+        seq: u32,
+    },
+    Timer {
+        node: u32,
+        after: Time,
+        tag: u32,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -96,16 +105,27 @@ impl Actor for Probe {
 }
 
 /// A world of `n` probes running `acts`, with a trace kept in memory.
-fn probes(n: u32, acts: Vec<Act>, link: LinkConfig, seed: u64) -> (WorldBuilder<Probe>, Rc<RefCell<Vec<TraceLine>>>) {
+fn probes(
+    n: u32,
+    acts: Vec<Act>,
+    link: LinkConfig,
+    seed: u64,
+) -> (WorldBuilder<Probe>, Rc<RefCell<Vec<TraceLine>>>) {
     let mut b = WorldBuilder::<Probe>::new(seed);
     for i in 0..n {
         b.node(&format!("n{i}"));
     }
-    b.factory(move |_, d: &Log| Probe { acts: acts.clone(), log: d.clone(), restarted: !d.0.is_empty() });
+    b.factory(move |_, d: &Log| Probe {
+        acts: acts.clone(),
+        log: d.clone(),
+        restarted: !d.0.is_empty(),
+    });
     b.default_link(link);
     let lines = Rc::new(RefCell::new(Vec::new()));
     let l2 = lines.clone();
-    b.sink(Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| l2.borrow_mut().push(TraceLine::from_record(r)))));
+    b.sink(Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| {
+        l2.borrow_mut().push(TraceLine::from_record(r))
+    })));
     (b, lines)
 }
 
@@ -132,7 +152,8 @@ fn log_of(w: &World<Probe>, n: u32) -> Vec<(u64, &'static str, u32)> {
 /// different seeds give 100 different digests.
 #[test]
 fn same_seed_same_trace_different_seed_different_trace() {
-    let spec = scenarios::load::load("example/gossip-faults", &[], &|_| Err("no files".into())).unwrap();
+    let spec =
+        scenarios::load::load("example/gossip-faults", &[], &|_| Err("no files".into())).unwrap();
     let seeds: Vec<u64> = (0..100).collect();
     let a = scenarios::sweep::run_seeds(&spec, &seeds, 0, &|| {}).unwrap();
     let b = scenarios::sweep::run_seeds(&spec, &seeds, 1, &|| {}).unwrap();
@@ -149,7 +170,8 @@ fn same_seed_same_trace_different_seed_different_trace() {
 /// DET-1 byte for byte: two full JSONL traces of the same seed are identical.
 #[test]
 fn same_seed_byte_identical_jsonl() {
-    let spec = scenarios::load::load("example/gossip-faults", &[], &|_| Err("no files".into())).unwrap();
+    let spec =
+        scenarios::load::load("example/gossip-faults", &[], &|_| Err("no files".into())).unwrap();
     let run = |seed| {
         let buf = Rc::new(RefCell::new(Vec::<u8>::new()));
         struct Shared(Rc<RefCell<Vec<u8>>>);
@@ -163,7 +185,12 @@ fn same_seed_byte_identical_jsonl() {
             }
         }
         let sink = sim::trace::JsonlSink::new(Shared(buf.clone()));
-        runners::run(RunRequest { spec: &spec, seed, sink: Some(Box::new(sink)) }).unwrap();
+        runners::run(RunRequest {
+            spec: &spec,
+            seed,
+            sink: Some(Box::new(sink)),
+        })
+        .unwrap();
         let v = buf.borrow().clone();
         v
     };
@@ -177,12 +204,21 @@ fn same_seed_byte_identical_jsonl() {
 /// five zero-delay messages in one handler; across 100 seeds they are delivered in send order.
 #[test]
 fn same_instant_events_run_in_insertion_order() {
-    let acts: Vec<Act> = (0..5).map(|i| Act::Send { node: 0, at: Time::ZERO, to: 1 + (i % 3), seq: i }).collect();
+    let acts: Vec<Act> = (0..5)
+        .map(|i| Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1 + (i % 3),
+            seq: i,
+        })
+        .collect();
     let mut orders = std::collections::BTreeSet::new();
     for seed in 0..100 {
         let (b, lines) = probes(4, acts.clone(), LinkConfig::instant(), seed);
         b.build().unwrap().run();
-        let order: Vec<u64> = events(&lines.borrow(), "deliver").map(|l| l.msg.unwrap()).collect();
+        let order: Vec<u64> = events(&lines.borrow(), "deliver")
+            .map(|l| l.msg.unwrap())
+            .collect();
         assert_eq!(order, vec![0, 1, 2, 3, 4], "seed {seed}");
         orders.insert(order);
     }
@@ -196,11 +232,28 @@ fn same_instant_events_run_in_insertion_order() {
 #[test]
 fn crash_drops_in_flight_loses_timers_keeps_durable_state() {
     let acts = vec![
-        Act::Send { node: 0, at: Time::ZERO, to: 1, seq: 1 },  // arrives at 10ms
-        Act::Send { node: 0, at: ms(15), to: 1, seq: 2 },      // in flight during the crash
-        Act::Timer { node: 1, after: ms(50), tag: 9 },          // lost with the crash
+        Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1,
+            seq: 1,
+        }, // arrives at 10ms
+        Act::Send {
+            node: 0,
+            at: ms(15),
+            to: 1,
+            seq: 2,
+        }, // in flight during the crash
+        Act::Timer {
+            node: 1,
+            after: ms(50),
+            tag: 9,
+        }, // lost with the crash
     ];
-    let link = LinkConfig { latency: TimeDist::Const(ms(10)), ..LinkConfig::default() };
+    let link = LinkConfig {
+        latency: TimeDist::Const(ms(10)),
+        ..LinkConfig::default()
+    };
     let (mut b, lines) = probes(2, acts, link, 1);
     b.fault(step(ms(20), FaultAction::Crash("n1".into())));
     b.fault(step(ms(40), FaultAction::Restart("n1".into())));
@@ -209,9 +262,22 @@ fn crash_drops_in_flight_loses_timers_keeps_durable_state() {
     let lines = lines.borrow();
     let drops: Vec<&TraceLine> = events(&lines, "drop").collect();
     assert_eq!(drops.len(), 1);
-    assert_eq!((drops[0].reason.as_deref(), drops[0].t), (Some("crashed"), ms(25).0));
-    assert_eq!(events(&lines, "timer_fire").filter(|l| l.node == Some(1)).count(), 0, "timer survived the crash");
-    assert_eq!(log_of(&w, 1), vec![(ms(10).0, "recv", 1)], "durable log lost or extended");
+    assert_eq!(
+        (drops[0].reason.as_deref(), drops[0].t),
+        (Some("crashed"), ms(25).0)
+    );
+    assert_eq!(
+        events(&lines, "timer_fire")
+            .filter(|l| l.node == Some(1))
+            .count(),
+        0,
+        "timer survived the crash"
+    );
+    assert_eq!(
+        log_of(&w, 1),
+        vec![(ms(10).0, "recv", 1)],
+        "durable log lost or extended"
+    );
     assert!(w.actor(NodeId(1)).unwrap().restarted);
     assert_eq!((r.sent, r.delivered, r.dropped, r.in_flight), (2, 1, 1, 0));
 }
@@ -220,14 +286,32 @@ fn crash_drops_in_flight_loses_timers_keeps_durable_state() {
 /// the node reads the resume time when they finally run.
 #[test]
 fn pause_delays_deliveries_and_timers() {
-    let acts = vec![Act::Send { node: 0, at: ms(10), to: 1, seq: 1 }, Act::Timer { node: 1, after: ms(50), tag: 7 }];
-    let link = LinkConfig { latency: TimeDist::Const(ms(10)), ..LinkConfig::default() };
+    let acts = vec![
+        Act::Send {
+            node: 0,
+            at: ms(10),
+            to: 1,
+            seq: 1,
+        },
+        Act::Timer {
+            node: 1,
+            after: ms(50),
+            tag: 7,
+        },
+    ];
+    let link = LinkConfig {
+        latency: TimeDist::Const(ms(10)),
+        ..LinkConfig::default()
+    };
     let (mut b, lines) = probes(2, acts, link, 1);
     b.fault(step(ms(5), FaultAction::Pause("n1".into())));
     b.fault(step(ms(100), FaultAction::Resume("n1".into())));
     let mut w = b.build().unwrap();
     w.run();
-    assert_eq!(log_of(&w, 1), vec![(ms(100).0, "recv", 1), (ms(100).0, "timer", 7)]);
+    assert_eq!(
+        log_of(&w, 1),
+        vec![(ms(100).0, "recv", 1), (ms(100).0, "timer", 7)]
+    );
     let lines = lines.borrow();
     let d = events(&lines, "deliver").next().unwrap();
     assert_eq!(d.t, ms(100).0);
@@ -237,18 +321,45 @@ fn pause_delays_deliveries_and_timers() {
 #[test]
 fn partition_drops_then_heals() {
     let acts = vec![
-        Act::Send { node: 0, at: ms(10), to: 1, seq: 1 },
-        Act::Send { node: 1, at: ms(10), to: 0, seq: 2 },
-        Act::Send { node: 0, at: ms(30), to: 1, seq: 3 },
+        Act::Send {
+            node: 0,
+            at: ms(10),
+            to: 1,
+            seq: 1,
+        },
+        Act::Send {
+            node: 1,
+            at: ms(10),
+            to: 0,
+            seq: 2,
+        },
+        Act::Send {
+            node: 0,
+            at: ms(30),
+            to: 1,
+            seq: 3,
+        },
     ];
     let (mut b, lines) = probes(2, acts, LinkConfig::default(), 1);
-    b.fault(step(ms(1), FaultAction::Partition { a: vec!["n0".into()], b: vec!["n1".into()], one_way: false }));
+    b.fault(step(
+        ms(1),
+        FaultAction::Partition {
+            a: vec!["n0".into()],
+            b: vec!["n1".into()],
+            one_way: false,
+        },
+    ));
     b.fault(step(ms(20), FaultAction::Heal(Everything {})));
     let mut w = b.build().unwrap();
     w.run();
     let lines = lines.borrow();
-    let reasons: Vec<_> = events(&lines, "drop").map(|l| (l.msg.unwrap(), l.reason.clone().unwrap())).collect();
-    assert_eq!(reasons, vec![(0, "partition".to_string()), (1, "partition".to_string())]);
+    let reasons: Vec<_> = events(&lines, "drop")
+        .map(|l| (l.msg.unwrap(), l.reason.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![(0, "partition".to_string()), (1, "partition".to_string())]
+    );
     assert_eq!(log_of(&w, 1), vec![(ms(31).0, "recv", 3)]);
     assert!(log_of(&w, 0).is_empty());
 }
@@ -256,9 +367,29 @@ fn partition_drops_then_heals() {
 /// A one-way partition cuts only a -> b.
 #[test]
 fn one_way_partition_cuts_one_direction() {
-    let acts = vec![Act::Send { node: 0, at: ms(10), to: 1, seq: 1 }, Act::Send { node: 1, at: ms(10), to: 0, seq: 2 }];
+    let acts = vec![
+        Act::Send {
+            node: 0,
+            at: ms(10),
+            to: 1,
+            seq: 1,
+        },
+        Act::Send {
+            node: 1,
+            at: ms(10),
+            to: 0,
+            seq: 2,
+        },
+    ];
     let (mut b, _) = probes(2, acts, LinkConfig::default(), 1);
-    b.fault(step(ms(1), FaultAction::Partition { a: vec!["n0".into()], b: vec!["n1".into()], one_way: true }));
+    b.fault(step(
+        ms(1),
+        FaultAction::Partition {
+            a: vec!["n0".into()],
+            b: vec!["n1".into()],
+            one_way: true,
+        },
+    ));
     let mut w = b.build().unwrap();
     let r = w.run();
     assert!(log_of(&w, 1).is_empty(), "n0 -> n1 should be cut");
@@ -270,14 +401,39 @@ fn one_way_partition_cuts_one_direction() {
 /// time; a +50 ms clock step at 10 ms fires a 100 ms timer at 50 ms true time.
 #[test]
 fn drift_and_clock_steps_move_local_timers() {
-    let acts = vec![Act::Timer { node: 0, after: ms(100), tag: 1 }, Act::Timer { node: 1, after: ms(100), tag: 2 }];
+    let acts = vec![
+        Act::Timer {
+            node: 0,
+            after: ms(100),
+            tag: 1,
+        },
+        Act::Timer {
+            node: 1,
+            after: ms(100),
+            tag: 2,
+        },
+    ];
     let (mut b, lines) = probes(2, acts, LinkConfig::default(), 1);
-    b.fault(step(Time::ZERO, FaultAction::Drift { node: "n0".into(), ppm: 100_000 }));
-    b.fault(step(ms(10), FaultAction::ClockStep { node: "n1".into(), delta_ms: 50.0 }));
+    b.fault(step(
+        Time::ZERO,
+        FaultAction::Drift {
+            node: "n0".into(),
+            ppm: 100_000,
+        },
+    ));
+    b.fault(step(
+        ms(10),
+        FaultAction::ClockStep {
+            node: "n1".into(),
+            delta_ms: 50.0,
+        },
+    ));
     let mut w = b.build().unwrap();
     w.run();
     let lines = lines.borrow();
-    let fires: Vec<(u32, u64)> = events(&lines, "timer_fire").map(|l| (l.node.unwrap(), l.t)).collect();
+    let fires: Vec<(u32, u64)> = events(&lines, "timer_fire")
+        .map(|l| (l.node.unwrap(), l.t))
+        .collect();
     assert_eq!(fires, vec![(1, ms(50).0), (0, 90_909_091)]);
     // Each node read its own local clock at the firing: 100 ms on both.
     assert_eq!(log_of(&w, 0)[0].0, ms(100).0);
@@ -287,17 +443,43 @@ fn drift_and_clock_steps_move_local_timers() {
 /// Duplication delivers a message twice (both copies carry the same message id).
 #[test]
 fn duplication_delivers_twice() {
-    let acts: Vec<Act> = (0..200).map(|i| Act::Send { node: 0, at: Time::ZERO, to: 1, seq: i }).collect();
-    let link = LinkConfig { duplicate: 0.5, latency: TimeDist::Uniform { lo: ms(1), hi: ms(5) }, ..LinkConfig::default() };
+    let acts: Vec<Act> = (0..200)
+        .map(|i| Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1,
+            seq: i,
+        })
+        .collect();
+    let link = LinkConfig {
+        duplicate: 0.5,
+        latency: TimeDist::Uniform {
+            lo: ms(1),
+            hi: ms(5),
+        },
+        ..LinkConfig::default()
+    };
     let (b, lines) = probes(2, acts, link, 3);
     let mut w = b.build().unwrap();
     let r = w.run();
     let lines = lines.borrow();
-    let dups: Vec<u64> = events(&lines, "duplicate").map(|l| l.msg.unwrap()).collect();
+    let dups: Vec<u64> = events(&lines, "duplicate")
+        .map(|l| l.msg.unwrap())
+        .collect();
     // 200 messages, p = 0.5: the count is Binomial(200, 0.5); 4 sd band = 100 +- 28.
-    assert!((72..=128).contains(&dups.len()), "{} duplicates", dups.len());
+    assert!(
+        (72..=128).contains(&dups.len()),
+        "{} duplicates",
+        dups.len()
+    );
     for id in &dups {
-        assert_eq!(events(&lines, "deliver").filter(|l| l.msg == Some(*id)).count(), 2, "message {id}");
+        assert_eq!(
+            events(&lines, "deliver")
+                .filter(|l| l.msg == Some(*id))
+                .count(),
+            2,
+            "message {id}"
+        );
     }
     assert_eq!(r.delivered as usize, 200 + dups.len());
     assert_eq!(r.sent, r.delivered);
@@ -306,9 +488,23 @@ fn duplication_delivers_twice() {
 /// FIFO links keep send order under random latency; without FIFO the same seed reorders.
 #[test]
 fn fifo_keeps_order() {
-    let acts: Vec<Act> = (0..100).map(|i| Act::Send { node: 0, at: Time::ZERO, to: 1, seq: i }).collect();
+    let acts: Vec<Act> = (0..100)
+        .map(|i| Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1,
+            seq: i,
+        })
+        .collect();
     let order = |fifo| {
-        let link = LinkConfig { latency: TimeDist::Uniform { lo: ms(1), hi: ms(50) }, fifo, ..LinkConfig::default() };
+        let link = LinkConfig {
+            latency: TimeDist::Uniform {
+                lo: ms(1),
+                hi: ms(50),
+            },
+            fifo,
+            ..LinkConfig::default()
+        };
         let (b, _) = probes(2, acts.clone(), link, 5);
         let mut w = b.build().unwrap();
         w.run();
@@ -322,7 +518,14 @@ fn fifo_keeps_order() {
 /// held until 500 ms.
 #[test]
 fn rule_holds_one_copy_of_a_broadcast() {
-    let acts: Vec<Act> = (1..=3).map(|to| Act::Send { node: 0, at: ms(10), to, seq: 0 }).collect();
+    let acts: Vec<Act> = (1..=3)
+        .map(|to| Act::Send {
+            node: 0,
+            at: ms(10),
+            to,
+            seq: 0,
+        })
+        .collect();
     let (mut b, _) = probes(4, acts, LinkConfig::default(), 1);
     let rule = Rule {
         name: "hold-n3".into(),
@@ -347,11 +550,33 @@ fn rule_holds_one_copy_of_a_broadcast() {
 #[test]
 fn conservation_after_every_run() {
     for seed in 0..50 {
-        let acts: Vec<Act> = (0..40).map(|i| Act::Send { node: i % 4, at: ms(i as u64 * 7), to: (i + 1) % 4, seq: i }).collect();
-        let link = LinkConfig { latency: TimeDist::Exp { mean: ms(20), shift: ms(1) }, loss: 0.1, duplicate: 0.1, fifo: false };
+        let acts: Vec<Act> = (0..40)
+            .map(|i| Act::Send {
+                node: i % 4,
+                at: ms(i as u64 * 7),
+                to: (i + 1) % 4,
+                seq: i,
+            })
+            .collect();
+        let link = LinkConfig {
+            latency: TimeDist::Exp {
+                mean: ms(20),
+                shift: ms(1),
+            },
+            loss: 0.1,
+            duplicate: 0.1,
+            fifo: false,
+        };
         let (mut b, _) = probes(4, acts, link, seed);
-        b.phases(sim::Phases { heal_at: ms(200), liveness: ms(50) });
-        let r = |x: u64| FaultRate { rate: 20.0, min: ms(x), max: ms(3 * x) };
+        b.phases(sim::Phases {
+            heal_at: ms(200),
+            liveness: ms(50),
+        });
+        let r = |x: u64| FaultRate {
+            rate: 20.0,
+            min: ms(x),
+            max: ms(3 * x),
+        };
         b.random_faults(RandomFaults {
             crash: Some(r(10)),
             pause: Some(r(10)),
@@ -362,7 +587,11 @@ fn conservation_after_every_run() {
         });
         let mut w = b.build().unwrap();
         let res = w.run();
-        assert_eq!(res.sent, res.delivered + res.dropped + res.in_flight, "seed {seed}");
+        assert_eq!(
+            res.sent,
+            res.delivered + res.dropped + res.in_flight,
+            "seed {seed}"
+        );
     }
 }
 
@@ -380,33 +609,88 @@ fn misuse_is_a_clear_build_error() {
         }
     };
     let e = err(&|b| {
-        b.fault(step(ms(1), FaultAction::Partition { a: vec!["n0".into()], b: vec!["n9".into()], one_way: false }));
+        b.fault(step(
+            ms(1),
+            FaultAction::Partition {
+                a: vec!["n0".into()],
+                b: vec!["n9".into()],
+                one_way: false,
+            },
+        ));
     });
     assert!(e.contains("unknown node `n9`"), "{e}");
     let e = err(&|b| {
-        b.fault(step(ms(1), FaultAction::AddRule(Rule { name: "r".into(), from: Some("zz".into()), to: None, kind: None, after: None, before: None, nth: None, verdict: Verdict::Drop })));
+        b.fault(step(
+            ms(1),
+            FaultAction::AddRule(Rule {
+                name: "r".into(),
+                from: Some("zz".into()),
+                to: None,
+                kind: None,
+                after: None,
+                before: None,
+                nth: None,
+                verdict: Verdict::Drop,
+            }),
+        ));
     });
     assert!(e.contains("unknown node `zz`"), "{e}");
     let e = err(&|b| {
-        b.phases(sim::Phases { heal_at: ms(10), liveness: ms(10) });
-        b.random_faults(RandomFaults { crash: Some(FaultRate { rate: 0.0, min: ms(1), max: ms(2) }), ..RandomFaults::default() });
+        b.phases(sim::Phases {
+            heal_at: ms(10),
+            liveness: ms(10),
+        });
+        b.random_faults(RandomFaults {
+            crash: Some(FaultRate {
+                rate: 0.0,
+                min: ms(1),
+                max: ms(2),
+            }),
+            ..RandomFaults::default()
+        });
     });
     assert!(e.contains("crash.rate must be a finite number > 0"), "{e}");
     let e = err(&|b| {
-        b.phases(sim::Phases { heal_at: ms(10), liveness: ms(10) });
-        b.random_faults(RandomFaults { pause: Some(FaultRate { rate: -1.0, min: ms(1), max: ms(2) }), ..RandomFaults::default() });
+        b.phases(sim::Phases {
+            heal_at: ms(10),
+            liveness: ms(10),
+        });
+        b.random_faults(RandomFaults {
+            pause: Some(FaultRate {
+                rate: -1.0,
+                min: ms(1),
+                max: ms(2),
+            }),
+            ..RandomFaults::default()
+        });
     });
     assert!(e.contains("pause.rate"), "{e}");
     let e = err(&|b| {
-        b.default_link(LinkConfig { loss: 1.5, ..LinkConfig::default() });
+        b.default_link(LinkConfig {
+            loss: 1.5,
+            ..LinkConfig::default()
+        });
     });
     assert!(e.contains("loss must be in [0, 1)"), "{e}");
     let e = err(&|b| {
-        b.fault(step(ms(1), FaultAction::Drift { node: "n0".into(), ppm: -2_000_000 }));
+        b.fault(step(
+            ms(1),
+            FaultAction::Drift {
+                node: "n0".into(),
+                ppm: -2_000_000,
+            },
+        ));
     });
     assert!(e.contains("ppm must be > -1000000"), "{e}");
     let e = err(&|b| {
-        b.random_faults(RandomFaults { crash: Some(FaultRate { rate: 1.0, min: ms(1), max: ms(2) }), ..RandomFaults::default() });
+        b.random_faults(RandomFaults {
+            crash: Some(FaultRate {
+                rate: 1.0,
+                min: ms(1),
+                max: ms(2),
+            }),
+            ..RandomFaults::default()
+        });
     });
     assert!(e.contains("need phases"), "{e}");
 }
@@ -415,7 +699,12 @@ fn misuse_is_a_clear_build_error() {
 /// seed and the event index.
 #[test]
 fn send_to_unknown_node_panics_with_seed_and_event() {
-    let acts = vec![Act::Send { node: 0, at: Time::ZERO, to: 7, seq: 0 }];
+    let acts = vec![Act::Send {
+        node: 0,
+        at: Time::ZERO,
+        to: 7,
+        seq: 0,
+    }];
     let (b, _) = probes(2, acts, LinkConfig::default(), 42);
     let mut w = b.build().unwrap();
     let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.run())).unwrap_err();

@@ -265,7 +265,10 @@ pub struct Failure {
 }
 
 fn usage(message: impl Into<String>) -> Failure {
-    Failure { code: EXIT_USAGE, message: message.into() }
+    Failure {
+        code: EXIT_USAGE,
+        message: message.into(),
+    }
 }
 
 type Res<T> = Result<T, Failure>;
@@ -303,16 +306,33 @@ fn dispatch(cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
         Cmd::Sweep(a) => cmd_sweep(a, out, err),
         Cmd::Compare(a) => cmd_compare(a, out, err),
         Cmd::Replay { file } => cmd_replay(&file, out),
-        Cmd::CheckDeterminism { scenario, seeds, sets } => cmd_check(&scenario, &seeds, &sets, out, err),
-        Cmd::Test { targets, seeds, jobs } => cmd_test(&targets, seeds.as_deref(), jobs, out),
+        Cmd::CheckDeterminism {
+            scenario,
+            seeds,
+            sets,
+        } => cmd_check(&scenario, &seeds, &sets, out, err),
+        Cmd::Test {
+            targets,
+            seeds,
+            jobs,
+        } => cmd_test(&targets, seeds.as_deref(), jobs, out),
         Cmd::Merge { files, format } => cmd_merge(&files, format, out),
         Cmd::Bench(a) => cmd_bench(a, out),
-        Cmd::Hash { algo, servers, vnodes, format, keys } => cmd_hash(&algo, servers, vnodes, format, &keys, out),
+        Cmd::Hash {
+            algo,
+            servers,
+            vnodes,
+            format,
+            keys,
+        } => cmd_hash(&algo, servers, vnodes, format, &keys, out),
     }
 }
 
 fn w(out: &mut dyn Write, s: &str) -> Res<()> {
-    out.write_all(s.as_bytes()).map_err(|e| Failure { code: EXIT_INTERNAL, message: format!("writing output: {e}") })
+    out.write_all(s.as_bytes()).map_err(|e| Failure {
+        code: EXIT_INTERNAL,
+        message: format!("writing output: {e}"),
+    })
 }
 
 fn read_file(p: &str) -> Result<String, String> {
@@ -320,7 +340,9 @@ fn read_file(p: &str) -> Result<String, String> {
 }
 
 fn parse_sets(sets: &[String]) -> Res<Vec<Override>> {
-    sets.iter().map(|s| Override::parse(s).map_err(usage)).collect()
+    sets.iter()
+        .map(|s| Override::parse(s).map_err(usage))
+        .collect()
 }
 
 fn load_spec(scenario: &str, sets: &[String]) -> Res<Spec> {
@@ -330,7 +352,9 @@ fn load_spec(scenario: &str, sets: &[String]) -> Res<Spec> {
 
 /// Parses `A..B` (exclusive) or `A..=B` (inclusive) into a list of seeds.
 pub fn parse_seeds(s: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("--seeds `{s}`: expected A..B (end exclusive) or A..=B, with A < B, e.g. 0..100");
+    let bad = || {
+        format!("--seeds `{s}`: expected A..B (end exclusive) or A..=B, with A < B, e.g. 0..100")
+    };
     let (a, b, incl) = if let Some((a, b)) = s.split_once("..=") {
         (a, b, true)
     } else if let Some((a, b)) = s.split_once("..") {
@@ -340,7 +364,11 @@ pub fn parse_seeds(s: &str) -> Result<(u64, u64), String> {
     };
     let a: u64 = a.trim().parse().map_err(|_| bad())?;
     let b: u64 = b.trim().parse().map_err(|_| bad())?;
-    let end = if incl { b.checked_add(1).ok_or_else(bad)? } else { b };
+    let end = if incl {
+        b.checked_add(1).ok_or_else(bad)?
+    } else {
+        b
+    };
     if end <= a {
         return Err(bad());
     }
@@ -369,12 +397,25 @@ fn cmd_list(out: &mut dyn Write) -> Res<i32> {
     let mut rows = Vec::new();
     for (name, text) in crate::catalog::CATALOG {
         match load::parse(text, name, &[]) {
-            Ok(s) => rows.push((name.to_string(), s.protocol.table().to_string(), s.expect.as_str().to_string(), s.description)),
-            Err(e) => rows.push((name.to_string(), "?".into(), "?".into(), format!("(does not load: {e})"))),
+            Ok(s) => rows.push((
+                name.to_string(),
+                s.protocol.table().to_string(),
+                s.expect.as_str().to_string(),
+                s.description,
+            )),
+            Err(e) => rows.push((
+                name.to_string(),
+                "?".into(),
+                "?".into(),
+                format!("(does not load: {e})"),
+            )),
         }
     }
     let wn = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(8);
-    let mut s = format!("{:<wn$}  {:<9}  {:<16}  {}\n", "SCENARIO", "PROTOCOL", "EXPECT", "DESCRIPTION");
+    let mut s = format!(
+        "{:<wn$}  {:<9}  {:<16}  {}\n",
+        "SCENARIO", "PROTOCOL", "EXPECT", "DESCRIPTION"
+    );
     for (n, p, e, d) in rows {
         s.push_str(&format!("{n:<wn$}  {p:<9}  {e:<16}  {d}\n"));
     }
@@ -384,8 +425,18 @@ fn cmd_list(out: &mut dyn Write) -> Res<i32> {
 
 fn cmd_show(scenario: &str, sets: &[String], out: &mut dyn Write) -> Res<i32> {
     let spec = load_spec(scenario, sets)?;
-    let text = toml::to_string_pretty(&spec).map_err(|e| Failure { code: EXIT_INTERNAL, message: format!("spec to TOML: {e}") })?;
-    w(out, &format!("# simlab {} — resolved spec of {}\n{text}", env!("CARGO_PKG_VERSION"), spec.name))?;
+    let text = toml::to_string_pretty(&spec).map_err(|e| Failure {
+        code: EXIT_INTERNAL,
+        message: format!("spec to TOML: {e}"),
+    })?;
+    w(
+        out,
+        &format!(
+            "# simlab {} — resolved spec of {}\n{text}",
+            env!("CARGO_PKG_VERSION"),
+            spec.name
+        ),
+    )?;
     Ok(EXIT_OK)
 }
 
@@ -435,7 +486,12 @@ fn run_json(spec: &Spec, seed: u64, o: &RunOutput, wall_ms: u64) -> RunJson {
         violations: o
             .violations
             .iter()
-            .map(|v| ViolationJson { property: v.property.clone(), time_ns: v.time_ns, event_index: v.event_index, detail: v.detail.clone() })
+            .map(|v| ViolationJson {
+                property: v.property.clone(),
+                time_ns: v.time_ns,
+                event_index: v.event_index,
+                detail: v.detail.clone(),
+            })
             .collect(),
         metrics: o.metrics.clone(),
         events: o.events,
@@ -460,12 +516,23 @@ fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
     s.push_str(&format!("scenario    {}\n", spec.name));
     s.push_str(&format!("seed        {seed}\n"));
     s.push_str(&format!("outcome     {}\n", o.outcome));
-    s.push_str(&format!("stopped     {} at {} after {} events\n", o.stop, sim::Time(o.sim_time_ns), o.events));
+    s.push_str(&format!(
+        "stopped     {} at {} after {} events\n",
+        o.stop,
+        sim::Time(o.sim_time_ns),
+        o.events
+    ));
     s.push_str(&format!("digest      {}\n", o.trace_digest));
     if !o.violations.is_empty() {
         s.push_str("violations\n");
         for v in &o.violations {
-            s.push_str(&format!("  {} at {} (event {}): {}\n", v.property, sim::Time(v.time_ns), v.event_index, v.detail));
+            s.push_str(&format!(
+                "  {} at {} (event {}): {}\n",
+                v.property,
+                sim::Time(v.time_ns),
+                v.event_index,
+                v.detail
+            ));
         }
     }
     if !o.metrics.is_empty() {
@@ -479,11 +546,19 @@ fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
 }
 
 fn ensure_dir(dir: &Path) -> Res<()> {
-    fs::create_dir_all(dir).map_err(|e| usage(format!("--out {}: cannot create directory: {e}", dir.display())))
+    fs::create_dir_all(dir).map_err(|e| {
+        usage(format!(
+            "--out {}: cannot create directory: {e}",
+            dir.display()
+        ))
+    })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
-    fs::write(path, bytes).map_err(|e| Failure { code: EXIT_USAGE, message: format!("cannot write {}: {e}", path.display()) })
+    fs::write(path, bytes).map_err(|e| Failure {
+        code: EXIT_USAGE,
+        message: format!("cannot write {}: {e}", path.display()),
+    })
 }
 
 pub use reports::{TraceFooter, TraceHeader};
@@ -497,8 +572,17 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     }
     let spec = load_spec(&a.scenario, &a.sets)?;
     let seed = a.seed.unwrap_or(spec.seed);
-    let from = a.from.as_deref().map(sim::time::parse_duration).transpose().map_err(|e| usage(format!("--from: {e}")))?;
-    let to = a.to.as_deref().map(sim::time::parse_duration).transpose().map_err(|e| usage(format!("--to: {e}")))?;
+    let from = a
+        .from
+        .as_deref()
+        .map(sim::time::parse_duration)
+        .transpose()
+        .map_err(|e| usage(format!("--from: {e}")))?;
+    let to =
+        a.to.as_deref()
+            .map(sim::time::parse_duration)
+            .transpose()
+            .map_err(|e| usage(format!("--to: {e}")))?;
     let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
     if let Some(d) = &a.out {
         ensure_dir(d)?;
@@ -507,7 +591,8 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     let memory = std::rc::Rc::new(std::cell::RefCell::new(Vec::<sim::TraceLine>::new()));
     let sink: Option<Box<dyn sim::TraceSink>> = if a.trace == TraceMode::Full {
         let p = body_path.clone().expect("checked above");
-        let f = fs::File::create(&p).map_err(|e| usage(format!("cannot create {}: {e}", p.display())))?;
+        let f = fs::File::create(&p)
+            .map_err(|e| usage(format!("cannot create {}: {e}", p.display())))?;
         Some(Box::new(sim::trace::JsonlSink::new(BufWriter::new(f))))
     } else if want_memory {
         let m = memory.clone();
@@ -521,7 +606,12 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
         None
     };
     let t0 = Instant::now();
-    let o = runners::run(RunRequest { spec: &spec, seed, sink }).map_err(usage)?;
+    let o = runners::run(RunRequest {
+        spec: &spec,
+        seed,
+        sink,
+    })
+    .map_err(usage)?;
     let wall_ms = t0.elapsed().as_millis() as u64;
     let json = run_json(&spec, seed, &o, wall_ms);
     let repro = reproduce(&spec.name, seed, &a.sets);
@@ -538,13 +628,21 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     let mem = memory.borrow();
     let from_file = || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> {
         let p = trace_file.clone().expect("full traces have --out");
-        match fs::File::open(&p).map_err(|e| e.to_string()).and_then(|f| reports::read_jsonl(BufReader::new(f))) {
+        match fs::File::open(&p)
+            .map_err(|e| e.to_string())
+            .and_then(|f| reports::read_jsonl(BufReader::new(f)))
+        {
             Ok((_, mut r)) => Box::new(std::iter::from_fn(move || r.events().next())),
             Err(_) => Box::new(std::iter::empty()),
         }
     };
-    let from_mem = || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
-    let lines: crate::cli_reports::Lines<'_> = if a.trace == TraceMode::Full { &from_file } else { &from_mem };
+    let from_mem =
+        || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
+    let lines: crate::cli_reports::Lines<'_> = if a.trace == TraceMode::Full {
+        &from_file
+    } else {
+        &from_mem
+    };
     if let Some(dir) = &a.out {
         crate::cli_reports::write_run_reports(dir, &spec, seed, &o, lines, &repro, from, to)?;
     }
@@ -553,7 +651,10 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
         w(out, &text)?;
     }
     match a.format {
-        Format::Json => w(out, &(serde_json::to_string_pretty(&json).expect("serialisable") + "\n"))?,
+        Format::Json => w(
+            out,
+            &(serde_json::to_string_pretty(&json).expect("serialisable") + "\n"),
+        )?,
         _ => {
             if !a.timeline {
                 w(out, &text_summary(&spec, seed, &o))?;
@@ -572,7 +673,10 @@ const MEMORY_TRACE_CAP: usize = 2_000_000;
 
 fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) -> Res<()> {
     let path = dir.join("trace.jsonl");
-    let io = |e: std::io::Error| Failure { code: EXIT_USAGE, message: format!("writing {}: {e}", path.display()) };
+    let io = |e: std::io::Error| Failure {
+        code: EXIT_USAGE,
+        message: format!("writing {}: {e}", path.display()),
+    };
     let f = fs::File::create(&path).map_err(io)?;
     let mut wr = BufWriter::new(f);
     let header = TraceHeader {
@@ -586,7 +690,12 @@ fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) 
     wr.write_all(b"\n").map_err(io)?;
     let mut src = fs::File::open(body).map_err(io)?;
     std::io::copy(&mut src, &mut wr).map_err(io)?;
-    let footer = TraceFooter { footer: true, digest: o.trace_digest.clone(), events: o.events, outcome: o.outcome.clone() };
+    let footer = TraceFooter {
+        footer: true,
+        digest: o.trace_digest.clone(),
+        events: o.events,
+        outcome: o.outcome.clone(),
+    };
     serde_json::to_writer(&mut wr, &footer).map_err(|e| io(e.into()))?;
     wr.write_all(b"\n").map_err(io)?;
     wr.flush().map_err(io)?;
@@ -624,8 +733,10 @@ fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
     if std::io::stderr().is_terminal() {
         let pb = indicatif::ProgressBar::new(total);
         pb.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} seeds [{elapsed} < {eta}]")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} seeds [{elapsed} < {eta}]",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(pb)
     } else {
@@ -634,7 +745,10 @@ fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
 }
 
 fn sweep_text(s: &SweepSummary) -> String {
-    let mut t = format!("scenario  {}\nseeds     {}..{} ({} runs)\noutcomes ", s.scenario, s.seeds[0], s.seeds[1], s.runs);
+    let mut t = format!(
+        "scenario  {}\nseeds     {}..{} ({} runs)\noutcomes ",
+        s.scenario, s.seeds[0], s.seeds[1], s.runs
+    );
     for (k, v) in &s.outcomes {
         t.push_str(&format!(" {k}={v}"));
     }
@@ -644,7 +758,10 @@ fn sweep_text(s: &SweepSummary) -> String {
         t.push_str(&format!("failing   {}\n", f.join(" ")));
     }
     let wk = s.metrics.keys().map(|k| k.len()).max().unwrap_or(6).max(6);
-    t.push_str(&format!("{:<wk$}  {:>14}  {:>12}  {:>14}  {:>14}\n", "metric", "mean", "ci95", "min", "max"));
+    t.push_str(&format!(
+        "{:<wk$}  {:>14}  {:>12}  {:>14}  {:>14}\n",
+        "metric", "mean", "ci95", "min", "max"
+    ));
     for (k, m) in &s.metrics {
         t.push_str(&format!(
             "{k:<wk$}  {:>14}  {:>12}  {:>14}  {:>14}\n",
@@ -673,8 +790,15 @@ fn cmd_sweep(a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32>
     }
     let spec = load_spec(&a.scenario, &a.sets)?;
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
-    let shard = a.shard.as_deref().map(parse_shard).transpose().map_err(usage)?;
-    let seeds: Vec<u64> = (lo..hi).filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1)).collect();
+    let shard = a
+        .shard
+        .as_deref()
+        .map(parse_shard)
+        .transpose()
+        .map_err(usage)?;
+    let seeds: Vec<u64> = (lo..hi)
+        .filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1))
+        .collect();
     let pb = progress_bar(seeds.len() as u64);
     let tick = || {
         if let Some(p) = &pb {
@@ -688,8 +812,13 @@ fn cmd_sweep(a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32>
     let results = sweep::seed_results(&runs);
     let summary = sweep::summarize_sweep(&spec.name, [lo, hi], &results);
     let doc = match shard {
-        Some((k, n)) => serde_json::to_string_pretty(&ShardFile { scenario: spec.name.clone(), seeds: [lo, hi], shard: [k, n], results })
-            .expect("serialisable"),
+        Some((k, n)) => serde_json::to_string_pretty(&ShardFile {
+            scenario: spec.name.clone(),
+            seeds: [lo, hi],
+            shard: [k, n],
+            results,
+        })
+        .expect("serialisable"),
         None => serde_json::to_string_pretty(&summary).expect("serialisable"),
     };
     if let Some(dir) = &a.out {
@@ -715,8 +844,12 @@ fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32>
     let mut shards = Vec::new();
     for f in files {
         let text = fs::read_to_string(f).map_err(|e| usage(format!("{}: {e}", f.display())))?;
-        let s: ShardFile = serde_json::from_str(&text)
-            .map_err(|e| usage(format!("{}: not a `sweep --shard K/N --format json` output: {e}", f.display())))?;
+        let s: ShardFile = serde_json::from_str(&text).map_err(|e| {
+            usage(format!(
+                "{}: not a `sweep --shard K/N --format json` output: {e}",
+                f.display()
+            ))
+        })?;
         shards.push((f.display().to_string(), s));
     }
     let (_, first) = &shards[0];
@@ -725,11 +858,16 @@ fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32>
     let mut results = Vec::new();
     for (name, s) in &shards {
         if s.scenario != scenario || s.seeds != range || s.shard[1] != n {
-            return Err(usage(format!("{name}: shard of a different sweep ({} seeds {:?} of {}), expected {scenario} seeds {range:?} in {n} shards", s.scenario, s.seeds, s.shard[1])));
+            return Err(usage(format!(
+                "{name}: shard of a different sweep ({} seeds {:?} of {}), expected {scenario} seeds {range:?} in {n} shards",
+                s.scenario, s.seeds, s.shard[1]
+            )));
         }
         let k = s.shard[0] as usize;
         if k == 0 || k > n as usize || seen[k - 1] {
-            return Err(usage(format!("{name}: shard {k}/{n} given twice or out of range")));
+            return Err(usage(format!(
+                "{name}: shard {k}/{n} given twice or out of range"
+            )));
         }
         seen[k - 1] = true;
         results.extend(s.results.iter().cloned());
@@ -740,11 +878,17 @@ fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32>
     results.sort_by_key(|r| r.seed);
     let expected = range[1] - range[0];
     if results.len() as u64 != expected {
-        return Err(usage(format!("the shards hold {} results, the sweep has {expected} seeds", results.len())));
+        return Err(usage(format!(
+            "the shards hold {} results, the sweep has {expected} seeds",
+            results.len()
+        )));
     }
     let summary = sweep::summarize_sweep(&scenario, range, &results);
     match format {
-        Format::Json => w(out, &(serde_json::to_string_pretty(&summary).expect("serialisable") + "\n"))?,
+        Format::Json => w(
+            out,
+            &(serde_json::to_string_pretty(&summary).expect("serialisable") + "\n"),
+        )?,
         _ => w(out, &sweep_text(&summary))?,
     }
     Ok(sweep_exit(&summary))
@@ -784,10 +928,16 @@ pub struct MetricJson {
 fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
     let mut axes = Vec::new();
     for v in vary {
-        let (k, vals) = v
-            .split_once('=')
-            .ok_or_else(|| usage(format!("--vary `{v}`: expected path=v1,v2,..., e.g. lb.policy=random,jsq")))?;
-        let vals: Vec<String> = vals.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect();
+        let (k, vals) = v.split_once('=').ok_or_else(|| {
+            usage(format!(
+                "--vary `{v}`: expected path=v1,v2,..., e.g. lb.policy=random,jsq"
+            ))
+        })?;
+        let vals: Vec<String> = vals
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect();
         if vals.is_empty() {
             return Err(usage(format!("--vary `{v}`: give at least one value")));
         }
@@ -838,20 +988,36 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
             .into_iter()
             .map(|(k, v)| {
                 let s = summarize(&v);
-                (k, MetricJson { mean: s.mean, ci95: s.ci95, n: s.n })
+                (
+                    k,
+                    MetricJson {
+                        mean: s.mean,
+                        ci95: s.ci95,
+                        n: s.n,
+                    },
+                )
             })
             .collect();
-        rows.push(CompareRowJson { params: p.iter().cloned().collect(), metrics });
+        rows.push(CompareRowJson {
+            params: p.iter().cloned().collect(),
+            metrics,
+        });
     }
     if let Some(b) = &pb {
         b.finish_and_clear();
     }
     for m in &a.metric {
         if !rows.iter().any(|r| r.metrics.contains_key(m)) {
-            return Err(usage(format!("--metric `{m}`: no run reported it; the scenario's metrics are listed by `simlab run {}`", a.scenario)));
+            return Err(usage(format!(
+                "--metric `{m}`: no run reported it; the scenario's metrics are listed by `simlab run {}`",
+                a.scenario
+            )));
         }
     }
-    let doc = CompareJson { scenario: base.name.clone(), rows };
+    let doc = CompareJson {
+        scenario: base.name.clone(),
+        rows,
+    };
     let json = serde_json::to_string_pretty(&doc).expect("serialisable");
     if let Some(dir) = &a.out {
         ensure_dir(dir)?;
@@ -866,10 +1032,21 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
     };
     w(out, &text)?;
     if let Some(bpath) = &a.baseline {
-        let btext = fs::read_to_string(bpath).map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
-        let baseline: CompareJson = serde_json::from_str(&btext)
-            .map_err(|e| usage(format!("--baseline {}: not a `compare --format json` output: {e}", bpath.display())))?;
-        let regressions = regressions(&baseline, &doc, a.max_regression, &a.higher_is_better, &a.metric);
+        let btext = fs::read_to_string(bpath)
+            .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
+        let baseline: CompareJson = serde_json::from_str(&btext).map_err(|e| {
+            usage(format!(
+                "--baseline {}: not a `compare --format json` output: {e}",
+                bpath.display()
+            ))
+        })?;
+        let regressions = regressions(
+            &baseline,
+            &doc,
+            a.max_regression,
+            &a.higher_is_better,
+            &a.metric,
+        );
         if !regressions.is_empty() {
             for r in &regressions {
                 let _ = writeln!(err, "regression: {r}");
@@ -881,19 +1058,43 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
 }
 
 /// Metrics that got worse by more than `pct` percent against the baseline.
-pub fn regressions(base: &CompareJson, cur: &CompareJson, pct: f64, higher_better: &[String], only: &[String]) -> Vec<String> {
+pub fn regressions(
+    base: &CompareJson,
+    cur: &CompareJson,
+    pct: f64,
+    higher_better: &[String],
+    only: &[String],
+) -> Vec<String> {
     let mut out = Vec::new();
     for row in &cur.rows {
-        let Some(b) = base.rows.iter().find(|r| r.params == row.params) else { continue };
+        let Some(b) = base.rows.iter().find(|r| r.params == row.params) else {
+            continue;
+        };
         for (k, bm) in &b.metrics {
             if !only.is_empty() && !only.contains(k) {
                 continue;
             }
-            let Some(cm) = row.metrics.get(k) else { continue };
-            let worse = if higher_better.contains(k) { bm.mean - cm.mean } else { cm.mean - bm.mean };
-            let rel = if bm.mean == 0.0 { if worse > 0.0 { f64::INFINITY } else { 0.0 } } else { 100.0 * worse / bm.mean.abs() };
+            let Some(cm) = row.metrics.get(k) else {
+                continue;
+            };
+            let worse = if higher_better.contains(k) {
+                bm.mean - cm.mean
+            } else {
+                cm.mean - bm.mean
+            };
+            let rel = if bm.mean == 0.0 {
+                if worse > 0.0 { f64::INFINITY } else { 0.0 }
+            } else {
+                100.0 * worse / bm.mean.abs()
+            };
             if rel > pct {
-                out.push(format!("{k} at {:?}: {} -> {} ({:+.2}% worse, allowed {pct}%)", row.params, fmt_num(bm.mean), fmt_num(cm.mean), rel));
+                out.push(format!(
+                    "{k} at {:?}: {} -> {} ({:+.2}% worse, allowed {pct}%)",
+                    row.params,
+                    fmt_num(bm.mean),
+                    fmt_num(cm.mean),
+                    rel
+                ));
             }
         }
     }
@@ -909,25 +1110,59 @@ fn cmd_replay(file: &Path, out: &mut dyn Write) -> Res<i32> {
         .next()
         .ok_or_else(|| usage(format!("{}: empty file", file.display())))?
         .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    let header: TraceHeader = serde_json::from_str(&first)
-        .map_err(|e| usage(format!("{}: line 1 is not a simlab trace header: {e}", file.display())))?;
+    let header: TraceHeader = serde_json::from_str(&first).map_err(|e| {
+        usage(format!(
+            "{}: line 1 is not a simlab trace header: {e}",
+            file.display()
+        ))
+    })?;
     let mut footer: Option<TraceFooter> = None;
     for l in lines {
         let l = l.map_err(|e| usage(format!("{}: {e}", file.display())))?;
         if l.starts_with("{\"footer\"") {
-            footer = Some(serde_json::from_str(&l).map_err(|e| usage(format!("{}: bad footer: {e}", file.display())))?);
+            footer = Some(
+                serde_json::from_str(&l)
+                    .map_err(|e| usage(format!("{}: bad footer: {e}", file.display())))?,
+            );
         }
     }
-    let footer = footer.ok_or_else(|| usage(format!("{}: no footer line (the trace is truncated)", file.display())))?;
+    let footer = footer.ok_or_else(|| {
+        usage(format!(
+            "{}: no footer line (the trace is truncated)",
+            file.display()
+        ))
+    })?;
     let spec_text = serde_json::to_string(&header.spec).expect("serialisable");
     let mut spec = load::parse(&spec_text, "trace header spec (json)", &[]).map_err(usage)?;
     spec.name = header.scenario.clone();
-    let o = runners::run(RunRequest { spec: &spec, seed: header.seed, sink: None }).map_err(usage)?;
+    let o = runners::run(RunRequest {
+        spec: &spec,
+        seed: header.seed,
+        sink: None,
+    })
+    .map_err(usage)?;
     if o.trace_digest == footer.digest && o.events == footer.events {
-        w(out, &format!("replayed {} seed {}: {} events, digest {} matches; outcome {}\n", header.scenario, header.seed, o.events, o.trace_digest, o.outcome))?;
+        w(
+            out,
+            &format!(
+                "replayed {} seed {}: {} events, digest {} matches; outcome {}\n",
+                header.scenario, header.seed, o.events, o.trace_digest, o.outcome
+            ),
+        )?;
         Ok(EXIT_OK)
     } else {
-        w(out, &format!("replay of {} seed {} DIFFERS: trace has digest {} over {} events, the re-run gives {} over {}\n", header.scenario, header.seed, footer.digest, footer.events, o.trace_digest, o.events))?;
+        w(
+            out,
+            &format!(
+                "replay of {} seed {} DIFFERS: trace has digest {} over {} events, the re-run gives {} over {}\n",
+                header.scenario,
+                header.seed,
+                footer.digest,
+                footer.events,
+                o.trace_digest,
+                o.events
+            ),
+        )?;
         Ok(EXIT_NONDETERMINISM)
     }
 }
@@ -944,21 +1179,36 @@ impl sim::TraceSink for StepDigests {
         d.record(r.time, &r.event);
         // Include the detail text (message contents), which the digest leaves out for speed.
         let extra = r.detail.map_or(0, |s| {
-            s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3))
+            s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3)
+            })
         });
-        self.0.lock().expect("not poisoned").push(d.value() ^ extra.rotate_left(17) ^ r.index);
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .push(d.value() ^ extra.rotate_left(17) ^ r.index);
     }
 }
 
 fn step_digests(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<u64>), String> {
     let v = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = StepDigests(v.clone());
-    let o = runners::run(RunRequest { spec, seed, sink: Some(Box::new(sink)) })?;
+    let o = runners::run(RunRequest {
+        spec,
+        seed,
+        sink: Some(Box::new(sink)),
+    })?;
     let steps = std::mem::take(&mut *v.lock().expect("not poisoned"));
     Ok((o, steps))
 }
 
-fn cmd_check(scenario: &str, seeds: &str, sets: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+fn cmd_check(
+    scenario: &str,
+    seeds: &str,
+    sets: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Res<i32> {
     let spec = load_spec(scenario, sets)?;
     let (lo, hi) = parse_seeds(seeds).map_err(usage)?;
     let mut bad = Vec::new();
@@ -969,20 +1219,40 @@ fn cmd_check(scenario: &str, seeds: &str, sets: &[String], out: &mut dyn Write, 
         let spec2 = spec.clone();
         let (b, sb) = std::thread::spawn(move || step_digests(&spec2, seed))
             .join()
-            .map_err(|_| Failure { code: EXIT_INTERNAL, message: "the second run panicked".into() })?
+            .map_err(|_| Failure {
+                code: EXIT_INTERNAL,
+                message: "the second run panicked".into(),
+            })?
             .map_err(usage)?;
-        let same_metrics = serde_json::to_string(&a.metrics).ok() == serde_json::to_string(&b.metrics).ok();
+        let same_metrics =
+            serde_json::to_string(&a.metrics).ok() == serde_json::to_string(&b.metrics).ok();
         if sa != sb || a.trace_digest != b.trace_digest || !same_metrics {
-            let idx = sa.iter().zip(&sb).position(|(x, y)| x != y).unwrap_or(sa.len().min(sb.len()));
+            let idx = sa
+                .iter()
+                .zip(&sb)
+                .position(|(x, y)| x != y)
+                .unwrap_or(sa.len().min(sb.len()));
             bad.push((seed, idx, sa.len(), sb.len()));
         }
     }
     if bad.is_empty() {
-        w(out, &format!("{}: seeds {lo}..{hi}: every seed ran twice with identical traces\n", spec.name))?;
+        w(
+            out,
+            &format!(
+                "{}: seeds {lo}..{hi}: every seed ran twice with identical traces\n",
+                spec.name
+            ),
+        )?;
         Ok(EXIT_OK)
     } else {
         for (seed, idx, la, lb) in &bad {
-            w(out, &format!("{}: seed {seed} is NOT deterministic: first divergent event index {idx} (runs had {la} and {lb} events)\n", spec.name))?;
+            w(
+                out,
+                &format!(
+                    "{}: seed {seed} is NOT deterministic: first divergent event index {idx} (runs had {la} and {lb} events)\n",
+                    spec.name
+                ),
+            )?;
         }
         let _ = writeln!(err, "{}", reproduce(&spec.name, bad[0].0, sets));
         Ok(EXIT_NONDETERMINISM)
@@ -1002,14 +1272,19 @@ fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn 
         } else {
             let fam = crate::catalog::family(t);
             if fam.is_empty() {
-                return Err(usage(format!("`{t}` is not a catalog family, scenario or file; `simlab list` shows the catalog")));
+                return Err(usage(format!(
+                    "`{t}` is not a catalog family, scenario or file; `simlab list` shows the catalog"
+                )));
             }
             names.extend(fam.into_iter().map(str::to_string));
         }
     }
     let range = seeds.map(parse_seeds).transpose().map_err(usage)?;
     let wn = names.iter().map(|n| n.len()).max().unwrap_or(8).max(8);
-    let mut table = format!("{:<wn$}  {:<16}  {:>5}  {:<40}  RESULT\n", "SCENARIO", "EXPECT", "RUNS", "OUTCOMES");
+    let mut table = format!(
+        "{:<wn$}  {:<16}  {:>5}  {:<40}  RESULT\n",
+        "SCENARIO", "EXPECT", "RUNS", "OUTCOMES"
+    );
     let mut failures = 0;
     for name in &names {
         let spec = load_spec(name, &[])?;
@@ -1041,7 +1316,11 @@ fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn 
             if ok { "PASS" } else { "FAIL" }
         ));
     }
-    table.push_str(&format!("{} passed, {} failed\n", names.len() - failures, failures));
+    table.push_str(&format!(
+        "{} passed, {} failed\n",
+        names.len() - failures,
+        failures
+    ));
     w(out, &table)?;
     Ok(if failures == 0 { EXIT_OK } else { EXIT_SAFETY })
 }
@@ -1050,7 +1329,9 @@ fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn 
 
 /// Peak and current resident memory in MiB, from /proc (Linux); None elsewhere.
 fn memory_mib() -> (Option<f64>, Option<f64>) {
-    let Ok(s) = fs::read_to_string("/proc/self/status") else { return (None, None) };
+    let Ok(s) = fs::read_to_string("/proc/self/status") else {
+        return (None, None);
+    };
     let field = |name: &str| {
         s.lines()
             .find(|l| l.starts_with(name))
@@ -1078,9 +1359,16 @@ struct BenchRow {
 }
 
 fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
-    let scenario = a.scenario.clone().unwrap_or_else(|| "lb/supermarket".to_string());
+    let scenario = a
+        .scenario
+        .clone()
+        .unwrap_or_else(|| "lb/supermarket".to_string());
     let spec = load_spec(&scenario, &a.sets)?;
-    if let Some(p) = spec.ch.as_ref().filter(|_| spec.protocol == crate::spec::Protocol::Ch) {
+    if let Some(p) = spec
+        .ch
+        .as_ref()
+        .filter(|_| spec.protocol == crate::spec::Protocol::Ch)
+    {
         return bench_hashing(&spec.name, p, a.format, out);
     }
     let mut rows = Vec::new();
@@ -1089,15 +1377,27 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
             "none" | "digest" => None,
             "jsonl" => match &a.trace_file {
                 Some(p) => {
-                    let f = fs::File::create(p).map_err(|e| usage(format!("--trace-file {}: {e}", p.display())))?;
-                    Some(Box::new(sim::trace::JsonlSink::new(BufWriter::with_capacity(1 << 20, f))))
+                    let f = fs::File::create(p)
+                        .map_err(|e| usage(format!("--trace-file {}: {e}", p.display())))?;
+                    Some(Box::new(sim::trace::JsonlSink::new(
+                        BufWriter::with_capacity(1 << 20, f),
+                    )))
                 }
                 None => Some(Box::new(sim::trace::JsonlSink::new(std::io::sink()))),
             },
-            other => return Err(usage(format!("--sinks: unknown sink `{other}`; allowed: none, jsonl"))),
+            other => {
+                return Err(usage(format!(
+                    "--sinks: unknown sink `{other}`; allowed: none, jsonl"
+                )));
+            }
         };
         let t0 = Instant::now();
-        let o = runners::run(RunRequest { spec: &spec, seed: a.seed, sink }).map_err(usage)?;
+        let o = runners::run(RunRequest {
+            spec: &spec,
+            seed: a.seed,
+            sink,
+        })
+        .map_err(usage)?;
         let secs = t0.elapsed().as_secs_f64().max(1e-9);
         let model = o
             .metrics
@@ -1122,12 +1422,22 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
         });
     }
     if a.format == Format::Json {
-        w(out, &(serde_json::to_string_pretty(&rows).expect("serialisable") + "\n"))?;
+        w(
+            out,
+            &(serde_json::to_string_pretty(&rows).expect("serialisable") + "\n"),
+        )?;
     } else {
         let mut t = format!("bench {} seed {}\n", spec.name, a.seed);
         t.push_str(&format!(
             "{:<6} {:>8} {:>13} {:>13} {:>13} {:>12} {:>10} {:>10}\n",
-            "sink", "wall_s", "model_events", "model_ev/s", "kernel_ev/s", "ns/model_ev", "peak_MiB", "rss_MiB"
+            "sink",
+            "wall_s",
+            "model_events",
+            "model_ev/s",
+            "kernel_ev/s",
+            "ns/model_ev",
+            "peak_MiB",
+            "rss_MiB"
         ));
         for r in &rows {
             t.push_str(&format!(
@@ -1149,18 +1459,32 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
 
 /// `bench` on a consistent-hashing scenario: lookup time, memory, balance and keys moved per
 /// algorithm, timed with the wall clock (which only the CLI may read).
-fn bench_hashing(name: &str, p: &protocols::ch::ChParams, format: Format, out: &mut dyn Write) -> Res<i32> {
+fn bench_hashing(
+    name: &str,
+    p: &protocols::ch::ChParams,
+    format: Format,
+    out: &mut dyn Write,
+) -> Res<i32> {
     let t0 = Instant::now();
     let mut clock = || t0.elapsed().as_secs_f64();
     let m = protocols::ch::bench::lookup_bench(p, &mut clock);
     if format == Format::Json {
-        w(out, &(serde_json::to_string_pretty(&m).expect("serialisable") + "\n"))?;
+        w(
+            out,
+            &(serde_json::to_string_pretty(&m).expect("serialisable") + "\n"),
+        )?;
         return Ok(EXIT_OK);
     }
     let mut t = format!("bench {name}: {} servers, {} vnodes\n", p.servers, p.vnodes);
-    t.push_str(&format!("{:<11} {:>10} {:>14} {:>16} {:>15}\n", "algorithm", "lookup_ns", "memory_bytes", "max_over_mean", "moved_fraction"));
+    t.push_str(&format!(
+        "{:<11} {:>10} {:>14} {:>16} {:>15}\n",
+        "algorithm", "lookup_ns", "memory_bytes", "max_over_mean", "moved_fraction"
+    ));
     for algo in protocols::ch::Algorithm::NAMES {
-        let g = |k: &str| m.get(&format!("{algo}_{k}")).map_or("-".to_string(), |v| fmt_num(*v));
+        let g = |k: &str| {
+            m.get(&format!("{algo}_{k}"))
+                .map_or("-".to_string(), |v| fmt_num(*v))
+        };
         t.push_str(&format!(
             "{algo:<11} {:>10} {:>14} {:>16} {:>15}\n",
             g("lookup_ns"),
@@ -1175,15 +1499,28 @@ fn bench_hashing(name: &str, p: &protocols::ch::ChParams, format: Format, out: &
 
 // ---- hash --------------------------------------------------------------------------------
 
-fn cmd_hash(algo: &str, servers: u32, vnodes: u32, format: Format, keys: &[String], out: &mut dyn Write) -> Res<i32> {
+fn cmd_hash(
+    algo: &str,
+    servers: u32,
+    vnodes: u32,
+    format: Format,
+    keys: &[String],
+    out: &mut dyn Write,
+) -> Res<i32> {
     if servers == 0 {
         return Err(usage("--servers must be >= 1"));
     }
     let owners = crate::cli_reports::hash_lookup(algo, servers, vnodes, keys).map_err(usage)?;
     match format {
         Format::Json => {
-            let v: Vec<serde_json::Value> = owners.iter().map(|(k, o)| serde_json::json!({"key": k, "server": o})).collect();
-            w(out, &(serde_json::to_string_pretty(&v).expect("serialisable") + "\n"))?;
+            let v: Vec<serde_json::Value> = owners
+                .iter()
+                .map(|(k, o)| serde_json::json!({"key": k, "server": o}))
+                .collect();
+            w(
+                out,
+                &(serde_json::to_string_pretty(&v).expect("serialisable") + "\n"),
+            )?;
         }
         _ => {
             for (k, o) in owners {

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use reports::{CompareReport, CompareRow, RunReport, SpacetimeOptions, TimelineFilter, ViolationRow};
+use reports::{
+    CompareReport, CompareRow, RunReport, SpacetimeOptions, TimelineFilter, ViolationRow,
+};
 use sim::TraceLine;
 
 use crate::cli::{CompareJson, Failure};
@@ -16,7 +18,10 @@ use crate::spec::Spec;
 pub type Lines<'a> = &'a dyn Fn() -> Box<dyn Iterator<Item = TraceLine> + 'a>;
 
 fn io_fail(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure { code: crate::cli::EXIT_USAGE, message: format!("cannot write {}: {e}", path.display()) }
+    Failure {
+        code: crate::cli::EXIT_USAGE,
+        message: format!("cannot write {}: {e}", path.display()),
+    }
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
@@ -24,7 +29,11 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::write(&p, bytes).map_err(|e| io_fail(&p, e))
 }
 
-fn stream(dir: &Path, name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<u64>) -> Result<(), Failure> {
+fn stream(
+    dir: &Path,
+    name: &str,
+    f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<u64>,
+) -> Result<(), Failure> {
     let p = dir.join(name);
     let file = std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?;
     let mut w = std::io::BufWriter::new(file);
@@ -37,11 +46,17 @@ pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
     let mut charts = Vec::new();
     for (name, pts) in o.series.iter().take(12) {
         let s = vec![(name.clone(), pts.clone())];
-        charts.push((name.clone(), reports::line_chart(name, "time (s)", name, &s, false)));
+        charts.push((
+            name.clone(),
+            reports::line_chart(name, "time (s)", name, &s, false),
+        ));
     }
     for (name, pts) in o.cdfs.iter().take(12) {
         let s = vec![(name.clone(), pts.clone())];
-        charts.push((format!("{name} (CDF)"), reports::cdf_chart(&format!("{name} CDF"), name, &s)));
+        charts.push((
+            format!("{name} (CDF)"),
+            reports::cdf_chart(&format!("{name} CDF"), name, &s),
+        ));
     }
     charts
 }
@@ -60,18 +75,36 @@ pub fn write_run_reports(
     to: Option<sim::Time>,
 ) -> Result<(), Failure> {
     let nodes = &o.nodes;
-    let filter = TimelineFilter { from: from.map(|t| t.0), to: to.map(|t| t.0), ..TimelineFilter::default() };
-    stream(dir, "timeline.txt", &|w| reports::write_timeline(w, nodes, lines(), &filter))?;
-    stream(dir, "chrome.json", &|w| reports::write_chrome(w, nodes, lines()))?;
-    stream(dir, "shiviz.log", &|w| reports::write_shiviz(w, nodes, lines()))?;
-    let opts = SpacetimeOptions { from: from.map(|t| t.0), to: to.map(|t| t.0), ..SpacetimeOptions::default() };
+    let filter = TimelineFilter {
+        from: from.map(|t| t.0),
+        to: to.map(|t| t.0),
+        ..TimelineFilter::default()
+    };
+    stream(dir, "timeline.txt", &|w| {
+        reports::write_timeline(w, nodes, lines(), &filter)
+    })?;
+    stream(dir, "chrome.json", &|w| {
+        reports::write_chrome(w, nodes, lines())
+    })?;
+    stream(dir, "shiviz.log", &|w| {
+        reports::write_shiviz(w, nodes, lines())
+    })?;
+    let opts = SpacetimeOptions {
+        from: from.map(|t| t.0),
+        to: to.map(|t| t.0),
+        ..SpacetimeOptions::default()
+    };
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
     let charts = run_charts(o);
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
-    let excerpt_filter = TimelineFilter { from: filter.from, to: filter.to, ..TimelineFilter::default() };
+    let excerpt_filter = TimelineFilter {
+        from: filter.from,
+        to: filter.to,
+        ..TimelineFilter::default()
+    };
     let excerpt: String = reports::timeline_string(nodes, lines().take(200), &excerpt_filter);
     let report = RunReport {
         scenario: spec.name.clone(),
@@ -80,13 +113,26 @@ pub fn write_run_reports(
         violations: o
             .violations
             .iter()
-            .map(|v| ViolationRow { property: v.property.clone(), time_ns: v.time_ns, event_index: v.event_index, detail: v.detail.clone() })
+            .map(|v| ViolationRow {
+                property: v.property.clone(),
+                time_ns: v.time_ns,
+                event_index: v.event_index,
+                detail: v.detail.clone(),
+            })
             .collect(),
         metrics: o.metrics.clone(),
         reproduce: reproduce.to_string(),
         charts,
-        diagram: if nodes.is_empty() { None } else { Some(diagram) },
-        timeline_excerpt: if excerpt.is_empty() { None } else { Some(excerpt) },
+        diagram: if nodes.is_empty() {
+            None
+        } else {
+            Some(diagram)
+        },
+        timeline_excerpt: if excerpt.is_empty() {
+            None
+        } else {
+            Some(excerpt)
+        },
     };
     write(dir, "index.html", reports::run_html(&report).as_bytes())
 }
@@ -100,7 +146,12 @@ pub fn timeline(
     only_nodes: &[String],
     kinds: &[String],
 ) -> String {
-    let filter = TimelineFilter { from: from.map(|t| t.0), to: to.map(|t| t.0), nodes: only_nodes.to_vec(), kinds: kinds.to_vec() };
+    let filter = TimelineFilter {
+        from: from.map(|t| t.0),
+        to: to.map(|t| t.0),
+        nodes: only_nodes.to_vec(),
+        kinds: kinds.to_vec(),
+    };
     reports::timeline_string(nodes, lines(), &filter)
 }
 
@@ -113,7 +164,11 @@ fn report_of(doc: &CompareJson, varied: &[String]) -> CompareReport {
             .iter()
             .map(|r| CompareRow {
                 params: r.params.clone(),
-                metrics: r.metrics.iter().map(|(k, m)| (k.clone(), (m.mean, m.ci95, m.n as u64))).collect(),
+                metrics: r
+                    .metrics
+                    .iter()
+                    .map(|(k, m)| (k.clone(), (m.mean, m.ci95, m.n as u64)))
+                    .collect(),
             })
             .collect(),
         charts: Vec::new(),
@@ -123,8 +178,14 @@ fn report_of(doc: &CompareJson, varied: &[String]) -> CompareReport {
 /// Comparison charts: for each metric, the metric against the first varied parameter (its
 /// values in order, as numbers when they all parse), one line per combination of the others,
 /// with 95% CI bars.
-pub fn compare_charts(doc: &CompareJson, varied: &[String], only: &[String]) -> Vec<(String, String)> {
-    let Some(xk) = varied.first() else { return Vec::new() };
+pub fn compare_charts(
+    doc: &CompareJson,
+    varied: &[String],
+    only: &[String],
+) -> Vec<(String, String)> {
+    let Some(xk) = varied.first() else {
+        return Vec::new();
+    };
     let xs: Vec<String> = {
         let mut seen = Vec::new();
         for r in &doc.rows {
@@ -137,43 +198,99 @@ pub fn compare_charts(doc: &CompareJson, varied: &[String], only: &[String]) -> 
         seen
     };
     let numeric = xs.iter().all(|x| x.parse::<f64>().is_ok());
-    let xpos = |v: &str| -> f64 { if numeric { v.parse().unwrap_or(0.0) } else { xs.iter().position(|x| x == v).unwrap_or(0) as f64 } };
-    let metrics: BTreeSet<String> = doc.rows.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
+    let xpos = |v: &str| -> f64 {
+        if numeric {
+            v.parse().unwrap_or(0.0)
+        } else {
+            xs.iter().position(|x| x == v).unwrap_or(0) as f64
+        }
+    };
+    let metrics: BTreeSet<String> = doc
+        .rows
+        .iter()
+        .flat_map(|r| r.metrics.keys().cloned())
+        .collect();
     let mut charts = Vec::new();
-    for m in metrics.iter().filter(|m| only.is_empty() || only.contains(m)).take(24) {
+    for m in metrics
+        .iter()
+        .filter(|m| only.is_empty() || only.contains(m))
+        .take(24)
+    {
         let mut series: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
         for r in &doc.rows {
             let Some(x) = r.params.get(xk) else { continue };
             let Some(v) = r.metrics.get(m) else { continue };
-            let label: Vec<String> = r.params.iter().filter(|(k, _)| *k != xk).map(|(k, v)| format!("{k}={v}")).collect();
-            let label = if label.is_empty() { m.clone() } else { label.join(" ") };
-            series.entry(label).or_default().push((xpos(x), v.mean, v.ci95));
+            let label: Vec<String> = r
+                .params
+                .iter()
+                .filter(|(k, _)| *k != xk)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            let label = if label.is_empty() {
+                m.clone()
+            } else {
+                label.join(" ")
+            };
+            series
+                .entry(label)
+                .or_default()
+                .push((xpos(x), v.mean, v.ci95));
         }
         let s: Vec<reports::charts::CiSeries> = series.into_iter().collect();
-        let xlabel = if numeric { xk.clone() } else { format!("{xk} ({})", xs.join(", ")) };
-        charts.push((m.clone(), reports::comparison_chart(&format!("{m} vs {xk}"), &xlabel, m, &s)));
+        let xlabel = if numeric {
+            xk.clone()
+        } else {
+            format!("{xk} ({})", xs.join(", "))
+        };
+        charts.push((
+            m.clone(),
+            reports::comparison_chart(&format!("{m} vs {xk}"), &xlabel, m, &s),
+        ));
     }
     charts
 }
 
 /// Writes `compare.html`, `compare.csv`, `compare.md` and one chart per metric into `dir`.
-pub fn write_compare_reports(dir: &Path, doc: &CompareJson, vary: &[String], only: &[String]) -> Result<(), Failure> {
-    let varied: Vec<String> = vary.iter().filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string())).collect();
+pub fn write_compare_reports(
+    dir: &Path,
+    doc: &CompareJson,
+    vary: &[String],
+    only: &[String],
+) -> Result<(), Failure> {
+    let varied: Vec<String> = vary
+        .iter()
+        .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string()))
+        .collect();
     let mut rep = report_of(doc, &varied);
     rep.charts = compare_charts(doc, &varied, only);
     for (m, svg) in &rep.charts {
-        write(dir, &format!("chart-{}.svg", m.replace(['/', ' '], "_")), svg.as_bytes())?;
+        write(
+            dir,
+            &format!("chart-{}.svg", m.replace(['/', ' '], "_")),
+            svg.as_bytes(),
+        )?;
     }
     write(dir, "compare.csv", reports::compare_csv(&rep).as_bytes())?;
-    write(dir, "compare.md", reports::compare_markdown(&rep).as_bytes())?;
+    write(
+        dir,
+        "compare.md",
+        reports::compare_markdown(&rep).as_bytes(),
+    )?;
     write(dir, "index.html", reports::compare_html(&rep).as_bytes())
 }
 
 /// The comparison as CSV or Markdown (via `reports`).
 pub fn compare_table(doc: &CompareJson, vary: &[String], markdown: bool) -> String {
-    let varied: Vec<String> = vary.iter().filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string())).collect();
+    let varied: Vec<String> = vary
+        .iter()
+        .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string()))
+        .collect();
     let rep = report_of(doc, &varied);
-    if markdown { reports::compare_markdown(&rep) } else { reports::compare_csv(&rep) }
+    if markdown {
+        reports::compare_markdown(&rep)
+    } else {
+        reports::compare_csv(&rep)
+    }
 }
 
 /// The comparison as aligned text: one block per grid point, `mean ± ci95 (n)` per metric.
@@ -184,14 +301,24 @@ pub fn compare_text(doc: &CompareJson) -> String {
         s.push_str(&format!("\n[{}]\n", p.join(" ")));
         let wk = r.metrics.keys().map(|k| k.len()).max().unwrap_or(0);
         for (k, x) in &r.metrics {
-            s.push_str(&format!("  {k:<wk$}  {:>14} ± {:<12} (n={})\n", reports::fmt_f64(x.mean), reports::fmt_f64(x.ci95), x.n));
+            s.push_str(&format!(
+                "  {k:<wk$}  {:>14} ± {:<12} (n={})\n",
+                reports::fmt_f64(x.mean),
+                reports::fmt_f64(x.ci95),
+                x.n
+            ));
         }
     }
     s
 }
 
 /// Owner of each key under `algo` with `servers` servers (see `protocols::ch::lookup`).
-pub fn hash_lookup(algo: &str, servers: u32, vnodes: u32, keys: &[String]) -> Result<Vec<(String, u32)>, String> {
+pub fn hash_lookup(
+    algo: &str,
+    servers: u32,
+    vnodes: u32,
+    keys: &[String],
+) -> Result<Vec<(String, u32)>, String> {
     if vnodes == 0 {
         return Err("--vnodes must be >= 1".into());
     }

@@ -16,14 +16,19 @@ pub struct Override {
 impl Override {
     /// Parses `path=value`.
     pub fn parse(s: &str) -> Result<Override, String> {
-        let (p, v) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--set `{s}`: expected path=value, e.g. --set network.loss=0.1"))?;
+        let (p, v) = s.split_once('=').ok_or_else(|| {
+            format!("--set `{s}`: expected path=value, e.g. --set network.loss=0.1")
+        })?;
         let p = p.trim();
         if p.is_empty() || p.split('.').any(str::is_empty) {
-            return Err(format!("--set `{s}`: the path must be dotted field names, e.g. lb.servers"));
+            return Err(format!(
+                "--set `{s}`: the path must be dotted field names, e.g. lb.servers"
+            ));
         }
-        Ok(Override { path: p.to_string(), value: v.trim().to_string() })
+        Ok(Override {
+            path: p.to_string(),
+            value: v.trim().to_string(),
+        })
     }
 }
 
@@ -45,7 +50,10 @@ pub fn parse(text: &str, source: &str, sets: &[Override]) -> Result<Spec, String
         let de = toml::Deserializer::parse(text).map_err(|e| format!("{source}: {e}"))?;
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            format!("{source}: field `{path}`: {}", e.into_inner().to_string().trim_end())
+            format!(
+                "{source}: field `{path}`: {}",
+                e.into_inner().to_string().trim_end()
+            )
         })?
     };
     if !sets.is_empty() {
@@ -58,15 +66,24 @@ pub fn parse(text: &str, source: &str, sets: &[Override]) -> Result<Spec, String
 /// Applies `--set` overrides to a spec through its TOML value tree, so every field of every
 /// table can be set and a bad path or type is reported like a bad file.
 pub fn apply_overrides(spec: &Spec, sets: &[Override]) -> Result<Spec, String> {
-    let mut root = toml::Value::try_from(spec).map_err(|e| format!("internal: spec to TOML: {e}"))?;
+    let mut root =
+        toml::Value::try_from(spec).map_err(|e| format!("internal: spec to TOML: {e}"))?;
     for o in sets {
         let v = literal(&o.value);
-        set_path(&mut root, &o.path, v).map_err(|e| format!("--set {}={}: {e}", o.path, o.value))?;
+        set_path(&mut root, &o.path, v)
+            .map_err(|e| format!("--set {}={}: {e}", o.path, o.value))?;
     }
-    let all: Vec<String> = sets.iter().map(|o| format!("{}={}", o.path, o.value)).collect();
+    let all: Vec<String> = sets
+        .iter()
+        .map(|o| format!("{}={}", o.path, o.value))
+        .collect();
     serde_path_to_error::deserialize(root).map_err(|e| {
         let path = e.path().to_string();
-        format!("--set {}: field `{path}`: {}", all.join(" "), e.into_inner().to_string().trim_end())
+        format!(
+            "--set {}: field `{path}`: {}",
+            all.join(" "),
+            e.into_inner().to_string().trim_end()
+        )
     })
 }
 
@@ -74,7 +91,9 @@ pub fn apply_overrides(spec: &Spec, sets: &[Override]) -> Result<Spec, String> {
 /// string when it is not one (`jsq`, `5s`).
 fn literal(raw: &str) -> toml::Value {
     match toml::from_str::<toml::Table>(&format!("v = {raw}")) {
-        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.to_string()),
     }
 }
@@ -91,21 +110,34 @@ fn set_path(root: &mut toml::Value, path: &str, v: toml::Value) -> Result<(), St
                     t.insert(key.to_string(), v);
                     return Ok(());
                 }
-                cur = t.entry(key.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                cur = t
+                    .entry(key.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             }
             toml::Value::Array(a) => {
-                let idx: usize = key
-                    .parse()
-                    .map_err(|_| format!("`{}` is a list; index it with a number, e.g. {}.0", parts[..i].join("."), parts[..i].join(".")))?;
+                let idx: usize = key.parse().map_err(|_| {
+                    format!(
+                        "`{}` is a list; index it with a number, e.g. {}.0",
+                        parts[..i].join("."),
+                        parts[..i].join(".")
+                    )
+                })?;
                 let len = a.len();
-                let slot = a.get_mut(idx).ok_or_else(|| format!("`{here}`: index {idx} is out of range (the list has {len} items)"))?;
+                let slot = a.get_mut(idx).ok_or_else(|| {
+                    format!("`{here}`: index {idx} is out of range (the list has {len} items)")
+                })?;
                 if last {
                     *slot = v;
                     return Ok(());
                 }
                 cur = slot;
             }
-            _ => return Err(format!("`{}` is a value, not a table; cannot set `{here}`", parts[..i].join("."))),
+            _ => {
+                return Err(format!(
+                    "`{}` is a value, not a table; cannot set `{here}`",
+                    parts[..i].join(".")
+                ));
+            }
         }
     }
     Ok(())
@@ -119,14 +151,26 @@ pub fn load(
     read: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Spec, String> {
     let (text, source, name) = match crate::catalog::get(name_or_path) {
-        Some(t) => (t.to_string(), name_or_path.to_string(), name_or_path.to_string()),
+        Some(t) => (
+            t.to_string(),
+            name_or_path.to_string(),
+            name_or_path.to_string(),
+        ),
         None => {
-            let looks_like_file = name_or_path.ends_with(".toml") || name_or_path.ends_with(".json") || name_or_path.contains(std::path::MAIN_SEPARATOR) && !name_or_path.contains('/') ;
+            let looks_like_file = name_or_path.ends_with(".toml")
+                || name_or_path.ends_with(".json")
+                || name_or_path.contains(std::path::MAIN_SEPARATOR) && !name_or_path.contains('/');
             match read(name_or_path) {
                 Ok(t) => (t, name_or_path.to_string(), name_or_path.to_string()),
                 Err(e) => {
-                    let hint = if looks_like_file { String::new() } else { "; `simlab list` shows the catalog".to_string() };
-                    return Err(format!("`{name_or_path}` is neither a catalog scenario nor a readable file ({e}){hint}"));
+                    let hint = if looks_like_file {
+                        String::new()
+                    } else {
+                        "; `simlab list` shows the catalog".to_string()
+                    };
+                    return Err(format!(
+                        "`{name_or_path}` is neither a catalog scenario nor a readable file ({e}){hint}"
+                    ));
                 }
             }
         }
@@ -146,19 +190,45 @@ mod tests {
 
     #[test]
     fn overrides_reach_nested_fields_and_create_tables() {
-        let s = parse(GOSSIP, "t.toml", &[Override::parse("network.loss=0.25").unwrap(), Override::parse("gossip.rumors=7").unwrap()]).unwrap();
+        let s = parse(
+            GOSSIP,
+            "t.toml",
+            &[
+                Override::parse("network.loss=0.25").unwrap(),
+                Override::parse("gossip.rumors=7").unwrap(),
+            ],
+        )
+        .unwrap();
         assert_eq!(s.network.loss, 0.25);
         assert_eq!(s.gossip.unwrap().rumors, 7);
     }
 
     #[test]
     fn errors_name_the_field() {
-        let e = parse("protocol = \"gossip\"\n[gossip]\nnodes = \"three\"\n", "t.toml", &[]).unwrap_err();
+        let e = parse(
+            "protocol = \"gossip\"\n[gossip]\nnodes = \"three\"\n",
+            "t.toml",
+            &[],
+        )
+        .unwrap_err();
         assert!(e.contains("gossip.nodes") && e.contains("line 3"), "{e}");
-        let e = parse(GOSSIP, "t.toml", &[Override::parse("gossip.nodez=4").unwrap()]).unwrap_err();
+        let e = parse(
+            GOSSIP,
+            "t.toml",
+            &[Override::parse("gossip.nodez=4").unwrap()],
+        )
+        .unwrap_err();
         assert!(e.contains("nodez") && e.contains("expected one of"), "{e}");
-        let e = parse(GOSSIP, "t.toml", &[Override::parse("network.loss=1.5").unwrap()]).unwrap_err();
-        assert!(e.contains("loss must be in [0, 1)") && e.contains("1.5"), "{e}");
+        let e = parse(
+            GOSSIP,
+            "t.toml",
+            &[Override::parse("network.loss=1.5").unwrap()],
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("loss must be in [0, 1)") && e.contains("1.5"),
+            "{e}"
+        );
         let e = parse("protocol = \"gossip\"\n[paxos]\n", "t.toml", &[]).unwrap_err();
         assert!(e.contains("[paxos] does not apply"), "{e}");
         assert!(Override::parse("novalue").is_err());
@@ -166,9 +236,19 @@ mod tests {
 
     #[test]
     fn json_goes_through_the_same_structs() {
-        let s = parse("{\"protocol\": \"gossip\", \"gossip\": {\"nodes\": 4}}", "t.json", &[]).unwrap();
+        let s = parse(
+            "{\"protocol\": \"gossip\", \"gossip\": {\"nodes\": 4}}",
+            "t.json",
+            &[],
+        )
+        .unwrap();
         assert_eq!(s.gossip.unwrap().nodes, 4);
-        let e = parse("{\"protocol\": \"gossip\", \"gossip\": {\"nodes\": -4}}", "t.json", &[]).unwrap_err();
+        let e = parse(
+            "{\"protocol\": \"gossip\", \"gossip\": {\"nodes\": -4}}",
+            "t.json",
+            &[],
+        )
+        .unwrap_err();
         assert!(e.contains("gossip.nodes"), "{e}");
     }
 }

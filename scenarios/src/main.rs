@@ -10,7 +10,9 @@ fn main() {
     }) {
         Ok(c) => c,
         Err(_) => {
-            eprintln!("internal error: simlab panicked (a bug: please report it with the command line above)");
+            eprintln!(
+                "internal error: simlab panicked (a bug: please report it with the command line above)"
+            );
             scenarios::cli::EXIT_INTERNAL
         }
     };

@@ -116,14 +116,25 @@ fn default_latency() -> TimeDist {
 
 impl Default for NetworkSpec {
     fn default() -> Self {
-        NetworkSpec { latency: default_latency(), loss: 0.0, duplicate: 0.0, fifo: false, links: Vec::new() }
+        NetworkSpec {
+            latency: default_latency(),
+            loss: 0.0,
+            duplicate: 0.0,
+            fifo: false,
+            links: Vec::new(),
+        }
     }
 }
 
 impl NetworkSpec {
     /// The default link as a kernel config.
     pub fn default_link(&self) -> LinkConfig {
-        LinkConfig { latency: self.latency.clone(), loss: self.loss, duplicate: self.duplicate, fifo: self.fifo }
+        LinkConfig {
+            latency: self.latency.clone(),
+            loss: self.loss,
+            duplicate: self.duplicate,
+            fifo: self.fifo,
+        }
     }
 }
 
@@ -226,9 +237,14 @@ impl Spec {
             Gossip => gossip, Twopc => twopc, Paxos => paxos, Lb => lb, Bins => bins,
             Ch => ch, Kv => kv, Lock => lock, Fd => fd, Failover => failover,
         );
-        self.network.default_link().validate().map_err(|e| format!("network.{e}"))?;
+        self.network
+            .default_link()
+            .validate()
+            .map_err(|e| format!("network.{e}"))?;
         for (i, l) in self.network.links.iter().enumerate() {
-            l.link.validate().map_err(|e| format!("network.links[{i}].link.{e}"))?;
+            l.link
+                .validate()
+                .map_err(|e| format!("network.links[{i}].link.{e}"))?;
         }
         if let Some(r) = &self.random {
             r.validate()?;

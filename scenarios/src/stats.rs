@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 
 /// Two-sided 95% quantiles of Student's t for 1..=30 degrees of freedom.
 const T95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-    2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
 ];
 
 /// The two-sided 95% t quantile for `df` degrees of freedom (df > 30: a Cornish-Fisher
@@ -18,7 +19,8 @@ pub fn t95(df: usize) -> f64 {
         _ => {
             let z = 1.959_964;
             let d = df as f64;
-            z + (z * z * z + z) / (4.0 * d) + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
+            z + (z * z * z + z) / (4.0 * d)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
         }
     }
 }
@@ -43,7 +45,13 @@ pub struct Summary {
 pub fn summarize(xs: &[f64]) -> Summary {
     let n = xs.len();
     if n == 0 {
-        return Summary { mean: 0.0, ci95: 0.0, min: 0.0, max: 0.0, n: 0 };
+        return Summary {
+            mean: 0.0,
+            ci95: 0.0,
+            min: 0.0,
+            max: 0.0,
+            n: 0,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
@@ -54,7 +62,13 @@ pub fn summarize(xs: &[f64]) -> Summary {
         let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         t95(n - 1) * (var / n as f64).sqrt()
     };
-    Summary { mean, ci95, min, max, n }
+    Summary {
+        mean,
+        ci95,
+        min,
+        max,
+        n,
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::runners::{self, RunOutput, RunRequest};
 use crate::spec::Spec;
-use crate::stats::{summarize, Summary};
+use crate::stats::{Summary, summarize};
 
 /// One seed's result, as kept in shard files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,7 +35,12 @@ pub fn run_seeds(
         seeds
             .par_iter()
             .map(|&seed| {
-                let r = runners::run(RunRequest { spec, seed, sink: None }).map(|o| (seed, o));
+                let r = runners::run(RunRequest {
+                    spec,
+                    seed,
+                    sink: None,
+                })
+                .map(|o| (seed, o));
                 progress();
                 r
             })
@@ -89,13 +94,21 @@ pub fn summarize_sweep(scenario: &str, range: [u64; 2], results: &[SeedResult]) 
         runs: results.len(),
         outcomes,
         failing_seeds: failing,
-        metrics: values.into_iter().map(|(k, v)| (k, summarize(&v))).collect(),
+        metrics: values
+            .into_iter()
+            .map(|(k, v)| (k, summarize(&v)))
+            .collect(),
     }
 }
 
 /// Converts run outputs to per-seed results.
 pub fn seed_results(runs: &[(u64, RunOutput)]) -> Vec<SeedResult> {
     runs.iter()
-        .map(|(s, o)| SeedResult { seed: *s, outcome: o.outcome.clone(), metrics: o.metrics.clone(), trace_digest: o.trace_digest.clone() })
+        .map(|(s, o)| SeedResult {
+            seed: *s,
+            outcome: o.outcome.clone(),
+            metrics: o.metrics.clone(),
+            trace_digest: o.trace_digest.clone(),
+        })
         .collect()
 }

@@ -34,15 +34,24 @@ pub struct Property {
 impl Property {
     /// A safety property.
     pub fn always(name: &str) -> Property {
-        Property { name: name.to_string(), kind: PropertyKind::Always }
+        Property {
+            name: name.to_string(),
+            kind: PropertyKind::Always,
+        }
     }
     /// A liveness property with the run's deadline.
     pub fn eventually(name: &str) -> Property {
-        Property { name: name.to_string(), kind: PropertyKind::Eventually }
+        Property {
+            name: name.to_string(),
+            kind: PropertyKind::Eventually,
+        }
     }
     /// A reachability property.
     pub fn sometimes(name: &str) -> Property {
-        Property { name: name.to_string(), kind: PropertyKind::Sometimes }
+        Property {
+            name: name.to_string(),
+            kind: PropertyKind::Sometimes,
+        }
     }
 }
 

@@ -16,7 +16,11 @@ impl LocalClock {
     /// A clock that reads `offset_ns` at true time 0 and runs `ppm` parts per million fast
     /// (negative: slow). `ppm` must be > -1_000_000 (a clock that runs at all).
     pub fn new(offset_ns: i64, ppm: i64) -> LocalClock {
-        LocalClock { anchor_true: 0, anchor_local: offset_ns as i128, ppm }
+        LocalClock {
+            anchor_true: 0,
+            anchor_local: offset_ns as i128,
+            ppm,
+        }
     }
     /// The drift rate in ppm.
     pub fn ppm(&self) -> i64 {
@@ -44,7 +48,11 @@ impl LocalClock {
         let dt = (dl * MILLION + rate - 1) / rate;
         let t = self.anchor_true as i128 + dt;
         let t = t.max(now as i128);
-        if t > u64::MAX as i128 { u64::MAX } else { t as u64 }
+        if t > u64::MAX as i128 {
+            u64::MAX
+        } else {
+            t as u64
+        }
     }
     /// Jumps the clock by `delta` ns at true time `now`.
     pub fn step(&mut self, now: u64, delta: i64) {

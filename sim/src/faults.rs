@@ -127,17 +127,31 @@ pub struct RandomFaults {
 impl RandomFaults {
     /// True if no kind is enabled.
     pub fn is_empty(&self) -> bool {
-        self.crash.is_none() && self.pause.is_none() && self.partition.is_none() && self.clock_step.is_none()
+        self.crash.is_none()
+            && self.pause.is_none()
+            && self.partition.is_none()
+            && self.clock_step.is_none()
     }
     /// Checks rates and durations; the message names the field and what is allowed.
     pub fn validate(&self) -> Result<(), String> {
-        for (name, r) in [("crash", &self.crash), ("pause", &self.pause), ("partition", &self.partition), ("clock_step", &self.clock_step)] {
+        for (name, r) in [
+            ("crash", &self.crash),
+            ("pause", &self.pause),
+            ("partition", &self.partition),
+            ("clock_step", &self.clock_step),
+        ] {
             if let Some(r) = r {
                 if !(r.rate.is_finite() && r.rate > 0.0) {
-                    return Err(format!("random.{name}.rate must be a finite number > 0, got {}", r.rate));
+                    return Err(format!(
+                        "random.{name}.rate must be a finite number > 0, got {}",
+                        r.rate
+                    ));
                 }
                 if r.max < r.min {
-                    return Err(format!("random.{name}.max ({}) must be >= min ({})", r.max, r.min));
+                    return Err(format!(
+                        "random.{name}.max ({}) must be >= min ({})",
+                        r.max, r.min
+                    ));
                 }
             }
         }

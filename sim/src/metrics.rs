@@ -58,7 +58,11 @@ impl Histogram {
     }
     /// Exact mean (0 if empty).
     pub fn mean(&self) -> f64 {
-        if self.count == 0 { 0.0 } else { self.sum / self.count as f64 }
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum / self.count as f64
+        }
     }
     /// Smallest value (0 if empty).
     pub fn min(&self) -> f64 {
@@ -82,7 +86,10 @@ impl Histogram {
         let mut pts = Vec::new();
         for v in self.hdr.iter_recorded() {
             acc += v.count_since_last_iteration();
-            pts.push((v.value_iterated_to() as f64 / HIST_SCALE, acc as f64 / total));
+            pts.push((
+                v.value_iterated_to() as f64 / HIST_SCALE,
+                acc as f64 / total,
+            ));
         }
         pts
     }
@@ -171,7 +178,10 @@ impl Metrics {
     }
     /// Appends a point to time series `name`.
     pub fn sample(&mut self, name: &str, t: Time, v: f64) {
-        self.series.entry(name.to_string()).or_default().push((t, v));
+        self.series
+            .entry(name.to_string())
+            .or_default()
+            .push((t, v));
     }
     /// Time series by name.
     pub fn series(&self) -> &BTreeMap<String, Vec<(Time, f64)>> {
@@ -212,8 +222,16 @@ mod tests {
         }
         assert_eq!(h.count(), 1000);
         assert!((h.mean() - 500.5).abs() < 1e-9);
-        assert!((h.quantile(0.5) - 500.0).abs() <= 1.0, "{}", h.quantile(0.5));
-        assert!((h.quantile(0.99) - 990.0).abs() <= 1.0, "{}", h.quantile(0.99));
+        assert!(
+            (h.quantile(0.5) - 500.0).abs() <= 1.0,
+            "{}",
+            h.quantile(0.5)
+        );
+        assert!(
+            (h.quantile(0.99) - 990.0).abs() <= 1.0,
+            "{}",
+            h.quantile(0.99)
+        );
         assert_eq!(h.max(), 1000.0);
     }
 

@@ -34,14 +34,24 @@ fn default_latency() -> TimeDist {
 
 impl Default for LinkConfig {
     fn default() -> Self {
-        LinkConfig { latency: default_latency(), loss: 0.0, duplicate: 0.0, fifo: false }
+        LinkConfig {
+            latency: default_latency(),
+            loss: 0.0,
+            duplicate: 0.0,
+            fifo: false,
+        }
     }
 }
 
 impl LinkConfig {
     /// A perfect zero-delay link (used by queueing models where the dispatcher is local).
     pub fn instant() -> LinkConfig {
-        LinkConfig { latency: TimeDist::ZERO, loss: 0.0, duplicate: 0.0, fifo: false }
+        LinkConfig {
+            latency: TimeDist::ZERO,
+            loss: 0.0,
+            duplicate: 0.0,
+            fifo: false,
+        }
     }
     /// Checks ranges; the message names the field and what is allowed.
     pub fn validate(&self) -> Result<(), String> {
@@ -49,7 +59,10 @@ impl LinkConfig {
             return Err(format!("loss must be in [0, 1), got {}", self.loss));
         }
         if !(0.0..1.0).contains(&self.duplicate) {
-            return Err(format!("duplicate must be in [0, 1), got {}", self.duplicate));
+            return Err(format!(
+                "duplicate must be in [0, 1), got {}",
+                self.duplicate
+            ));
         }
         self.latency.validate().map_err(|e| format!("latency: {e}"))
     }
@@ -112,7 +125,10 @@ pub(crate) struct ActiveRule {
 }
 
 impl ActiveRule {
-    pub(crate) fn resolve(r: &Rule, lookup: &dyn Fn(&str) -> Option<NodeId>) -> Result<ActiveRule, String> {
+    pub(crate) fn resolve(
+        r: &Rule,
+        lookup: &dyn Fn(&str) -> Option<NodeId>,
+    ) -> Result<ActiveRule, String> {
         let node = |f: &str, v: &Option<String>| -> Result<Option<NodeId>, String> {
             match v {
                 None => Ok(None),
@@ -176,9 +192,22 @@ pub(crate) struct Network {
 }
 
 impl Network {
-    pub(crate) fn new(default: LinkConfig, overrides: BTreeMap<(u32, u32), LinkConfig>, rng: Stream) -> Self {
-        let default_instant = default.latency.is_zero() && default.loss == 0.0 && default.duplicate == 0.0;
-        Network { default, overrides, cut: BTreeSet::new(), rules: Vec::new(), last_fifo: BTreeMap::new(), rng, default_instant }
+    pub(crate) fn new(
+        default: LinkConfig,
+        overrides: BTreeMap<(u32, u32), LinkConfig>,
+        rng: Stream,
+    ) -> Self {
+        let default_instant =
+            default.latency.is_zero() && default.loss == 0.0 && default.duplicate == 0.0;
+        Network {
+            default,
+            overrides,
+            cut: BTreeSet::new(),
+            rules: Vec::new(),
+            last_fifo: BTreeMap::new(),
+            rng,
+            default_instant,
+        }
     }
 
     #[inline]

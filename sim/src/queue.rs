@@ -29,7 +29,11 @@ pub(crate) struct EventQueue<P> {
 
 impl<P> Default for EventQueue<P> {
     fn default() -> Self {
-        EventQueue { heap: BinaryHeap::new(), now_fifo: VecDeque::new(), now: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            now_fifo: VecDeque::new(),
+            now: 0,
+        }
     }
 }
 
@@ -115,6 +119,9 @@ mod tests {
                 seq += 1;
             }
         }
-        assert_eq!(got, vec![(0, 1), (3, 3), (3, 4), (5, 2), (5, 0), (5, 5), (5, 6)]);
+        assert_eq!(
+            got,
+            vec![(0, 1), (3, 3), (3, 4), (5, 2), (5, 0), (5, 5), (5, 6)]
+        );
     }
 }

@@ -44,7 +44,9 @@ impl Stream {
             s = mix64(s ^ l);
             chunk.copy_from_slice(&s.to_le_bytes());
         }
-        Stream { rng: ChaCha8Rng::from_seed(key) }
+        Stream {
+            rng: ChaCha8Rng::from_seed(key),
+        }
     }
 
     /// A uniformly random 64-bit word.
@@ -137,7 +139,10 @@ impl Stream {
     /// Gamma(shape k, scale theta) by Marsaglia and Tsang (2000); shape < 1 uses the
     /// `U^(1/k)` boost.
     pub fn gamma(&mut self, shape: f64, scale: f64) -> f64 {
-        assert!(shape > 0.0 && scale > 0.0, "Stream::gamma: shape and scale must be > 0");
+        assert!(
+            shape > 0.0 && scale > 0.0,
+            "Stream::gamma: shape and scale must be > 0"
+        );
         if shape < 1.0 {
             let u = self.open01();
             return self.gamma(shape + 1.0, scale) * libm::pow(u, 1.0 / shape);
@@ -177,7 +182,11 @@ impl Stream {
 
     /// A uniformly chosen element, or `None` for an empty slice.
     pub fn choose<'a, T>(&mut self, xs: &'a [T]) -> Option<&'a T> {
-        if xs.is_empty() { None } else { Some(&xs[self.index(xs.len())]) }
+        if xs.is_empty() {
+            None
+        } else {
+            Some(&xs[self.index(xs.len())])
+        }
     }
 
     /// Fisher-Yates shuffle in place.
@@ -231,9 +240,7 @@ impl TimeDist {
         match *self {
             TimeDist::Const(t) => t,
             TimeDist::Uniform { lo, hi } => Time(lo.0 + s.below(hi.0 - lo.0 + 1)),
-            TimeDist::Exp { mean, shift } => {
-                shift + Time(libm::round(s.exp(mean.0 as f64)) as u64)
-            }
+            TimeDist::Exp { mean, shift } => shift + Time(libm::round(s.exp(mean.0 as f64)) as u64),
             TimeDist::Normal { mean, sd } => {
                 let x = s.normal(mean.0 as f64, sd.0 as f64);
                 Time(if x <= 0.0 { 0 } else { libm::round(x) as u64 })
@@ -309,38 +316,97 @@ mod tests {
         let mut s = Stream::new(7, "moments");
         type Draw = Box<dyn Fn(&mut Stream) -> f64>;
         let cases: Vec<(&str, f64, f64, Draw)> = vec![
-            ("uniform", 0.5, 1.0 / 12.0, Box::new(|s: &mut Stream| s.f64())),
-            ("below10", 4.5, 99.0 / 12.0, Box::new(|s: &mut Stream| s.below(10) as f64)),
+            (
+                "uniform",
+                0.5,
+                1.0 / 12.0,
+                Box::new(|s: &mut Stream| s.f64()),
+            ),
+            (
+                "below10",
+                4.5,
+                99.0 / 12.0,
+                Box::new(|s: &mut Stream| s.below(10) as f64),
+            ),
             ("exp2", 2.0, 4.0, Box::new(|s: &mut Stream| s.exp(2.0))),
-            ("normal", 3.0, 4.0, Box::new(|s: &mut Stream| s.normal(3.0, 2.0))),
-            ("gamma2.5", 2.5, 2.5, Box::new(|s: &mut Stream| s.gamma(2.5, 1.0))),
-            ("gamma0.5", 1.0, 2.0, Box::new(|s: &mut Stream| s.gamma(0.5, 2.0))),
-            ("erlang4", 1.0, 0.25, Box::new(|s: &mut Stream| s.erlang(4, 1.0))),
-            ("bern0.3", 0.3, 0.21, Box::new(|s: &mut Stream| s.bernoulli(0.3) as u8 as f64)),
-            ("ratio1/3", 1.0 / 3.0, 2.0 / 9.0, Box::new(|s: &mut Stream| s.ratio(1, 3) as u8 as f64)),
+            (
+                "normal",
+                3.0,
+                4.0,
+                Box::new(|s: &mut Stream| s.normal(3.0, 2.0)),
+            ),
+            (
+                "gamma2.5",
+                2.5,
+                2.5,
+                Box::new(|s: &mut Stream| s.gamma(2.5, 1.0)),
+            ),
+            (
+                "gamma0.5",
+                1.0,
+                2.0,
+                Box::new(|s: &mut Stream| s.gamma(0.5, 2.0)),
+            ),
+            (
+                "erlang4",
+                1.0,
+                0.25,
+                Box::new(|s: &mut Stream| s.erlang(4, 1.0)),
+            ),
+            (
+                "bern0.3",
+                0.3,
+                0.21,
+                Box::new(|s: &mut Stream| s.bernoulli(0.3) as u8 as f64),
+            ),
+            (
+                "ratio1/3",
+                1.0 / 3.0,
+                2.0 / 9.0,
+                Box::new(|s: &mut Stream| s.ratio(1, 3) as u8 as f64),
+            ),
         ];
         for (name, mu, var, f) in cases {
             let xs: Vec<f64> = (0..n).map(|_| f(&mut s)).collect();
             let m = xs.iter().sum::<f64>() / n as f64;
             let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
             let se = (var / n as f64).sqrt();
-            assert!((m - mu).abs() < 4.0 * se, "{name}: mean {m} vs {mu} (se {se})");
+            assert!(
+                (m - mu).abs() < 4.0 * se,
+                "{name}: mean {m} vs {mu} (se {se})"
+            );
             // Variance of the sample variance ~ (mu4 - var^2)/n; a 5% band is > 4 se for
             // every case above at n = 2e5.
-            assert!((v - var).abs() < 0.05 * var, "{name}: variance {v} vs {var}");
+            assert!(
+                (v - var).abs() < 0.05 * var,
+                "{name}: variance {v} vs {var}"
+            );
         }
     }
 
     #[test]
     fn time_dists_sample_in_range() {
         let mut s = Stream::new(3, "d");
-        let u = TimeDist::Uniform { lo: Time(5), hi: Time(9) };
+        let u = TimeDist::Uniform {
+            lo: Time(5),
+            hi: Time(9),
+        };
         for _ in 0..1000 {
             let t = u.sample(&mut s);
             assert!(t >= Time(5) && t <= Time(9));
         }
-        assert!(TimeDist::Uniform { lo: Time(9), hi: Time(5) }.validate().is_err());
-        let e = TimeDist::Exp { mean: Time(0), shift: Time(7) };
+        assert!(
+            TimeDist::Uniform {
+                lo: Time(9),
+                hi: Time(5)
+            }
+            .validate()
+            .is_err()
+        );
+        let e = TimeDist::Exp {
+            mean: Time(0),
+            shift: Time(7),
+        };
         assert_eq!(e.sample(&mut s), Time(7));
     }
 }

@@ -33,7 +33,9 @@ impl<'de> Deserialize<'de> for Time {
                 if v.is_finite() && v >= 0.0 {
                     Ok(Time::from_secs_f64(v))
                 } else {
-                    Err(E::custom(format!("{v} must be a finite, non-negative number of seconds")))
+                    Err(E::custom(format!(
+                        "{v} must be a finite, non-negative number of seconds"
+                    )))
                 }
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Time, E> {
@@ -41,7 +43,9 @@ impl<'de> Deserialize<'de> for Time {
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Time, E> {
                 if v < 0 {
-                    return Err(E::custom(format!("{v} must be a non-negative number of seconds")));
+                    return Err(E::custom(format!(
+                        "{v} must be a non-negative number of seconds"
+                    )));
                 }
                 Ok(Time::from_secs_f64(v as f64))
             }
@@ -78,7 +82,11 @@ impl Time {
             return Time(0);
         }
         let ns = libm::round(s * 1e9);
-        if ns >= u64::MAX as f64 { Time::MAX } else { Time(ns as u64) }
+        if ns >= u64::MAX as f64 {
+            Time::MAX
+        } else {
+            Time(ns as u64)
+        }
     }
     /// Nanoseconds.
     pub const fn as_nanos(self) -> u64 {
@@ -142,7 +150,12 @@ impl fmt::Display for Time {
         if n == u64::MAX {
             write!(f, "never")
         } else if n >= 1_000_000_000 {
-            write!(f, "{}.{:06}s", n / 1_000_000_000, (n % 1_000_000_000) / 1_000)
+            write!(
+                f,
+                "{}.{:06}s",
+                n / 1_000_000_000,
+                (n % 1_000_000_000) / 1_000
+            )
         } else if n >= 1_000_000 {
             write!(f, "{}.{:03}ms", n / 1_000_000, (n % 1_000_000) / 1_000)
         } else if n >= 1_000 {
@@ -157,14 +170,15 @@ impl fmt::Display for Time {
 /// seconds. Returns a message naming what is allowed on error.
 pub fn parse_duration(s: &str) -> Result<Time, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+'));
+    let split =
+        s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == 'e' || c == '-' || c == '+'));
     let (num, unit) = match split {
         Some(i) => (&s[..i], s[i..].trim()),
         None => (s, "s"),
     };
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration; use a number with a unit: ns, us, ms, s, m, h"))?;
+    let v: f64 = num.parse().map_err(|_| {
+        format!("`{s}` is not a duration; use a number with a unit: ns, us, ms, s, m, h")
+    })?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!("`{s}` must be a finite, non-negative duration"));
     }
@@ -175,7 +189,11 @@ pub fn parse_duration(s: &str) -> Result<Time, String> {
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        _ => return Err(format!("`{s}` has unknown unit `{unit}`; allowed: ns, us, ms, s, m, h")),
+        _ => {
+            return Err(format!(
+                "`{s}` has unknown unit `{unit}`; allowed: ns, us, ms, s, m, h"
+            ));
+        }
     };
     Ok(Time::from_secs_f64(v * scale))
 }

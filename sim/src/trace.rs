@@ -307,14 +307,35 @@ impl Digest {
         self.word(ev.tag());
         self.word(time.0);
         match *ev {
-            Event::Send { from, to, msg, kind }
-            | Event::Deliver { from, to, msg, kind }
-            | Event::Duplicate { from, to, msg, kind } => {
+            Event::Send {
+                from,
+                to,
+                msg,
+                kind,
+            }
+            | Event::Deliver {
+                from,
+                to,
+                msg,
+                kind,
+            }
+            | Event::Duplicate {
+                from,
+                to,
+                msg,
+                kind,
+            } => {
                 self.word(((from.0 as u64) << 32) | to.0 as u64);
                 self.word(msg);
                 self.bytes(kind.as_bytes());
             }
-            Event::Drop { from, to, msg, kind, reason } => {
+            Event::Drop {
+                from,
+                to,
+                msg,
+                kind,
+                reason,
+            } => {
                 self.word(((from.0 as u64) << 32) | to.0 as u64);
                 self.word(msg);
                 self.bytes(kind.as_bytes());
@@ -437,15 +458,36 @@ impl TraceLine {
             ..TraceLine::default()
         };
         match r.event {
-            Event::Send { from, to, msg, kind }
-            | Event::Deliver { from, to, msg, kind }
-            | Event::Duplicate { from, to, msg, kind } => {
+            Event::Send {
+                from,
+                to,
+                msg,
+                kind,
+            }
+            | Event::Deliver {
+                from,
+                to,
+                msg,
+                kind,
+            }
+            | Event::Duplicate {
+                from,
+                to,
+                msg,
+                kind,
+            } => {
                 l.from = Some(from.0);
                 l.to = Some(to.0);
                 l.msg = Some(msg);
                 l.kind = Some(kind.to_string());
             }
-            Event::Drop { from, to, msg, kind, reason } => {
+            Event::Drop {
+                from,
+                to,
+                msg,
+                kind,
+                reason,
+            } => {
                 l.from = Some(from.0);
                 l.to = Some(to.0);
                 l.msg = Some(msg);
@@ -558,15 +600,63 @@ mod tests {
     fn digest_depends_on_every_field() {
         let base = {
             let mut d = Digest::default();
-            d.record(Time(5), &Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" });
+            d.record(
+                Time(5),
+                &Event::Send {
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    msg: 3,
+                    kind: "ping",
+                },
+            );
             d.value()
         };
         for (t, ev) in [
-            (Time(6), Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" }),
-            (Time(5), Event::Send { from: NodeId(2), to: NodeId(1), msg: 3, kind: "ping" }),
-            (Time(5), Event::Send { from: NodeId(1), to: NodeId(2), msg: 4, kind: "ping" }),
-            (Time(5), Event::Send { from: NodeId(1), to: NodeId(2), msg: 3, kind: "pong" }),
-            (Time(5), Event::Deliver { from: NodeId(1), to: NodeId(2), msg: 3, kind: "ping" }),
+            (
+                Time(6),
+                Event::Send {
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    msg: 3,
+                    kind: "ping",
+                },
+            ),
+            (
+                Time(5),
+                Event::Send {
+                    from: NodeId(2),
+                    to: NodeId(1),
+                    msg: 3,
+                    kind: "ping",
+                },
+            ),
+            (
+                Time(5),
+                Event::Send {
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    msg: 4,
+                    kind: "ping",
+                },
+            ),
+            (
+                Time(5),
+                Event::Send {
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    msg: 3,
+                    kind: "pong",
+                },
+            ),
+            (
+                Time(5),
+                Event::Deliver {
+                    from: NodeId(1),
+                    to: NodeId(2),
+                    msg: 3,
+                    kind: "ping",
+                },
+            ),
         ] {
             let mut d = Digest::default();
             d.record(t, &ev);

@@ -85,9 +85,17 @@ pub struct RunResult {
 impl RunResult {
     /// `ok`, `safety_violation` or `liveness_failure`.
     pub fn outcome(&self) -> &'static str {
-        if self.violations.iter().any(|v| v.kind == PropertyKind::Always) {
+        if self
+            .violations
+            .iter()
+            .any(|v| v.kind == PropertyKind::Always)
+        {
             "safety_violation"
-        } else if self.violations.iter().any(|v| v.kind == PropertyKind::Eventually) {
+        } else if self
+            .violations
+            .iter()
+            .any(|v| v.kind == PropertyKind::Eventually)
+        {
             "liveness_failure"
         } else {
             "ok"
@@ -156,8 +164,15 @@ impl<A: Actor> WorldBuilder<A> {
         self
     }
     /// Overrides links `from -> to` (both directions unless `one_way`); `None` means every node.
-    pub fn link(&mut self, from: Option<&str>, to: Option<&str>, one_way: bool, l: LinkConfig) -> &mut Self {
-        self.links.push((from.map(str::to_string), to.map(str::to_string), one_way, l));
+    pub fn link(
+        &mut self,
+        from: Option<&str>,
+        to: Option<&str>,
+        one_way: bool,
+        l: LinkConfig,
+    ) -> &mut Self {
+        self.links
+            .push((from.map(str::to_string), to.map(str::to_string), one_way, l));
         self
     }
     /// Adds a scripted fault.
@@ -221,16 +236,32 @@ impl<A: Actor> WorldBuilder<A> {
             }
         }
         let factory = self.factory.ok_or("no actor factory was given")?;
-        let ids: BTreeMap<String, NodeId> =
-            self.names.iter().enumerate().map(|(i, s)| (s.clone(), NodeId(i as u32))).collect();
+        let ids: BTreeMap<String, NodeId> = self
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), NodeId(i as u32)))
+            .collect();
         let lookup = |s: &str| ids.get(s).copied();
-        let node = |s: &str, what: &str| lookup(s).ok_or_else(|| format!("{what}: unknown node `{s}`; nodes are {}", self.names.join(", ")));
+        let node = |s: &str, what: &str| {
+            lookup(s).ok_or_else(|| {
+                format!(
+                    "{what}: unknown node `{s}`; nodes are {}",
+                    self.names.join(", ")
+                )
+            })
+        };
         for (i, (_, ppm)) in self.clocks.iter().enumerate() {
             if *ppm <= -1_000_000 {
-                return Err(format!("node `{}`: drift {ppm} ppm must be > -1000000", self.names[i]));
+                return Err(format!(
+                    "node `{}`: drift {ppm} ppm must be > -1000000",
+                    self.names[i]
+                ));
             }
         }
-        self.default_link.validate().map_err(|e| format!("network: {e}"))?;
+        self.default_link
+            .validate()
+            .map_err(|e| format!("network: {e}"))?;
         let mut overrides = BTreeMap::new();
         for (from, to, one_way, l) in &self.links {
             l.validate().map_err(|e| format!("network link: {e}"))?;
@@ -244,7 +275,10 @@ impl<A: Actor> WorldBuilder<A> {
         }
         let eligible: Vec<NodeId> = match &self.random.nodes {
             None => (0..n as u32).map(NodeId).collect(),
-            Some(v) => v.iter().map(|s| node(s, "random.nodes")).collect::<Result<_, _>>()?,
+            Some(v) => v
+                .iter()
+                .map(|s| node(s, "random.nodes"))
+                .collect::<Result<_, _>>()?,
         };
         let mut scripted = Vec::new();
         for (k, step) in self.faults.iter().enumerate() {
@@ -277,7 +311,10 @@ impl<A: Actor> WorldBuilder<A> {
                 held: Vec::new(),
             })
             .collect();
-        let max_down = self.random.max_down.unwrap_or((eligible.len().saturating_sub(1)) / 2);
+        let max_down = self
+            .random
+            .max_down
+            .unwrap_or((eligible.len().saturating_sub(1)) / 2);
         Ok(World {
             seed: self.seed,
             now: Time::ZERO,
@@ -291,7 +328,11 @@ impl<A: Actor> WorldBuilder<A> {
             nodes,
             names: self.names,
             factory,
-            net: Network::new(self.default_link, overrides, Stream::new(self.seed, "network")),
+            net: Network::new(
+                self.default_link,
+                overrides,
+                Stream::new(self.seed, "network"),
+            ),
             fault_rng: Stream::new(self.seed, "faults"),
             scripted,
             random: self.random,
@@ -382,14 +423,19 @@ fn resolve(
         FaultAction::Resume(s) => Fault::Resume(node(s, what)?),
         FaultAction::Partition { a, b, one_way } => {
             if a.is_empty() || b.is_empty() {
-                return Err(format!("{what}: partition sides a and b must both name nodes"));
+                return Err(format!(
+                    "{what}: partition sides a and b must both name nodes"
+                ));
             }
             let mut cut = Vec::new();
             for x in a {
                 for y in b {
                     let (x, y) = (node(x, what)?, node(y, what)?);
                     if x == y {
-                        return Err(format!("{what}: node `{}` is on both sides of the partition", x));
+                        return Err(format!(
+                            "{what}: node `{}` is on both sides of the partition",
+                            x
+                        ));
                     }
                     cut.push((x.0, y.0));
                     if !one_way {
@@ -412,14 +458,25 @@ fn resolve(
             }
             Fault::Drift(node(s, what)?, *ppm)
         }
-        FaultAction::AddRule(r) => Fault::AddRule(Box::new(ActiveRule::resolve(r, lookup).map_err(|e| format!("{what}: {e}"))?)),
+        FaultAction::AddRule(r) => Fault::AddRule(Box::new(
+            ActiveRule::resolve(r, lookup).map_err(|e| format!("{what}: {e}"))?,
+        )),
         FaultAction::RemoveRule(s) => Fault::RemoveRule(s.clone()),
-        FaultAction::SetLink { from, to, one_way, link } => {
-            link.validate().map_err(|e| format!("{what}: set_link: {e}"))?;
+        FaultAction::SetLink {
+            from,
+            to,
+            one_way,
+            link,
+        } => {
+            link.validate()
+                .map_err(|e| format!("{what}: set_link: {e}"))?;
             if from.is_none() && to.is_none() {
                 Fault::SetLink(None, link.clone())
             } else {
-                Fault::SetLink(Some(pairs(n, from.as_deref(), to.as_deref(), *one_way, node)?), link.clone())
+                Fault::SetLink(
+                    Some(pairs(n, from.as_deref(), to.as_deref(), *one_way, node)?),
+                    link.clone(),
+                )
             }
         }
     })
@@ -435,8 +492,19 @@ enum RandomKind {
 
 /// What a queue slot holds.
 enum Pending<A: Actor> {
-    Deliver { from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg },
-    Timer { node: NodeId, id: TimerId, inc: u32, deadline: i64, timer: A::Timer },
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        msg_id: u64,
+        msg: A::Msg,
+    },
+    Timer {
+        node: NodeId,
+        id: TimerId,
+        inc: u32,
+        deadline: i64,
+        timer: A::Timer,
+    },
     // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
     Fault(Box<Fault>),
     RandomTick(RandomKind),
@@ -523,7 +591,10 @@ impl<A: Actor> World<A> {
     }
     /// The node called `name`.
     pub fn node_id(&self, name: &str) -> Option<NodeId> {
-        self.names.iter().position(|n| n == name).map(|i| NodeId(i as u32))
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| NodeId(i as u32))
     }
     /// The actor of a node that is up, for reading results after a run.
     pub fn actor(&self, n: NodeId) -> Option<&A> {
@@ -569,10 +640,20 @@ impl<A: Actor> World<A> {
     #[inline(never)]
     fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>) {
         if let Some(s) = self.sink.as_mut() {
-            s.record(&Record { index: self.index, time: self.now, event: event.clone(), detail });
+            s.record(&Record {
+                index: self.index,
+                time: self.now,
+                event: event.clone(),
+                detail,
+            });
         }
         if self.checker_events && !matches!(event, Event::Violation { .. }) {
-            let rec = Record { index: self.index, time: self.now, event, detail };
+            let rec = Record {
+                index: self.index,
+                time: self.now,
+                event,
+                detail,
+            };
             let mut v = Verdicts::default();
             for c in self.checkers.iter_mut().filter(|c| c.wants_events()) {
                 c.event(&rec, &mut v);
@@ -595,12 +676,21 @@ impl<A: Actor> World<A> {
         for (name, detail) in v.fails {
             let kind = match self.props.get(&name) {
                 Some(k) => *k,
-                None => panic!("seed {} event {}: checker reported undeclared property `{name}`", self.seed, self.index),
+                None => panic!(
+                    "seed {} event {}: checker reported undeclared property `{name}`",
+                    self.seed, self.index
+                ),
             };
             let at = self.index.saturating_sub(1);
             self.emit(Event::Violation { property: &name }, Some(&detail));
             self.safety_failed |= kind == PropertyKind::Always;
-            self.violations.push(Violation { property: name, kind, time_ns: self.now.0, event_index: at, detail });
+            self.violations.push(Violation {
+                property: name,
+                kind,
+                time_ns: self.now.0,
+                event_index: at,
+                detail,
+            });
         }
     }
 
@@ -611,7 +701,10 @@ impl<A: Actor> World<A> {
         let slot = self.alloc_slot(pending);
         let seq = self.seq;
         self.seq += 1;
-        self.slab[slot as usize].as_mut().expect("just allocated").seq = seq;
+        self.slab[slot as usize]
+            .as_mut()
+            .expect("just allocated")
+            .seq = seq;
         self.queue.push_slot(at.0, seq, slot);
         slot
     }
@@ -621,11 +714,17 @@ impl<A: Actor> World<A> {
     fn alloc_slot(&mut self, pending: Pending<A>) -> u32 {
         match self.free.pop() {
             Some(i) => {
-                self.slab[i as usize] = Some(Slot { seq: u64::MAX, pending });
+                self.slab[i as usize] = Some(Slot {
+                    seq: u64::MAX,
+                    pending,
+                });
                 i
             }
             None => {
-                self.slab.push(Some(Slot { seq: u64::MAX, pending }));
+                self.slab.push(Some(Slot {
+                    seq: u64::MAX,
+                    pending,
+                }));
                 (self.slab.len() - 1) as u32
             }
         }
@@ -650,7 +749,9 @@ impl<A: Actor> World<A> {
     }
 
     fn free_slot(&mut self, slot: u32) -> Pending<A> {
-        let s = self.slab[slot as usize].take().expect("freeing a live slot");
+        let s = self.slab[slot as usize]
+            .take()
+            .expect("freeing a live slot");
         self.free.push(slot);
         s.pending
     }
@@ -704,7 +805,9 @@ impl<A: Actor> World<A> {
             if self.safety_failed && self.stop_on_violation {
                 break Stop::Violation;
             }
-            let Some(t) = self.queue.peek_time() else { break Stop::Quiescent };
+            let Some(t) = self.queue.peek_time() else {
+                break Stop::Quiescent;
+            };
             if Time(t) > self.end {
                 break Stop::TimeLimit;
             }
@@ -712,7 +815,13 @@ impl<A: Actor> World<A> {
                 break Stop::EventBudget;
             }
             let (t, seq, item) = self.queue.pop().expect("peeked");
-            kassert!(self, Time(t) >= self.now, "time went backwards: {} -> {}", self.now, Time(t));
+            kassert!(
+                self,
+                Time(t) >= self.now,
+                "time went backwards: {} -> {}",
+                self.now,
+                Time(t)
+            );
             self.now = Time(t);
             match item {
                 Item::Slot(slot) => {
@@ -760,7 +869,9 @@ impl<A: Actor> World<A> {
         let pending: Vec<String> = self
             .props
             .iter()
-            .filter(|(n, k)| **k == PropertyKind::Eventually && !self.holds.contains(*n) && !failed.contains(*n))
+            .filter(|(n, k)| {
+                **k == PropertyKind::Eventually && !self.holds.contains(*n) && !failed.contains(*n)
+            })
             .map(|(n, _)| n.clone())
             .collect();
         for name in pending {
@@ -780,8 +891,17 @@ impl<A: Actor> World<A> {
             }
         }
         // Conservation, counted independently of the counters.
-        let in_flight = (self.slab.iter().flatten().filter(|s| matches!(s.pending, Pending::Deliver { .. })).count()
-            + self.queue.inline_items().filter(|p| matches!(p, Pending::Deliver { .. })).count()) as u64;
+        let in_flight = (self
+            .slab
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.pending, Pending::Deliver { .. }))
+            .count()
+            + self
+                .queue
+                .inline_items()
+                .filter(|p| matches!(p, Pending::Deliver { .. }))
+                .count()) as u64;
         kassert!(
             self,
             self.sent == self.delivered + self.dropped + in_flight,
@@ -829,8 +949,19 @@ impl<A: Actor> World<A> {
     #[inline]
     fn run_pending(&mut self, p: Pending<A>) {
         match p {
-            Pending::Deliver { from, to, msg_id, msg } => self.deliver(from, to, msg_id, msg),
-            Pending::Timer { node, id, inc, timer, .. } => {
+            Pending::Deliver {
+                from,
+                to,
+                msg_id,
+                msg,
+            } => self.deliver(from, to, msg_id, msg),
+            Pending::Timer {
+                node,
+                id,
+                inc,
+                timer,
+                ..
+            } => {
                 if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
                     return;
                 }
@@ -859,11 +990,28 @@ impl<A: Actor> World<A> {
         };
         if let Some(reason) = reason {
             self.dropped += 1;
-            self.emit(Event::Drop { from, to, msg: msg_id, kind, reason }, None);
+            self.emit(
+                Event::Drop {
+                    from,
+                    to,
+                    msg: msg_id,
+                    kind,
+                    reason,
+                },
+                None,
+            );
             return;
         }
         self.delivered += 1;
-        self.emit(Event::Deliver { from, to, msg: msg_id, kind }, None);
+        self.emit(
+            Event::Deliver {
+                from,
+                to,
+                msg: msg_id,
+                kind,
+            },
+            None,
+        );
         self.call(to, |a, cx| a.on_message(from, msg, cx));
     }
 
@@ -873,7 +1021,12 @@ impl<A: Actor> World<A> {
         {
             let ns = &mut self.nodes[node.idx()];
             if !ns.up || ns.paused {
-                panic!("kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}", self.seed, self.index, self.names[node.idx()]);
+                panic!(
+                    "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
+                    self.seed,
+                    self.index,
+                    self.names[node.idx()]
+                );
             }
             let local_now = if ns.perfect {
                 self.now
@@ -902,29 +1055,81 @@ impl<A: Actor> World<A> {
         use crate::actor::Message;
         match c {
             Command::Send { to, msg } => {
-                kassert!(self, to.idx() < self.nodes.len(), "node {} sent to unknown node {}", self.names[node.idx()], to);
+                kassert!(
+                    self,
+                    to.idx() < self.nodes.len(),
+                    "node {} sent to unknown node {}",
+                    self.names[node.idx()],
+                    to
+                );
                 let id = self.next_msg;
                 self.next_msg += 1;
                 let kind = msg.kind();
                 self.sent += 1;
                 if self.detail {
                     let d = format!("{msg:?}");
-                    self.emit(Event::Send { from: node, to, msg: id, kind }, Some(&d));
+                    self.emit(
+                        Event::Send {
+                            from: node,
+                            to,
+                            msg: id,
+                            kind,
+                        },
+                        Some(&d),
+                    );
                 } else {
-                    self.emit(Event::Send { from: node, to, msg: id, kind }, None);
+                    self.emit(
+                        Event::Send {
+                            from: node,
+                            to,
+                            msg: id,
+                            kind,
+                        },
+                        None,
+                    );
                 }
                 match self.net.fate(node, to, kind, self.now) {
                     Fate::Dropped(reason) => {
                         self.dropped += 1;
-                        self.emit(Event::Drop { from: node, to, msg: id, kind, reason }, None);
+                        self.emit(
+                            Event::Drop {
+                                from: node,
+                                to,
+                                msg: id,
+                                kind,
+                                reason,
+                            },
+                            None,
+                        );
                     }
                     Fate::Deliver { at, dup } => {
                         if let Some(d) = dup {
                             self.sent += 1;
-                            self.emit(Event::Duplicate { from: node, to, msg: id, kind }, None);
-                            self.schedule(d, Pending::Deliver { from: node, to, msg_id: id, msg: msg.clone() });
+                            self.emit(
+                                Event::Duplicate {
+                                    from: node,
+                                    to,
+                                    msg: id,
+                                    kind,
+                                },
+                                None,
+                            );
+                            self.schedule(
+                                d,
+                                Pending::Deliver {
+                                    from: node,
+                                    to,
+                                    msg_id: id,
+                                    msg: msg.clone(),
+                                },
+                            );
                         }
-                        let p = Pending::Deliver { from: node, to, msg_id: id, msg };
+                        let p = Pending::Deliver {
+                            from: node,
+                            to,
+                            msg_id: id,
+                            msg,
+                        };
                         if at == self.now {
                             self.schedule_now(p);
                         } else {
@@ -943,8 +1148,24 @@ impl<A: Actor> World<A> {
                     (d as i64, Time(ns.clock.true_at(d, self.now.0)))
                 };
                 let inc = ns.inc;
-                self.emit(Event::TimerSet { node, timer: id.0, at }, None);
-                self.schedule(at, Pending::Timer { node, id, inc, deadline, timer });
+                self.emit(
+                    Event::TimerSet {
+                        node,
+                        timer: id.0,
+                        at,
+                    },
+                    None,
+                );
+                self.schedule(
+                    at,
+                    Pending::Timer {
+                        node,
+                        id,
+                        inc,
+                        deadline,
+                        timer,
+                    },
+                );
             }
             Command::CancelTimer(id) => {
                 self.cancelled.insert(id);
@@ -993,7 +1214,13 @@ impl<A: Actor> World<A> {
             Fault::Cut(pairs) => {
                 for (a, b) in pairs {
                     self.net.cut.insert((a, b));
-                    self.emit(Event::Cut { from: NodeId(a), to: NodeId(b) }, None);
+                    self.emit(
+                        Event::Cut {
+                            from: NodeId(a),
+                            to: NodeId(b),
+                        },
+                        None,
+                    );
                 }
             }
             Fault::Heal => {
@@ -1021,17 +1248,30 @@ impl<A: Actor> World<A> {
             Fault::AddRule(r) => {
                 let name = r.name.clone();
                 self.net.rules.push(*r);
-                self.emit(Event::Rule { name: &name, installed: true }, None);
+                self.emit(
+                    Event::Rule {
+                        name: &name,
+                        installed: true,
+                    },
+                    None,
+                );
             }
             Fault::RemoveRule(name) => {
                 self.net.rules.retain(|r| r.name != name);
-                self.emit(Event::Rule { name: &name, installed: false }, None);
+                self.emit(
+                    Event::Rule {
+                        name: &name,
+                        installed: false,
+                    },
+                    None,
+                );
             }
             Fault::SetLink(pairs, link) => {
                 match pairs {
                     None => {
                         self.net.overrides.clear();
-                        self.net.default_instant = link.latency.is_zero() && link.loss == 0.0 && link.duplicate == 0.0;
+                        self.net.default_instant =
+                            link.latency.is_zero() && link.loss == 0.0 && link.duplicate == 0.0;
                         self.net.default = link;
                     }
                     Some(ps) => {
@@ -1062,10 +1302,25 @@ impl<A: Actor> World<A> {
         };
         self.emit(Event::Crash { node: n }, None);
         for slot in held {
-            if let Pending::Deliver { from, to, msg_id, msg } = self.free_slot(slot) {
+            if let Pending::Deliver {
+                from,
+                to,
+                msg_id,
+                msg,
+            } = self.free_slot(slot)
+            {
                 use crate::actor::Message;
                 self.dropped += 1;
-                self.emit(Event::Drop { from, to, msg: msg_id, kind: msg.kind(), reason: DropReason::Crashed }, None);
+                self.emit(
+                    Event::Drop {
+                        from,
+                        to,
+                        msg: msg_id,
+                        kind: msg.kind(),
+                        reason: DropReason::Crashed,
+                    },
+                    None,
+                );
             }
         }
     }
@@ -1114,7 +1369,10 @@ impl<A: Actor> World<A> {
         let held: BTreeSet<u32> = self.nodes[n.idx()].held.iter().copied().collect();
         let mut moves = Vec::new();
         for (i, s) in self.slab.iter().enumerate() {
-            if let Some(Slot { pending: Pending::Timer { node, deadline, .. }, .. }) = s
+            if let Some(Slot {
+                pending: Pending::Timer { node, deadline, .. },
+                ..
+            }) = s
                 && *node == n
                 && !held.contains(&(i as u32))
             {

@@ -18,7 +18,12 @@ pub struct GossipChecker {
 impl GossipChecker {
     /// A checker for `nodes` nodes.
     pub fn new(nodes: u32) -> Self {
-        GossipChecker { nodes, originated: BTreeSet::new(), learned: BTreeMap::new(), last_learn: Time::ZERO }
+        GossipChecker {
+            nodes,
+            originated: BTreeSet::new(),
+            learned: BTreeMap::new(),
+            last_learn: Time::ZERO,
+        }
     }
 }
 
@@ -39,10 +44,16 @@ impl Checker<GossipNode> for GossipChecker {
             }
             Obs::Learned(r) => {
                 if !self.originated.contains(&r) {
-                    v.fail("no_invented_rumor", format!("node {node} learned rumor {r}, never originated"));
+                    v.fail(
+                        "no_invented_rumor",
+                        format!("node {node} learned rumor {r}, never originated"),
+                    );
                 }
                 if !self.learned.entry(node).or_default().insert(r) {
-                    v.fail("learn_once", format!("node {node} learned rumor {r} a second time"));
+                    v.fail(
+                        "learn_once",
+                        format!("node {node} learned rumor {r} a second time"),
+                    );
                 }
                 if node != NodeId(0) {
                     v.hold("rumor_spread");
@@ -53,15 +64,30 @@ impl Checker<GossipNode> for GossipChecker {
     }
 
     fn finish(&mut self, _end: Time, v: &mut Verdicts) {
-        let all = (0..self.nodes).all(|i| self.learned.get(&NodeId(i)).is_some_and(|s| s.is_superset(&self.originated)));
+        let all = (0..self.nodes).all(|i| {
+            self.learned
+                .get(&NodeId(i))
+                .is_some_and(|s| s.is_superset(&self.originated))
+        });
         if all && !self.originated.is_empty() {
             v.hold("all_know_all");
         } else {
             let missing: Vec<String> = (0..self.nodes)
-                .filter(|i| !self.learned.get(&NodeId(*i)).is_some_and(|s| s.is_superset(&self.originated)))
+                .filter(|i| {
+                    !self
+                        .learned
+                        .get(&NodeId(*i))
+                        .is_some_and(|s| s.is_superset(&self.originated))
+                })
                 .map(|i| format!("n{i}"))
                 .collect();
-            v.fail("all_know_all", format!("nodes missing rumors at the deadline: {}", missing.join(", ")));
+            v.fail(
+                "all_know_all",
+                format!(
+                    "nodes missing rumors at the deadline: {}",
+                    missing.join(", ")
+                ),
+            );
         }
     }
 

@@ -46,7 +46,13 @@ pub struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { nodes: 5, rumors: 3, fanout: 2, interval: sim::Time::from_millis(10), bugs: Vec::new() }
+        Params {
+            nodes: 5,
+            rumors: 3,
+            fanout: 2,
+            interval: sim::Time::from_millis(10),
+            bugs: Vec::new(),
+        }
     }
 }
 
@@ -60,7 +66,10 @@ impl Params {
             return Err(format!("gossip.rumors must be >= 1, got {}", self.rumors));
         }
         if self.fanout >= self.nodes {
-            return Err(format!("gossip.fanout must be < gossip.nodes ({}), got {}", self.nodes, self.fanout));
+            return Err(format!(
+                "gossip.fanout must be < gossip.nodes ({}), got {}",
+                self.nodes, self.fanout
+            ));
         }
         if self.interval == sim::Time::ZERO {
             return Err("gossip.interval must be > 0".into());

@@ -52,9 +52,17 @@ pub struct GossipNode {
 impl GossipNode {
     /// Builds (or rebuilds after a crash) node `_id` from its durable state.
     pub fn new(p: &Params, _id: NodeId, durable: &Seen) -> Self {
-        let seen = if p.bugs.contains(&Bug::VolatileSeen) { BTreeSet::new() } else { durable.0.clone() };
+        let seen = if p.bugs.contains(&Bug::VolatileSeen) {
+            BTreeSet::new()
+        } else {
+            durable.0.clone()
+        };
         let next = seen.iter().max().map_or(0, |m| m + 1);
-        GossipNode { p: p.clone(), seen, next }
+        GossipNode {
+            p: p.clone(),
+            seen,
+            next,
+        }
     }
 
     fn is_origin(&self, cx: &Ctx<'_, Self>) -> bool {

@@ -1,7 +1,7 @@
 //! Runner for consistent-hashing analyses (`protocol = "ch"`): pure computations, one ring
 //! (or table) per seed, metrics straight from `protocols::ch::run_analysis`.
 
-use super::common::{analysis_output, RunOutput, RunRequest};
+use super::common::{RunOutput, RunRequest, analysis_output};
 
 /// Runs one seed of the analysis named by `ch.analysis`.
 pub fn run(req: RunRequest<'_>) -> Result<RunOutput, String> {

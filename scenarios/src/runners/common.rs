@@ -53,7 +53,12 @@ pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
     let s = req.spec;
     b.default_link(s.network.default_link());
     for l in &s.network.links {
-        b.link(l.from.as_deref(), l.to.as_deref(), l.one_way, l.link.clone());
+        b.link(
+            l.from.as_deref(),
+            l.to.as_deref(),
+            l.one_way,
+            l.link.clone(),
+        );
     }
     for f in &s.faults {
         b.fault(f.clone());
@@ -96,9 +101,19 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
         .metrics()
         .series()
         .iter()
-        .map(|(k, v)| (k.clone(), v.iter().map(|(t, y)| (t.as_secs_f64(), *y)).collect()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.iter().map(|(t, y)| (t.as_secs_f64(), *y)).collect(),
+            )
+        })
         .collect();
-    let cdfs = w.metrics().histograms().iter().map(|(k, h)| (k.clone(), h.cdf_points())).collect();
+    let cdfs = w
+        .metrics()
+        .histograms()
+        .iter()
+        .map(|(k, h)| (k.clone(), h.cdf_points()))
+        .collect();
     RunOutput {
         outcome: r.outcome().to_string(),
         stop: r.stop.as_str().to_string(),
@@ -119,12 +134,20 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
 pub fn analysis_output(metrics: BTreeMap<String, f64>, violations: Vec<Violation>) -> RunOutput {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for (k, v) in &metrics {
-        for b in k.as_bytes().iter().copied().chain(v.to_bits().to_le_bytes()) {
+        for b in k
+            .as_bytes()
+            .iter()
+            .copied()
+            .chain(v.to_bits().to_le_bytes())
+        {
             h ^= b as u64;
             h = h.wrapping_mul(0x0000_0100_0000_01B3);
         }
     }
-    let outcome = if violations.iter().any(|v| v.kind == sim::PropertyKind::Always) {
+    let outcome = if violations
+        .iter()
+        .any(|v| v.kind == sim::PropertyKind::Always)
+    {
         "safety_violation"
     } else if violations.is_empty() {
         "ok"

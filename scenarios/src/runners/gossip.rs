@@ -3,7 +3,7 @@
 use protocols::gossip::{GossipChecker, GossipNode};
 use sim::WorldBuilder;
 
-use super::common::{collect, configure, RunOutput, RunRequest};
+use super::common::{RunOutput, RunRequest, collect, configure};
 
 /// Runs one seed.
 pub fn run(mut req: RunRequest<'_>) -> Result<RunOutput, String> {
