@@ -13,5 +13,9 @@ $S compare lb/supermarket --vary lb.lambda=0.5,0.7,0.8,0.9 \
     --vary lb.policy=random,round_robin,power_of_d,jsq --seeds 0..5 \
     --set lb.horizon=2000 --metric sojourn_mean --out "$OUT/lb" > /dev/null
 cp "$OUT/lb/chart-sojourn_mean.svg" docs/lb-sojourn-vs-lambda.svg
+# Ring balance (share CV) against virtual nodes per server, n = 100.
+$S compare ch/ring-balance --vary ch.vnodes=1,3,10,30,100,300,1000 --seeds 0..10 \
+    --metric share_cv --out "$OUT/ch" > /dev/null
+cp "$OUT/ch/chart-share_cv.svg" docs/ch-share-cv-vs-vnodes.svg
 rm -rf "$OUT"
-echo "regenerated docs/2pc-coordinator-crash-recover-commit.svg and docs/lb-sojourn-vs-lambda.svg"
+echo "regenerated the SVGs under docs/"
