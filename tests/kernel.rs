@@ -191,8 +191,7 @@ fn same_seed_byte_identical_jsonl() {
             sink: Some(Box::new(sink)),
         })
         .unwrap();
-        let v = buf.borrow().clone();
-        v
+        buf.borrow().clone()
     };
     let (x, y) = (run(7), run(7));
     assert!(x.len() > 10_000);
