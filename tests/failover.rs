@@ -4,18 +4,10 @@
 //! caught; and a random-partition campaign keeps one primary and linearizable histories in
 //! every seed with the margin, and finds overlaps without it.
 
-use scenarios::load::{Override, load};
-use scenarios::runners::{RunOutput, RunRequest, run};
-use scenarios::spec::Spec;
-use scenarios::sweep::run_seeds;
+use crate::common::{metric, spec};
 
-fn spec(name: &str, sets: &[&str]) -> Spec {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    load(name, &sets, &|p| {
-        std::fs::read_to_string(p).map_err(|e| e.to_string())
-    })
-    .unwrap()
-}
+use scenarios::runners::{RunOutput, RunRequest, run};
+use scenarios::sweep::run_seeds;
 
 fn run_one(name: &str, sets: &[&str]) -> RunOutput {
     let s = spec(name, sets);
@@ -25,15 +17,6 @@ fn run_one(name: &str, sets: &[&str]) -> RunOutput {
         sink: None,
     })
     .unwrap()
-}
-
-fn metric(o: &RunOutput, k: &str) -> f64 {
-    *o.metrics.get(k).unwrap_or_else(|| {
-        panic!(
-            "metric {k} missing; have {:?}",
-            o.metrics.keys().collect::<Vec<_>>()
-        )
-    })
 }
 
 fn properties(o: &RunOutput) -> Vec<&str> {

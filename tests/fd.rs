@@ -5,33 +5,16 @@
 //! Student-t prediction rate for its window); and the timeout trades mistakes for detection
 //! time in the expected direction.
 
+use crate::common::{metric, spec};
+
 use protocols::fd::phi::{PhiVariant, phi, predictive_false_suspicion};
-use scenarios::load::{Override, load};
 use scenarios::runners::RunOutput;
-use scenarios::spec::Spec;
 use scenarios::stats::summarize;
 use scenarios::sweep::run_seeds;
-
-fn spec(name: &str, sets: &[&str]) -> Spec {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    load(name, &sets, &|p| {
-        std::fs::read_to_string(p).map_err(|e| e.to_string())
-    })
-    .unwrap()
-}
 
 fn sweep(name: &str, sets: &[&str], seeds: std::ops::Range<u64>) -> Vec<(u64, RunOutput)> {
     let seeds: Vec<u64> = seeds.collect();
     run_seeds(&spec(name, sets), &seeds, 0, &|| {}).unwrap()
-}
-
-fn metric(o: &RunOutput, k: &str) -> f64 {
-    *o.metrics.get(k).unwrap_or_else(|| {
-        panic!(
-            "metric {k} missing; have {:?}",
-            o.metrics.keys().collect::<Vec<_>>()
-        )
-    })
 }
 
 fn values(runs: &[(u64, RunOutput)], k: &str) -> Vec<f64> {

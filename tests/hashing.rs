@@ -7,19 +7,13 @@
 //! half-width h across seeds, pass if |mean - expected| <= tol * expected + 2h. Seeds are
 //! never retried.
 
+use crate::common::spec;
+
 use protocols::ch::analysis::{mean_ci95, stat_check};
 use scenarios::load::{Override, load};
 use scenarios::runners::{RunOutput, RunRequest, run};
 use scenarios::spec::Spec;
 use scenarios::sweep::run_seeds;
-
-fn spec(name: &str, sets: &[&str]) -> Spec {
-    let o: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    load(name, &o, &|p| {
-        std::fs::read_to_string(p).map_err(|e| e.to_string())
-    })
-    .unwrap()
-}
 
 fn runs(s: &Spec, seeds: std::ops::Range<u64>) -> Vec<RunOutput> {
     let seeds: Vec<u64> = seeds.collect();

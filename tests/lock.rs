@@ -4,17 +4,9 @@
 //! and a clock jump breaks its mutual exclusion, every Bug switch is caught by a checker, and
 //! a random-pause campaign shows fencing keeps the data safe in every seed.
 
-use scenarios::load::{Override, load};
-use scenarios::runners::{RunOutput, RunRequest, run};
-use scenarios::spec::Spec;
+use crate::common::{metric, spec};
 
-fn spec(name: &str, sets: &[&str]) -> Spec {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    load(name, &sets, &|p| {
-        std::fs::read_to_string(p).map_err(|e| e.to_string())
-    })
-    .unwrap()
-}
+use scenarios::runners::{RunOutput, RunRequest, run};
 
 fn run_one(name: &str, sets: &[&str]) -> RunOutput {
     run(RunRequest {
@@ -23,15 +15,6 @@ fn run_one(name: &str, sets: &[&str]) -> RunOutput {
         sink: None,
     })
     .unwrap()
-}
-
-fn metric(o: &RunOutput, k: &str) -> f64 {
-    *o.metrics.get(k).unwrap_or_else(|| {
-        panic!(
-            "metric {k} missing; have {:?}",
-            o.metrics.keys().collect::<Vec<_>>()
-        )
-    })
 }
 
 fn failed(o: &RunOutput) -> Vec<(&str, u64)> {

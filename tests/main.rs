@@ -2,6 +2,7 @@
 //! Each module opens with what it shows.
 
 mod cli;
+mod common;
 mod failover;
 mod fd;
 mod hashing;

@@ -8,6 +8,8 @@
 //! proposer at exactly 4d with constant delay d; the liveness cases (2 of 5 crashed decides,
 //! 3 of 5 crashed never does, the scripted duel livelocks without backoff and not with it).
 
+use crate::common::{metric, spec};
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -19,14 +21,6 @@ use scenarios::sweep::run_seeds;
 use sim::trace::FnSink;
 use sim::{Event, Record};
 
-fn spec(name: &str, sets: &[&str]) -> Spec {
-    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
-    load(name, &sets, &|p| {
-        std::fs::read_to_string(p).map_err(|e| e.to_string())
-    })
-    .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
 fn one(s: &Spec, seed: u64) -> RunOutput {
     run(RunRequest {
         spec: s,
@@ -34,12 +28,6 @@ fn one(s: &Spec, seed: u64) -> RunOutput {
         sink: None,
     })
     .unwrap()
-}
-
-fn metric(o: &RunOutput, k: &str) -> f64 {
-    *o.metrics
-        .get(k)
-        .unwrap_or_else(|| panic!("metric {k} missing: {:?}", o.metrics))
 }
 
 /// Properties violated in a run, in order of first violation, without repeats.
