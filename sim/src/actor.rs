@@ -1,6 +1,6 @@
-//! The sans-IO actor API: handlers get `&mut self` and a [`Ctx`] command buffer, and record
-//! intents (send, timers, persist, observe, note) that the kernel applies after the handler
-//! returns. A handler never performs an effect itself, so a protocol file reads like the paper.
+//! The sans-IO actor API: handlers get `&mut self` and a [`Ctx`], and record intents (send,
+//! timers, persist, observe, note) that the kernel applies. A handler never performs an effect
+//! itself (no I/O, no clock, no threads), so a protocol file reads like the paper.
 
 use std::fmt;
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::Metrics;
 use crate::rng::Stream;
 use crate::time::Time;
+use crate::world::World;
 
 /// Index of a node in the world (0-based, in the order nodes were added).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,45 +60,17 @@ pub trait Actor: Sized {
     fn on_timer(&mut self, _timer: Self::Timer, _ctx: &mut Ctx<'_, Self>) {}
 }
 
-/// An intent recorded by a handler, applied by the kernel in order after the handler returns.
-#[derive(Debug)]
-pub enum Command<A: Actor> {
-    /// Send a message through the network.
-    Send {
-        /// Destination.
-        to: NodeId,
-        /// Payload.
-        msg: A::Msg,
-    },
-    /// Fire `timer` after `after` has elapsed on this node's local clock.
-    SetTimer {
-        /// Handle returned to the actor.
-        id: TimerId,
-        /// Local-clock duration.
-        after: Time,
-        /// Payload.
-        timer: A::Timer,
-    },
-    /// Cancel a pending timer (no effect if it already fired).
-    CancelTimer(TimerId),
-    /// Replace the node's durable state.
-    Persist(A::Durable),
-    /// Report a fact to the checkers.
-    Observe(A::Obs),
-    /// Annotate the trace.
-    Note(String),
-}
-
-/// The command buffer and read-only view a handler gets.
+/// What a handler gets: a read-only view of its node (identity, local clock, durable state)
+/// and the verbs it may use (send, timers, persist, observe, note, its random stream).
+///
+/// Effects are applied by the kernel as they are recorded, in order, and before any other
+/// event can run, so a handler is atomic: a crash or pause never falls in its middle.
+/// Recording through the kernel directly (instead of a command vector drained afterwards)
+/// keeps the per-event path free of an enum round-trip and its copies.
 pub struct Ctx<'a, A: Actor> {
+    pub(crate) w: &'a mut World<A>,
     pub(crate) me: NodeId,
     pub(crate) local_now: Time,
-    pub(crate) rng: &'a mut Stream,
-    pub(crate) out: &'a mut Vec<Command<A>>,
-    pub(crate) durable: &'a A::Durable,
-    pub(crate) next_timer: &'a mut u64,
-    pub(crate) metrics: &'a mut Metrics,
-    pub(crate) true_now: Time,
 }
 
 impl<'a, A: Actor> Ctx<'a, A> {
@@ -114,50 +87,48 @@ impl<'a, A: Actor> Ctx<'a, A> {
     /// The node's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut Stream {
-        self.rng
+        self.w.node_rng(self.me)
     }
     /// Sends `msg` to `to`; the network decides delay, loss and duplication.
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: A::Msg) {
-        self.out.push(Command::Send { to, msg });
+        self.w.send_from(self.me, to, msg);
     }
     /// Sets a timer that fires after `after` on the local clock; returns its handle.
     #[inline]
     pub fn set_timer(&mut self, after: Time, timer: A::Timer) -> TimerId {
-        let id = TimerId(*self.next_timer);
-        *self.next_timer += 1;
-        self.out.push(Command::SetTimer { id, after, timer });
-        id
+        self.w.set_timer_on(self.me, after, timer)
     }
-    /// Cancels a timer set earlier.
+    /// Cancels a timer set earlier (no effect if it already fired).
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.out.push(Command::CancelTimer(id));
+        self.w.cancel_timer_on(self.me, id);
     }
-    /// Replaces the durable state (a forced write: it survives a crash after this handler).
+    /// Replaces the durable state (a forced write: it survives any crash after this call).
     pub fn persist(&mut self, state: A::Durable) {
-        self.out.push(Command::Persist(state));
+        self.w.persist_on(self.me, state);
     }
-    /// The durable state as of the start of this handler.
+    /// The durable state, including what this handler persisted so far.
     pub fn durable(&self) -> &A::Durable {
-        self.durable
+        self.w.durable(self.me)
     }
     /// Reports a fact to the checkers.
     pub fn observe(&mut self, obs: A::Obs) {
-        self.out.push(Command::Observe(obs));
+        self.w.observe_on(self.me, obs);
     }
     /// Adds a free-text annotation to the trace.
     pub fn note(&mut self, text: impl Into<String>) {
-        self.out.push(Command::Note(text.into()));
+        let text = text.into();
+        self.w.note_on(self.me, &text);
     }
     /// Run metrics (counters, histograms, time-weighted levels, series). Metrics are an
     /// output of the run, never an input to protocol logic.
     #[inline]
     pub fn metrics(&mut self) -> &mut Metrics {
-        self.metrics
+        self.w.metrics_mut()
     }
     /// True (global) time, for metrics only: protocol decisions must use [`Ctx::now`].
     #[inline]
     pub fn metrics_time(&self) -> Time {
-        self.true_now
+        self.w.now()
     }
 }

@@ -1,4 +1,4 @@
-//! The event queue: a binary heap of small plain entries `(time, seq, slot)` plus a FIFO for
+//! The event queue: a binary heap of 16-byte keys packing `(time, seq, slot)` plus a FIFO for
 //! entries due at the current instant, which may carry their payload inline (zero-delay
 //! messages never touch the heap or the payload slab). Order is exactly `(time, seq)` either
 //! way: `seq` is a global insertion counter, so simultaneous events run in insertion order,
@@ -18,9 +18,23 @@ pub(crate) enum Item<P> {
 }
 
 /// Min-queue ordered by `(time, seq)`.
+/// Bits of a heap key below `seq` that hold the slot.
+const SLOT_BITS: u32 = 24;
+/// Most payload slots that can be pending at once.
+pub(crate) const MAX_SLOTS: u32 = 1 << SLOT_BITS;
+/// Most entries a run can queue (seq numbers).
+pub(crate) const MAX_SEQ: u64 = 1 << (64 - SLOT_BITS);
+
+/// `(time, seq, slot)` as one integer: ordering keys is ordering by `(time, seq)`, since
+/// `seq` is unique, in a single 128-bit comparison.
+#[inline(always)]
+fn key(time: u64, seq: u64, slot: u32) -> u128 {
+    ((time as u128) << 64) | ((seq << SLOT_BITS) | slot as u64) as u128
+}
+
 #[derive(Debug)]
 pub(crate) struct EventQueue<P> {
-    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    heap: BinaryHeap<Reverse<u128>>,
     // Entries due at `now`, in seq order. Every heap entry due at `now` was pushed before
     // time reached `now`, so it has a smaller seq than every FIFO entry.
     now_fifo: VecDeque<(u64, Item<P>)>,
@@ -38,14 +52,16 @@ impl<P> Default for EventQueue<P> {
 }
 
 impl<P> EventQueue<P> {
-    /// Adds a slot entry. `time` must be >= the time of the last popped entry.
+    /// Adds a slot entry. `time` must be >= the time of the last popped entry, `seq` below
+    /// [`MAX_SEQ`] and `slot` below [`MAX_SLOTS`] (the world checks both).
     #[inline]
     pub(crate) fn push_slot(&mut self, time: u64, seq: u64, slot: u32) {
         debug_assert!(time >= self.now, "event scheduled in the past");
+        debug_assert!(seq < MAX_SEQ && slot < MAX_SLOTS);
         if time == self.now {
             self.now_fifo.push_back((seq, Item::Slot(slot)));
         } else {
-            self.heap.push(Reverse((time, seq, slot)));
+            self.heap.push(Reverse(key(time, seq, slot)));
         }
     }
 
@@ -61,24 +77,32 @@ impl<P> EventQueue<P> {
         if !self.now_fifo.is_empty() {
             return Some(self.now);
         }
-        self.heap.peek().map(|Reverse(e)| e.0)
+        self.heap.peek().map(|Reverse(k)| (k >> 64) as u64)
     }
 
     /// Removes and returns the next entry as `(time, seq, item)`.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<(u64, u64, Item<P>)> {
-        let from_fifo = match (self.heap.peek(), self.now_fifo.front()) {
-            (Some(Reverse(h)), Some(f)) => (self.now, f.0) < (h.0, h.1),
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
+        // Heap entries due now were pushed before time reached now, so they come before
+        // every FIFO entry; a heap entry due later comes after all of them.
+        let from_fifo = !self.now_fifo.is_empty()
+            && self
+                .heap
+                .peek()
+                .is_none_or(|Reverse(k)| (k >> 64) as u64 != self.now);
         if from_fifo {
             let (seq, item) = self.now_fifo.pop_front()?;
             Some((self.now, seq, item))
         } else {
-            let Reverse((t, seq, slot)) = self.heap.pop()?;
+            let Reverse(k) = self.heap.pop()?;
+            let t = (k >> 64) as u64;
+            let low = k as u64;
             self.now = t;
-            Some((t, seq, Item::Slot(slot)))
+            Some((
+                t,
+                low >> SLOT_BITS,
+                Item::Slot((low & (MAX_SLOTS as u64 - 1)) as u32),
+            ))
         }
     }
 

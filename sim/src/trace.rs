@@ -267,8 +267,12 @@ pub struct Record<'a> {
     pub detail: Option<&'a str>,
 }
 
-/// The stable 64-bit trace digest: a word-at-a-time multiply-rotate hash over a canonical
-/// encoding (tag, time, ids, kind bytes). Independent of platform, pointer values and sinks.
+/// The stable 64-bit trace digest over a canonical encoding of every record (tag, time, ids,
+/// kind bytes). Independent of platform, pointer values and sinks.
+///
+/// Each record is first reduced to one word by folded 64x64->128-bit multiplies of its fields
+/// (independent of each other, so they run in parallel), and only that word enters the serial
+/// chain: one multiply of latency per record keeps the always-on digest cheap on the hot path.
 #[derive(Clone, Copy, Debug)]
 pub struct Digest(u64);
 
@@ -278,35 +282,73 @@ impl Default for Digest {
     }
 }
 
-impl Digest {
-    #[inline]
-    fn word(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+// Odd constants with mixed bits (digits of pi and e, and the golden ratio).
+const K: [u64; 7] = [
+    0xA409_3822_299F_31D0,
+    0x0827_0E16_5B7C_8E23,
+    0x4528_21E6_38D0_1377,
+    0xBE54_66CF_34E9_0C6C,
+    0xC0AC_29B7_C97C_50DD,
+    0x3F84_D5B5_B547_0917,
+    0x9E37_79B9_7F4A_7C15,
+];
+
+/// The 128-bit product of `a` and `b`, folded to 64 bits.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+/// Up to 8 bytes as one word, read without a copy loop: with 4..=8 bytes, the first four and
+/// the last four (overlapping); with 1..=3, the first, middle and last. Unique given the
+/// length, which the caller folds in separately.
+#[inline(always)]
+fn short_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    if n >= 4 {
+        let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64;
+        let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]) as u64;
+        lo | (hi << 32)
+    } else if n > 0 {
+        b[0] as u64 | ((b[n / 2] as u64) << 8) | ((b[n - 1] as u64) << 16)
+    } else {
+        0
     }
-    #[inline]
-    fn bytes(&mut self, b: &[u8]) {
+}
+
+impl Digest {
+    /// Folds one record, reduced to the words `w` (tag first), into the chain.
+    #[inline(always)]
+    fn mix(&mut self, w: [u64; 6]) {
+        let r = fold(w[0] ^ K[0], w[1] ^ K[1])
+            ^ fold(w[2] ^ K[2], w[3] ^ K[3])
+            ^ fold(w[4] ^ K[4], w[5] ^ K[5]);
+        self.0 = fold(self.0 ^ r, K[6]);
+    }
+    /// A string of any length as one word (length included).
+    #[inline(always)]
+    fn text(b: &[u8]) -> u64 {
         if b.len() <= 8 {
-            // Short names (message kinds) in one word, without the chunking loop.
-            let mut w = [0u8; 8];
-            w[..b.len()].copy_from_slice(b);
-            self.word(u64::from_le_bytes(w) ^ ((b.len() as u64) << 56));
-            return;
+            return short_word(b) ^ ((b.len() as u64) << 56).rotate_left(5);
         }
+        let mut h = (b.len() as u64).wrapping_mul(K[6]);
         let mut chunks = b.chunks_exact(8);
         for c in &mut chunks {
-            self.word(u64::from_le_bytes(c.try_into().expect("chunk of 8")));
+            h = fold(
+                h ^ u64::from_le_bytes(c.try_into().expect("chunk of 8")),
+                K[2],
+            );
         }
-        let mut last = [0u8; 8];
-        let rem = chunks.remainder();
-        last[..rem.len()].copy_from_slice(rem);
-        self.word(u64::from_le_bytes(last) ^ ((b.len() as u64) << 56));
+        fold(h ^ short_word(chunks.remainder()), K[3])
     }
     /// Folds one record in.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, time: Time, ev: &Event<'_>) {
-        self.word(ev.tag());
-        self.word(time.0);
-        match *ev {
+        let tag = ev.tag();
+        let t = time.0;
+        let pair = |a: NodeId, b: NodeId| ((a.0 as u64) << 32) | b.0 as u64;
+        let w = match *ev {
             Event::Send {
                 from,
                 to,
@@ -324,31 +366,24 @@ impl Digest {
                 to,
                 msg,
                 kind,
-            } => {
-                self.word(((from.0 as u64) << 32) | to.0 as u64);
-                self.word(msg);
-                self.bytes(kind.as_bytes());
-            }
+            } => [tag, t, pair(from, to), msg, Self::text(kind.as_bytes()), 0],
             Event::Drop {
                 from,
                 to,
                 msg,
                 kind,
                 reason,
-            } => {
-                self.word(((from.0 as u64) << 32) | to.0 as u64);
-                self.word(msg);
-                self.bytes(kind.as_bytes());
-                self.word(reason as u64);
-            }
-            Event::TimerSet { node, timer, at } => {
-                self.word(node.0 as u64);
-                self.word(timer);
-                self.word(at.0);
-            }
+            } => [
+                tag,
+                t,
+                pair(from, to),
+                msg,
+                Self::text(kind.as_bytes()),
+                reason as u64,
+            ],
+            Event::TimerSet { node, timer, at } => [tag, t, node.0 as u64, timer, at.0, 0],
             Event::TimerFire { node, timer } | Event::TimerCancel { node, timer } => {
-                self.word(node.0 as u64);
-                self.word(timer);
+                [tag, t, node.0 as u64, timer, 0, 0]
             }
             Event::Start { node }
             | Event::Crash { node }
@@ -356,28 +391,26 @@ impl Digest {
             | Event::Pause { node }
             | Event::Resume { node }
             | Event::Persist { node }
-            | Event::Observe { node } => self.word(node.0 as u64),
-            Event::Cut { from, to } => self.word(((from.0 as u64) << 32) | to.0 as u64),
-            Event::Heal => {}
-            Event::ClockStep { node, delta } => {
-                self.word(node.0 as u64);
-                self.word(delta as u64);
-            }
-            Event::Drift { node, ppm } => {
-                self.word(node.0 as u64);
-                self.word(ppm as u64);
-            }
-            Event::Note { node, text } => {
-                self.word(node.map_or(u64::MAX, |n| n.0 as u64));
-                self.bytes(text.as_bytes());
-            }
+            | Event::Observe { node } => [tag, t, node.0 as u64, 0, 0, 0],
+            Event::Cut { from, to } => [tag, t, pair(from, to), 0, 0, 0],
+            Event::Heal => [tag, t, 0, 0, 0, 0],
+            Event::ClockStep { node, delta } => [tag, t, node.0 as u64, delta as u64, 0, 0],
+            Event::Drift { node, ppm } => [tag, t, node.0 as u64, ppm as u64, 0, 0],
+            Event::Note { node, text } => [
+                tag,
+                t,
+                node.map_or(u64::MAX, |n| n.0 as u64),
+                Self::text(text.as_bytes()),
+                0,
+                0,
+            ],
             Event::Rule { name, installed } => {
-                self.bytes(name.as_bytes());
-                self.word(installed as u64);
+                [tag, t, Self::text(name.as_bytes()), installed as u64, 0, 0]
             }
-            Event::Phase { name } => self.bytes(name.as_bytes()),
-            Event::Violation { property } => self.bytes(property.as_bytes()),
-        }
+            Event::Phase { name } => [tag, t, Self::text(name.as_bytes()), 0, 0, 0],
+            Event::Violation { property } => [tag, t, Self::text(property.as_bytes()), 0, 0, 0],
+        };
+        self.mix(w);
     }
     /// The digest value.
     pub fn value(&self) -> u64 {

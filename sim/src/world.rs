@@ -7,13 +7,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::actor::{Actor, Command, Ctx, NodeId, TimerId};
+use crate::actor::{Actor, Ctx, NodeId, TimerId};
 use crate::checker::{Checker, PropertyKind, Verdicts, Violation};
 use crate::clock::LocalClock;
 use crate::faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
 use crate::metrics::Metrics;
 use crate::network::{ActiveRule, Fate, LinkConfig, Network};
-use crate::queue::{EventQueue, Item};
+use crate::queue::{EventQueue, Item, MAX_SEQ, MAX_SLOTS};
 use crate::rng::Stream;
 use crate::time::Time;
 use crate::trace::{Digest, DropReason, Event, Record, TraceSink};
@@ -299,7 +299,6 @@ impl<A: Actor> WorldBuilder<A> {
         let checker_events = self.checkers.iter().any(|c| c.wants_events());
         let nodes = (0..n)
             .map(|i| NodeState {
-                actor: None,
                 durable: A::Durable::default(),
                 up: true,
                 paused: false,
@@ -326,6 +325,7 @@ impl<A: Actor> WorldBuilder<A> {
             slab: Vec::new(),
             free: Vec::new(),
             nodes,
+            actors: (0..n).map(|_| None).collect(),
             names: self.names,
             factory,
             net: Network::new(
@@ -351,7 +351,6 @@ impl<A: Actor> WorldBuilder<A> {
             checker_events,
             digest: Digest::default(),
             metrics: Metrics::default(),
-            out: Vec::new(),
             next_timer: 0,
             next_msg: 0,
             cancelled: BTreeSet::new(),
@@ -519,7 +518,6 @@ struct Slot<A: Actor> {
 }
 
 struct NodeState<A: Actor> {
-    actor: Option<A>,
     durable: A::Durable,
     up: bool,
     paused: bool,
@@ -544,6 +542,9 @@ pub struct World<A: Actor> {
     slab: Vec<Option<Slot<A>>>,
     free: Vec<u32>,
     nodes: Vec<NodeState<A>>,
+    // Apart from `nodes` so that a handler can hold its actor while its `Ctx` holds the world
+    // (the vector is moved out for the duration of the call; see `call`).
+    actors: Vec<Option<A>>,
     names: Vec<String>,
     factory: Factory<A>,
     net: Network,
@@ -565,7 +566,6 @@ pub struct World<A: Actor> {
     checker_events: bool,
     digest: Digest,
     metrics: Metrics,
-    out: Vec<Command<A>>,
     next_timer: u64,
     next_msg: u64,
     cancelled: BTreeSet<TimerId>,
@@ -598,7 +598,7 @@ impl<A: Actor> World<A> {
     }
     /// The actor of a node that is up, for reading results after a run.
     pub fn actor(&self, n: NodeId) -> Option<&A> {
-        self.nodes.get(n.idx()).and_then(|s| s.actor.as_ref())
+        self.actors.get(n.idx()).and_then(Option::as_ref)
     }
     /// The durable state of a node.
     pub fn durable(&self, n: NodeId) -> &A::Durable {
@@ -700,6 +700,11 @@ impl<A: Actor> World<A> {
     fn schedule(&mut self, at: Time, pending: Pending<A>) -> u32 {
         let slot = self.alloc_slot(pending);
         let seq = self.seq;
+        kassert!(
+            self,
+            seq < MAX_SEQ,
+            "more than {MAX_SEQ} events queued in one run"
+        );
         self.seq += 1;
         self.slab[slot as usize]
             .as_mut()
@@ -721,6 +726,11 @@ impl<A: Actor> World<A> {
                 i
             }
             None => {
+                kassert!(
+                    self,
+                    self.slab.len() < MAX_SLOTS as usize,
+                    "more than {MAX_SLOTS} timers and delayed messages pending at once"
+                );
                 self.slab.push(Some(Slot {
                     seq: u64::MAX,
                     pending,
@@ -741,6 +751,11 @@ impl<A: Actor> World<A> {
     /// Re-queues a live slot at `at` (old heap entries for it become stale).
     fn requeue(&mut self, slot: u32, at: Time) {
         let seq = self.seq;
+        kassert!(
+            self,
+            seq < MAX_SEQ,
+            "more than {MAX_SEQ} events queued in one run"
+        );
         self.seq += 1;
         if let Some(s) = self.slab[slot as usize].as_mut() {
             s.seq = seq;
@@ -783,7 +798,7 @@ impl<A: Actor> World<A> {
             let node = NodeId(i as u32);
             self.emit(Event::Start { node }, None);
             let a = (self.factory)(node, &self.nodes[i].durable);
-            self.nodes[i].actor = Some(a);
+            self.actors[i] = Some(a);
             self.call(node, |a, cx| a.on_start(cx));
         }
     }
@@ -1015,71 +1030,100 @@ impl<A: Actor> World<A> {
         self.call(to, |a, cx| a.on_message(from, msg, cx));
     }
 
-    /// Runs a handler on `node` and applies what it recorded.
+    /// Runs a handler on `node`; what it records through its `Ctx` is applied as it goes.
+    #[inline]
     fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
-        let mut out = std::mem::take(&mut self.out);
-        {
-            let ns = &mut self.nodes[node.idx()];
-            if !ns.up || ns.paused {
-                panic!(
-                    "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
-                    self.seed,
-                    self.index,
-                    self.names[node.idx()]
-                );
-            }
-            let local_now = if ns.perfect {
-                self.now
-            } else {
-                Time(ns.clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
-            };
-            let mut cx = Ctx {
-                me: node,
-                local_now,
-                rng: &mut ns.rng,
-                out: &mut out,
-                durable: &ns.durable,
-                next_timer: &mut self.next_timer,
-                metrics: &mut self.metrics,
-                true_now: self.now,
-            };
-            f(ns.actor.as_mut().expect("an up node has an actor"), &mut cx);
+        let ns = &self.nodes[node.idx()];
+        if !ns.up || ns.paused {
+            panic!(
+                "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
+                self.seed,
+                self.index,
+                self.names[node.idx()]
+            );
         }
-        for c in out.drain(..) {
-            self.apply(node, c);
-        }
-        self.out = out;
+        let local_now = if ns.perfect {
+            self.now
+        } else {
+            Time(ns.clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
+        };
+        // The actors vector leaves the world for the call (three words moved, no actor
+        // copied): the handler mutates its actor while `Ctx` mutates the rest of the world.
+        let mut actors = std::mem::take(&mut self.actors);
+        let actor = actors[node.idx()]
+            .as_mut()
+            .expect("an up node has an actor");
+        let mut cx = Ctx {
+            w: self,
+            me: node,
+            local_now,
+        };
+        f(actor, &mut cx);
+        self.actors = actors;
     }
 
-    fn apply(&mut self, node: NodeId, c: Command<A>) {
+    /// `node`'s random stream (for its `Ctx`).
+    #[inline]
+    pub(crate) fn node_rng(&mut self, node: NodeId) -> &mut Stream {
+        &mut self.nodes[node.idx()].rng
+    }
+
+    /// A handler on `node` sends `msg` to `to`.
+    #[inline]
+    pub(crate) fn send_from(&mut self, node: NodeId, to: NodeId, msg: A::Msg) {
         use crate::actor::Message;
-        match c {
-            Command::Send { to, msg } => {
-                kassert!(
-                    self,
-                    to.idx() < self.nodes.len(),
-                    "node {} sent to unknown node {}",
-                    self.names[node.idx()],
-                    to
+        kassert!(
+            self,
+            to.idx() < self.nodes.len(),
+            "node {} sent to unknown node {}",
+            self.names[node.idx()],
+            to
+        );
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let kind = msg.kind();
+        self.sent += 1;
+        if self.detail {
+            let d = format!("{msg:?}");
+            self.emit(
+                Event::Send {
+                    from: node,
+                    to,
+                    msg: id,
+                    kind,
+                },
+                Some(&d),
+            );
+        } else {
+            self.emit(
+                Event::Send {
+                    from: node,
+                    to,
+                    msg: id,
+                    kind,
+                },
+                None,
+            );
+        }
+        match self.net.fate(node, to, kind, self.now) {
+            Fate::Dropped(reason) => {
+                self.dropped += 1;
+                self.emit(
+                    Event::Drop {
+                        from: node,
+                        to,
+                        msg: id,
+                        kind,
+                        reason,
+                    },
+                    None,
                 );
-                let id = self.next_msg;
-                self.next_msg += 1;
-                let kind = msg.kind();
-                self.sent += 1;
-                if self.detail {
-                    let d = format!("{msg:?}");
+            }
+            Fate::Deliver { at, dup } => {
+                if let Some(d) = dup {
+                    self.sent += 1;
                     self.emit(
-                        Event::Send {
-                            from: node,
-                            to,
-                            msg: id,
-                            kind,
-                        },
-                        Some(&d),
-                    );
-                } else {
-                    self.emit(
-                        Event::Send {
+                        Event::Duplicate {
                             from: node,
                             to,
                             msg: id,
@@ -1087,110 +1131,97 @@ impl<A: Actor> World<A> {
                         },
                         None,
                     );
-                }
-                match self.net.fate(node, to, kind, self.now) {
-                    Fate::Dropped(reason) => {
-                        self.dropped += 1;
-                        self.emit(
-                            Event::Drop {
-                                from: node,
-                                to,
-                                msg: id,
-                                kind,
-                                reason,
-                            },
-                            None,
-                        );
-                    }
-                    Fate::Deliver { at, dup } => {
-                        if let Some(d) = dup {
-                            self.sent += 1;
-                            self.emit(
-                                Event::Duplicate {
-                                    from: node,
-                                    to,
-                                    msg: id,
-                                    kind,
-                                },
-                                None,
-                            );
-                            self.schedule(
-                                d,
-                                Pending::Deliver {
-                                    from: node,
-                                    to,
-                                    msg_id: id,
-                                    msg: msg.clone(),
-                                },
-                            );
-                        }
-                        let p = Pending::Deliver {
+                    self.schedule(
+                        d,
+                        Pending::Deliver {
                             from: node,
                             to,
                             msg_id: id,
-                            msg,
-                        };
-                        if at == self.now {
-                            self.schedule_now(p);
-                        } else {
-                            self.schedule(at, p);
-                        }
-                    }
+                            msg: msg.clone(),
+                        },
+                    );
                 }
-            }
-            Command::SetTimer { id, after, timer } => {
-                let ns = &self.nodes[node.idx()];
-                let (deadline, at) = if ns.perfect {
-                    let at = self.now + after;
-                    (at.0.min(i64::MAX as u64) as i64, at)
-                } else {
-                    let d = (ns.clock.local_at(self.now.0) + after.0 as i128).min(i64::MAX as i128);
-                    (d as i64, Time(ns.clock.true_at(d, self.now.0)))
+                let p = Pending::Deliver {
+                    from: node,
+                    to,
+                    msg_id: id,
+                    msg,
                 };
-                let inc = ns.inc;
-                self.emit(
-                    Event::TimerSet {
-                        node,
-                        timer: id.0,
-                        at,
-                    },
-                    None,
-                );
-                self.schedule(
-                    at,
-                    Pending::Timer {
-                        node,
-                        id,
-                        inc,
-                        deadline,
-                        timer,
-                    },
-                );
-            }
-            Command::CancelTimer(id) => {
-                self.cancelled.insert(id);
-                self.emit(Event::TimerCancel { node, timer: id.0 }, None);
-            }
-            Command::Persist(d) => {
-                self.nodes[node.idx()].durable = d;
-                self.emit(Event::Persist { node }, None);
-            }
-            Command::Observe(o) => {
-                if self.detail {
-                    let d = format!("{o:?}");
-                    self.emit(Event::Observe { node }, Some(&d));
+                if at == self.now {
+                    self.schedule_now(p);
                 } else {
-                    self.emit(Event::Observe { node }, None);
+                    self.schedule(at, p);
                 }
-                let mut v = Verdicts::default();
-                let now = self.now;
-                for c in self.checkers.iter_mut() {
-                    c.observe(now, node, &o, &mut v);
-                }
-                self.verdicts(v);
             }
-            Command::Note(text) => self.note(Some(node), &text),
         }
+    }
+
+    /// A handler on `node` sets a timer; returns its handle.
+    #[inline]
+    pub(crate) fn set_timer_on(&mut self, node: NodeId, after: Time, timer: A::Timer) -> TimerId {
+        let id = TimerId(self.next_timer);
+        self.next_timer += 1;
+        let ns = &self.nodes[node.idx()];
+        let (deadline, at) = if ns.perfect {
+            let at = self.now + after;
+            (at.0.min(i64::MAX as u64) as i64, at)
+        } else {
+            let d = (ns.clock.local_at(self.now.0) + after.0 as i128).min(i64::MAX as i128);
+            (d as i64, Time(ns.clock.true_at(d, self.now.0)))
+        };
+        let inc = ns.inc;
+        self.emit(
+            Event::TimerSet {
+                node,
+                timer: id.0,
+                at,
+            },
+            None,
+        );
+        self.schedule(
+            at,
+            Pending::Timer {
+                node,
+                id,
+                inc,
+                deadline,
+                timer,
+            },
+        );
+        id
+    }
+
+    /// A handler on `node` cancels a timer.
+    pub(crate) fn cancel_timer_on(&mut self, node: NodeId, id: TimerId) {
+        self.cancelled.insert(id);
+        self.emit(Event::TimerCancel { node, timer: id.0 }, None);
+    }
+
+    /// A handler on `node` persists its durable state.
+    pub(crate) fn persist_on(&mut self, node: NodeId, d: A::Durable) {
+        self.nodes[node.idx()].durable = d;
+        self.emit(Event::Persist { node }, None);
+    }
+
+    /// A handler on `node` reports a fact to the checkers.
+    pub(crate) fn observe_on(&mut self, node: NodeId, o: A::Obs) {
+        if self.detail {
+            let d = format!("{o:?}");
+            self.emit(Event::Observe { node }, Some(&d));
+        } else {
+            self.emit(Event::Observe { node }, None);
+        }
+        let mut v = Verdicts::default();
+        let now = self.now;
+        for c in self.checkers.iter_mut() {
+            c.observe(now, node, &o, &mut v);
+        }
+        self.verdicts(v);
+    }
+
+    /// A handler on `node` annotates the trace.
+    pub(crate) fn note_on(&mut self, node: NodeId, text: &str) {
+        self.note(Some(node), text);
     }
 
     // ---- faults ------------------------------------------------------------------------
@@ -1292,12 +1323,12 @@ impl<A: Actor> World<A> {
             }
             return;
         }
+        self.actors[n.idx()] = None;
         let held = {
             let s = &mut self.nodes[n.idx()];
             s.up = false;
             s.paused = false;
             s.inc += 1;
-            s.actor = None;
             std::mem::take(&mut s.held)
         };
         self.emit(Event::Crash { node: n }, None);
@@ -1334,8 +1365,8 @@ impl<A: Actor> World<A> {
         }
         let a = (self.factory)(n, &self.nodes[n.idx()].durable);
         let now = self.now;
+        self.actors[n.idx()] = Some(a);
         let s = &mut self.nodes[n.idx()];
-        s.actor = Some(a);
         s.up = true;
         s.up_since = now;
         self.emit(Event::Restart { node: n }, None);
