@@ -300,12 +300,8 @@ impl<A: Actor> WorldBuilder<A> {
         let nodes = (0..n)
             .map(|i| NodeState {
                 durable: A::Durable::default(),
-                up: true,
-                paused: false,
-                inc: 0,
                 up_since: Time::ZERO,
                 clock: LocalClock::new(self.clocks[i].0, self.clocks[i].1),
-                perfect: self.clocks[i] == (0, 0),
                 rng: Stream::new(self.seed, &format!("node/{}", self.names[i])),
                 held: Vec::new(),
             })
@@ -325,6 +321,14 @@ impl<A: Actor> WorldBuilder<A> {
             slab: Vec::new(),
             free: Vec::new(),
             nodes,
+            live: (0..n)
+                .map(|i| Live {
+                    inc: 0,
+                    up: true,
+                    paused: false,
+                    perfect: self.clocks[i] == (0, 0),
+                })
+                .collect(),
             actors: (0..n).map(|_| None).collect(),
             names: self.names,
             factory,
@@ -517,15 +521,22 @@ struct Slot<A: Actor> {
     pending: Pending<A>,
 }
 
-struct NodeState<A: Actor> {
-    durable: A::Durable,
+/// What every event reads about its node, kept dense (8 bytes a node, apart from the rest
+/// of [`NodeState`]) so the per-event checks stay in a few cache lines.
+#[derive(Clone, Copy)]
+struct Live {
+    /// Incarnation: bumped by a crash, so timers set before it are recognised as lost.
+    inc: u32,
     up: bool,
     paused: bool,
-    inc: u32,
-    up_since: Time,
-    clock: LocalClock,
     // True while the clock reads true time (no offset, drift or step): skips clock maths.
     perfect: bool,
+}
+
+struct NodeState<A: Actor> {
+    durable: A::Durable,
+    up_since: Time,
+    clock: LocalClock,
     rng: Stream,
     held: Vec<u32>,
 }
@@ -542,6 +553,7 @@ pub struct World<A: Actor> {
     slab: Vec<Option<Slot<A>>>,
     free: Vec<u32>,
     nodes: Vec<NodeState<A>>,
+    live: Vec<Live>,
     // Apart from `nodes` so that a handler can hold its actor while its `Ctx` holds the world
     // (the vector is moved out for the duration of the call; see `call`).
     actors: Vec<Option<A>>,
@@ -850,8 +862,8 @@ impl<A: Actor> World<A> {
                     };
                     self.kernel_events += 1;
                     if let Some(n) = node_of
-                        && self.nodes[n.idx()].paused
-                        && self.nodes[n.idx()].up
+                        && self.live[n.idx()].paused
+                        && self.live[n.idx()].up
                     {
                         // Stop-the-world: the event waits in its slot until resume.
                         self.nodes[n.idx()].held.push(slot);
@@ -951,8 +963,8 @@ impl<A: Actor> World<A> {
             _ => None,
         };
         if let Some(n) = node_of
-            && self.nodes[n.idx()].up
-            && self.nodes[n.idx()].paused
+            && self.live[n.idx()].up
+            && self.live[n.idx()].paused
         {
             let slot = self.alloc_slot(p);
             self.nodes[n.idx()].held.push(slot);
@@ -980,7 +992,7 @@ impl<A: Actor> World<A> {
                 if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
                     return;
                 }
-                if self.nodes[node.idx()].inc != inc || !self.nodes[node.idx()].up {
+                if self.live[node.idx()].inc != inc || !self.live[node.idx()].up {
                     return; // lost with the crash that happened after it was set
                 }
                 self.emit(Event::TimerFire { node, timer: id.0 }, None);
@@ -996,7 +1008,7 @@ impl<A: Actor> World<A> {
     fn deliver(&mut self, from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg) {
         use crate::actor::Message;
         let kind = msg.kind();
-        let reason = if !self.nodes[to.idx()].up {
+        let reason = if !self.live[to.idx()].up {
             Some(DropReason::Crashed)
         } else if self.net.is_cut(from, to) {
             Some(DropReason::Partition)
@@ -1033,8 +1045,8 @@ impl<A: Actor> World<A> {
     /// Runs a handler on `node`; what it records through its `Ctx` is applied as it goes.
     #[inline]
     fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
-        let ns = &self.nodes[node.idx()];
-        if !ns.up || ns.paused {
+        let live = self.live[node.idx()];
+        if !live.up || live.paused {
             panic!(
                 "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
                 self.seed,
@@ -1042,10 +1054,10 @@ impl<A: Actor> World<A> {
                 self.names[node.idx()]
             );
         }
-        let local_now = if ns.perfect {
+        let local_now = if live.perfect {
             self.now
         } else {
-            Time(ns.clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
+            Time(self.nodes[node.idx()].clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
         };
         // The actors vector leaves the world for the call (three words moved, no actor
         // copied): the handler mutates its actor while `Ctx` mutates the rest of the world.
@@ -1161,15 +1173,16 @@ impl<A: Actor> World<A> {
     pub(crate) fn set_timer_on(&mut self, node: NodeId, after: Time, timer: A::Timer) -> TimerId {
         let id = TimerId(self.next_timer);
         self.next_timer += 1;
-        let ns = &self.nodes[node.idx()];
-        let (deadline, at) = if ns.perfect {
+        let live = self.live[node.idx()];
+        let (deadline, at) = if live.perfect {
             let at = self.now + after;
             (at.0.min(i64::MAX as u64) as i64, at)
         } else {
+            let ns = &self.nodes[node.idx()];
             let d = (ns.clock.local_at(self.now.0) + after.0 as i128).min(i64::MAX as i128);
             (d as i64, Time(ns.clock.true_at(d, self.now.0)))
         };
-        let inc = ns.inc;
+        let inc = live.inc;
         self.emit(
             Event::TimerSet {
                 node,
@@ -1231,14 +1244,14 @@ impl<A: Actor> World<A> {
             Fault::Crash(n) => self.crash(n, quiet),
             Fault::Restart(n) => self.restart(n, quiet),
             Fault::Pause(n) => {
-                let s = &self.nodes[n.idx()];
+                let s = self.live[n.idx()];
                 if !s.up || s.paused {
                     if !quiet {
                         self.note(Some(n), "pause ignored: node is down or already paused");
                     }
                     return;
                 }
-                self.nodes[n.idx()].paused = true;
+                self.live[n.idx()].paused = true;
                 self.emit(Event::Pause { node: n }, None);
             }
             Fault::Resume(n) => self.resume(n, quiet),
@@ -1265,14 +1278,14 @@ impl<A: Actor> World<A> {
             Fault::ClockStep(n, delta) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.step(now, delta);
-                self.nodes[n.idx()].perfect = false;
+                self.live[n.idx()].perfect = false;
                 self.emit(Event::ClockStep { node: n, delta }, None);
                 self.retime(n);
             }
             Fault::Drift(n, ppm) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.set_ppm(now, ppm);
-                self.nodes[n.idx()].perfect = false;
+                self.live[n.idx()].perfect = false;
                 self.emit(Event::Drift { node: n, ppm }, None);
                 self.retime(n);
             }
@@ -1317,20 +1330,18 @@ impl<A: Actor> World<A> {
     }
 
     fn crash(&mut self, n: NodeId, quiet: bool) {
-        if !self.nodes[n.idx()].up {
+        if !self.live[n.idx()].up {
             if !quiet {
                 self.note(Some(n), "crash ignored: node is already down");
             }
             return;
         }
         self.actors[n.idx()] = None;
-        let held = {
-            let s = &mut self.nodes[n.idx()];
-            s.up = false;
-            s.paused = false;
-            s.inc += 1;
-            std::mem::take(&mut s.held)
-        };
+        let l = &mut self.live[n.idx()];
+        l.up = false;
+        l.paused = false;
+        l.inc += 1;
+        let held = std::mem::take(&mut self.nodes[n.idx()].held);
         self.emit(Event::Crash { node: n }, None);
         for slot in held {
             if let Pending::Deliver {
@@ -1357,7 +1368,7 @@ impl<A: Actor> World<A> {
     }
 
     fn restart(&mut self, n: NodeId, quiet: bool) {
-        if self.nodes[n.idx()].up {
+        if self.live[n.idx()].up {
             if !quiet {
                 self.note(Some(n), "restart ignored: node is up");
             }
@@ -1366,24 +1377,23 @@ impl<A: Actor> World<A> {
         let a = (self.factory)(n, &self.nodes[n.idx()].durable);
         let now = self.now;
         self.actors[n.idx()] = Some(a);
-        let s = &mut self.nodes[n.idx()];
-        s.up = true;
-        s.up_since = now;
+        self.live[n.idx()].up = true;
+        self.nodes[n.idx()].up_since = now;
         self.emit(Event::Restart { node: n }, None);
         self.call(n, |a, cx| a.on_start(cx));
     }
 
     fn resume(&mut self, n: NodeId, quiet: bool) {
-        if !self.nodes[n.idx()].paused {
+        if !self.live[n.idx()].paused {
             if !quiet {
                 self.note(Some(n), "resume ignored: node is not paused");
             }
             return;
         }
         let now = self.now;
+        self.live[n.idx()].paused = false;
         let held = {
             let s = &mut self.nodes[n.idx()];
-            s.paused = false;
             s.up_since = now;
             std::mem::take(&mut s.held)
         };
@@ -1424,7 +1434,7 @@ impl<A: Actor> World<A> {
             RandomKind::ClockStep => self.random.clock_step.clone(),
         }
         .expect("tick of an enabled kind");
-        let down = self.nodes.iter().filter(|s| !s.up || s.paused).count();
+        let down = self.live.iter().filter(|s| !s.up || s.paused).count();
         let now = self.now;
         let min_up = self.random.min_up;
         let candidates: Vec<NodeId> = self
@@ -1432,8 +1442,8 @@ impl<A: Actor> World<A> {
             .iter()
             .copied()
             .filter(|n| {
-                let s = &self.nodes[n.idx()];
-                s.up && !s.paused && now >= s.up_since + min_up
+                let s = self.live[n.idx()];
+                s.up && !s.paused && now >= self.nodes[n.idx()].up_since + min_up
             })
             .collect();
         let span = |rng: &mut Stream| Time(rng.range_u64(rate.min.0, rate.max.0 + 1));
@@ -1497,9 +1507,9 @@ impl<A: Actor> World<A> {
         }
         for i in 0..self.nodes.len() {
             let n = NodeId(i as u32);
-            if !self.nodes[i].up {
+            if !self.live[i].up {
                 self.restart(n, true);
-            } else if self.nodes[i].paused {
+            } else if self.live[i].paused {
                 self.resume(n, true);
             }
         }
