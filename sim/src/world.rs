@@ -355,6 +355,7 @@ impl<A: Actor> WorldBuilder<A> {
             checker_events,
             digest: Digest::default(),
             metrics: Metrics::default(),
+            scratch: String::new(),
             next_timer: 0,
             next_msg: 0,
             cancelled: BTreeSet::new(),
@@ -578,6 +579,7 @@ pub struct World<A: Actor> {
     checker_events: bool,
     digest: Digest,
     metrics: Metrics,
+    scratch: String,
     next_timer: u64,
     next_msg: u64,
     cancelled: BTreeSet<TimerId>,
@@ -1057,7 +1059,12 @@ impl<A: Actor> World<A> {
         let local_now = if live.perfect {
             self.now
         } else {
-            Time(self.nodes[node.idx()].clock.local_at(self.now.0).clamp(0, u64::MAX as i128) as u64)
+            Time(
+                self.nodes[node.idx()]
+                    .clock
+                    .local_at(self.now.0)
+                    .clamp(0, u64::MAX as i128) as u64,
+            )
         };
         // The actors vector leaves the world for the call (three words moved, no actor
         // copied): the handler mutates its actor while `Ctx` mutates the rest of the world.
@@ -1096,7 +1103,12 @@ impl<A: Actor> World<A> {
         let kind = msg.kind();
         self.sent += 1;
         if self.detail {
-            let d = format!("{msg:?}");
+            // One reused buffer: a traced run formats every message, and allocating a
+            // string per send was a visible part of the JSONL sink's cost.
+            use std::fmt::Write as _;
+            let mut d = std::mem::take(&mut self.scratch);
+            d.clear();
+            let _ = write!(d, "{msg:?}");
             self.emit(
                 Event::Send {
                     from: node,
@@ -1106,6 +1118,7 @@ impl<A: Actor> World<A> {
                 },
                 Some(&d),
             );
+            self.scratch = d;
         } else {
             self.emit(
                 Event::Send {
