@@ -3,7 +3,7 @@
 //! Code map:
 //! - [`time`]: `Time`, integer nanoseconds; duration parsing for scenario files.
 //! - [`rng`]: named ChaCha8 streams from `(seed, label)` and our own `libm` variates.
-//! - [`actor`]: the sans-IO `Actor` trait and the `Ctx` command buffer.
+//! - [`actor`]: the sans-IO `Actor` trait and `Ctx`, through which handlers record effects.
 //! - [`clock`]: local clocks with offset, drift and steps.
 //! - [`network`]: link behaviour, partitions, and the rule pipeline.
 //! - [`faults`]: fault plans and random faults, as data.

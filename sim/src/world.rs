@@ -297,6 +297,7 @@ impl<A: Actor> WorldBuilder<A> {
         }
         let detail = self.sink.as_ref().is_some_and(|s| s.wants_detail());
         let checker_events = self.checkers.iter().any(|c| c.wants_events());
+        let has_sink = self.sink.is_some();
         let nodes = (0..n)
             .map(|i| NodeState {
                 durable: A::Durable::default(),
@@ -353,6 +354,7 @@ impl<A: Actor> WorldBuilder<A> {
             sink: self.sink,
             detail,
             checker_events,
+            slow_emit: checker_events || has_sink,
             digest: Digest::default(),
             metrics: Metrics::default(),
             scratch: String::new(),
@@ -577,6 +579,8 @@ pub struct World<A: Actor> {
     sink: Option<Box<dyn TraceSink>>,
     detail: bool,
     checker_events: bool,
+    // `sink.is_some() || checker_events`: one flag on the per-record path.
+    slow_emit: bool,
     digest: Digest,
     metrics: Metrics,
     scratch: String,
@@ -636,6 +640,7 @@ impl<A: Actor> World<A> {
     }
     /// Takes the trace sink back (e.g. to read a memory sink after the run).
     pub fn take_sink(&mut self) -> Option<Box<dyn TraceSink>> {
+        self.slow_emit = self.checker_events;
         self.sink.take()
     }
 
@@ -644,7 +649,7 @@ impl<A: Actor> World<A> {
     #[inline(always)]
     fn emit(&mut self, event: Event<'_>, detail: Option<&str>) {
         self.digest.record(self.now, &event);
-        if self.sink.is_some() || self.checker_events {
+        if self.slow_emit {
             self.emit_slow(event, detail);
         } else {
             self.index += 1;
