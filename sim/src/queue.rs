@@ -17,6 +17,16 @@ pub(crate) enum Item<P> {
     Inline(P),
 }
 
+/// What [`EventQueue::pop_until`] found.
+pub(crate) enum Next<P> {
+    /// The next entry, as `(time, seq, item)`.
+    Due(u64, u64, Item<P>),
+    /// Nothing is queued.
+    Empty,
+    /// The next entry is due after the end time.
+    Later,
+}
+
 /// Min-queue ordered by `(time, seq)`.
 /// Bits of a heap key below `seq` that hold the slot.
 const SLOT_BITS: u32 = 24;
@@ -80,30 +90,33 @@ impl<P> EventQueue<P> {
         self.heap.peek().map(|Reverse(k)| (k >> 64) as u64)
     }
 
-    /// Removes and returns the next entry as `(time, seq, item)`.
+    /// Removes and returns the next entry if it is due by `end`: one look at the heap's top
+    /// instead of a peek followed by a pop.
     #[inline]
-    pub(crate) fn pop(&mut self) -> Option<(u64, u64, Item<P>)> {
-        // Heap entries due now were pushed before time reached now, so they come before
-        // every FIFO entry; a heap entry due later comes after all of them.
-        let from_fifo = !self.now_fifo.is_empty()
-            && self
-                .heap
-                .peek()
-                .is_none_or(|Reverse(k)| (k >> 64) as u64 != self.now);
-        if from_fifo {
-            let (seq, item) = self.now_fifo.pop_front()?;
-            Some((self.now, seq, item))
-        } else {
-            let Reverse(k) = self.heap.pop()?;
-            let t = (k >> 64) as u64;
-            let low = k as u64;
-            self.now = t;
-            Some((
-                t,
-                low >> SLOT_BITS,
-                Item::Slot((low & (MAX_SLOTS as u64 - 1)) as u32),
-            ))
+    pub(crate) fn pop_until(&mut self, end: u64) -> Next<P> {
+        let top = self.heap.peek().map(|Reverse(k)| *k);
+        if !self.now_fifo.is_empty() && top.is_none_or(|k| (k >> 64) as u64 != self.now) {
+            if self.now > end {
+                return Next::Later;
+            }
+            let (seq, item) = self.now_fifo.pop_front().expect("not empty");
+            return Next::Due(self.now, seq, item);
         }
+        let Some(k) = top else {
+            return Next::Empty;
+        };
+        let t = (k >> 64) as u64;
+        if t > end {
+            return Next::Later;
+        }
+        self.heap.pop();
+        let low = k as u64;
+        self.now = t;
+        Next::Due(
+            t,
+            low >> SLOT_BITS,
+            Item::Slot((low & (MAX_SLOTS as u64 - 1)) as u32),
+        )
     }
 
     /// Inline payloads still queued (for the end-of-run conservation count).
@@ -128,7 +141,7 @@ mod tests {
         q.push_slot(3, 3, 3);
         let mut got = vec![];
         let mut seq = 10;
-        while let Some((t, _, item)) = q.pop() {
+        while let Next::Due(t, _, item) = q.pop_until(u64::MAX) {
             let id = match item {
                 Item::Slot(s) => s,
                 Item::Inline(p) => p,
@@ -147,5 +160,9 @@ mod tests {
             got,
             vec![(0, 1), (3, 3), (3, 4), (5, 2), (5, 0), (5, 5), (5, 6)]
         );
+        assert!(matches!(q.pop_until(u64::MAX), Next::Empty));
+        q.push_slot(9, 20, 7);
+        assert!(matches!(q.pop_until(8), Next::Later));
+        assert!(matches!(q.pop_until(9), Next::Due(9, 20, Item::Slot(7))));
     }
 }

@@ -13,7 +13,7 @@ use crate::clock::LocalClock;
 use crate::faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
 use crate::metrics::Metrics;
 use crate::network::{ActiveRule, Fate, LinkConfig, Network};
-use crate::queue::{EventQueue, Item, MAX_SEQ, MAX_SLOTS};
+use crate::queue::{EventQueue, Item, MAX_SEQ, MAX_SLOTS, Next};
 use crate::rng::Stream;
 use crate::time::Time;
 use crate::trace::{Digest, DropReason, Event, Record, TraceSink};
@@ -496,14 +496,17 @@ enum RandomKind {
     ClockStep,
 }
 
+/// A message on its way.
+struct Envelope<M> {
+    from: NodeId,
+    to: NodeId,
+    msg_id: u64,
+    msg: M,
+}
+
 /// What a queue slot holds.
 enum Pending<A: Actor> {
-    Deliver {
-        from: NodeId,
-        to: NodeId,
-        msg_id: u64,
-        msg: A::Msg,
-    },
+    Deliver(Envelope<A::Msg>),
     Timer {
         node: NodeId,
         id: TimerId,
@@ -551,7 +554,8 @@ pub struct World<A: Actor> {
     seq: u64,
     index: u64,
     kernel_events: u64,
-    queue: EventQueue<Pending<A>>,
+    // Same-instant entries carry a bare envelope: only messages are ever queued inline.
+    queue: EventQueue<Envelope<A::Msg>>,
     safety_failed: bool,
     slab: Vec<Option<Slot<A>>>,
     free: Vec<u32>,
@@ -761,10 +765,10 @@ impl<A: Actor> World<A> {
 
     /// Queues a message due at this very instant without touching the slab.
     #[inline]
-    fn schedule_now(&mut self, pending: Pending<A>) {
+    fn schedule_now(&mut self, e: Envelope<A::Msg>) {
         let seq = self.seq;
         self.seq += 1;
-        self.queue.push_now(seq, pending);
+        self.queue.push_now(seq, e);
     }
 
     /// Re-queues a live slot at `at` (old heap entries for it become stale).
@@ -782,6 +786,7 @@ impl<A: Actor> World<A> {
         self.queue.push_slot(at.0, seq, slot);
     }
 
+    #[inline(always)]
     fn free_slot(&mut self, slot: u32) -> Pending<A> {
         let s = self.slab[slot as usize]
             .take()
@@ -839,16 +844,19 @@ impl<A: Actor> World<A> {
             if self.safety_failed && self.stop_on_violation {
                 break Stop::Violation;
             }
-            let Some(t) = self.queue.peek_time() else {
-                break Stop::Quiescent;
-            };
-            if Time(t) > self.end {
-                break Stop::TimeLimit;
-            }
             if self.kernel_events >= self.max_events {
-                break Stop::EventBudget;
+                // Budget spent: say why the run would have stopped anyway, if it would have.
+                break match self.queue.peek_time() {
+                    None => Stop::Quiescent,
+                    Some(t) if Time(t) > self.end => Stop::TimeLimit,
+                    Some(_) => Stop::EventBudget,
+                };
             }
-            let (t, seq, item) = self.queue.pop().expect("peeked");
+            let (t, seq, item) = match self.queue.pop_until(self.end.0) {
+                Next::Due(t, seq, item) => (t, seq, item),
+                Next::Empty => break Stop::Quiescent,
+                Next::Later => break Stop::TimeLimit,
+            };
             kassert!(
                 self,
                 Time(t) >= self.now,
@@ -861,7 +869,7 @@ impl<A: Actor> World<A> {
                 Item::Slot(slot) => {
                     let node_of = match self.slab.get(slot as usize) {
                         Some(Some(s)) if s.seq == seq => match &s.pending {
-                            Pending::Deliver { to, .. } => Some(*to),
+                            Pending::Deliver(e) => Some(e.to),
                             Pending::Timer { node, .. } => Some(*node),
                             _ => None,
                         },
@@ -929,13 +937,9 @@ impl<A: Actor> World<A> {
             .slab
             .iter()
             .flatten()
-            .filter(|s| matches!(s.pending, Pending::Deliver { .. }))
+            .filter(|s| matches!(s.pending, Pending::Deliver(_)))
             .count()
-            + self
-                .queue
-                .inline_items()
-                .filter(|p| matches!(p, Pending::Deliver { .. }))
-                .count()) as u64;
+            + self.queue.inline_items().count()) as u64;
         kassert!(
             self,
             self.sent == self.delivered + self.dropped + in_flight,
@@ -962,33 +966,23 @@ impl<A: Actor> World<A> {
         }
     }
 
-    /// Runs a same-instant payload; if its node is paused it moves into a slot and waits.
-    fn dispatch_inline(&mut self, p: Pending<A>) {
-        let node_of = match &p {
-            Pending::Deliver { to, .. } => Some(*to),
-            Pending::Timer { node, .. } => Some(*node),
-            _ => None,
-        };
-        if let Some(n) = node_of
-            && self.live[n.idx()].up
-            && self.live[n.idx()].paused
-        {
-            let slot = self.alloc_slot(p);
-            self.nodes[n.idx()].held.push(slot);
+    /// Delivers a same-instant message; if its node is paused it moves into a slot and waits.
+    #[inline(always)]
+    fn dispatch_inline(&mut self, e: Envelope<A::Msg>) {
+        let live = self.live[e.to.idx()];
+        if live.up && live.paused {
+            let to = e.to;
+            let slot = self.alloc_slot(Pending::Deliver(e));
+            self.nodes[to.idx()].held.push(slot);
             return;
         }
-        self.run_pending(p);
+        self.deliver(e);
     }
 
-    #[inline]
+    #[inline(always)]
     fn run_pending(&mut self, p: Pending<A>) {
         match p {
-            Pending::Deliver {
-                from,
-                to,
-                msg_id,
-                msg,
-            } => self.deliver(from, to, msg_id, msg),
+            Pending::Deliver(e) => self.deliver(e),
             Pending::Timer {
                 node,
                 id,
@@ -1012,8 +1006,15 @@ impl<A: Actor> World<A> {
         }
     }
 
-    fn deliver(&mut self, from: NodeId, to: NodeId, msg_id: u64, msg: A::Msg) {
+    #[inline(always)]
+    fn deliver(&mut self, e: Envelope<A::Msg>) {
         use crate::actor::Message;
+        let Envelope {
+            from,
+            to,
+            msg_id,
+            msg,
+        } = e;
         let kind = msg.kind();
         let reason = if !self.live[to.idx()].up {
             Some(DropReason::Crashed)
@@ -1163,24 +1164,24 @@ impl<A: Actor> World<A> {
                     );
                     self.schedule(
                         d,
-                        Pending::Deliver {
+                        Pending::Deliver(Envelope {
                             from: node,
                             to,
                             msg_id: id,
                             msg: msg.clone(),
-                        },
+                        }),
                     );
                 }
-                let p = Pending::Deliver {
+                let e = Envelope {
                     from: node,
                     to,
                     msg_id: id,
                     msg,
                 };
                 if at == self.now {
-                    self.schedule_now(p);
+                    self.schedule_now(e);
                 } else {
-                    self.schedule(at, p);
+                    self.schedule(at, Pending::Deliver(e));
                 }
             }
         }
@@ -1362,12 +1363,12 @@ impl<A: Actor> World<A> {
         let held = std::mem::take(&mut self.nodes[n.idx()].held);
         self.emit(Event::Crash { node: n }, None);
         for slot in held {
-            if let Pending::Deliver {
+            if let Pending::Deliver(Envelope {
                 from,
                 to,
                 msg_id,
                 msg,
-            } = self.free_slot(slot)
+            }) = self.free_slot(slot)
             {
                 use crate::actor::Message;
                 self.dropped += 1;
