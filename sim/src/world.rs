@@ -721,7 +721,6 @@ impl<A: Actor> World<A> {
 
     #[inline]
     fn schedule(&mut self, at: Time, pending: Pending<A>) -> u32 {
-        let slot = self.alloc_slot(pending);
         let seq = self.seq;
         kassert!(
             self,
@@ -729,23 +728,18 @@ impl<A: Actor> World<A> {
             "more than {MAX_SEQ} events queued in one run"
         );
         self.seq += 1;
-        self.slab[slot as usize]
-            .as_mut()
-            .expect("just allocated")
-            .seq = seq;
+        let slot = self.alloc_slot(seq, pending);
         self.queue.push_slot(at.0, seq, slot);
         slot
     }
 
-    /// Puts a payload in a slab slot (not queued; its seq is set when it is queued).
+    /// Puts a payload in a slab slot under `seq` (`u64::MAX` for a slot that waits unqueued,
+    /// such as a delivery held at a paused node; `requeue` gives it a real one).
     #[inline]
-    fn alloc_slot(&mut self, pending: Pending<A>) -> u32 {
+    fn alloc_slot(&mut self, seq: u64, pending: Pending<A>) -> u32 {
         match self.free.pop() {
             Some(i) => {
-                self.slab[i as usize] = Some(Slot {
-                    seq: u64::MAX,
-                    pending,
-                });
+                self.slab[i as usize] = Some(Slot { seq, pending });
                 i
             }
             None => {
@@ -754,10 +748,7 @@ impl<A: Actor> World<A> {
                     self.slab.len() < MAX_SLOTS as usize,
                     "more than {MAX_SLOTS} timers and delayed messages pending at once"
                 );
-                self.slab.push(Some(Slot {
-                    seq: u64::MAX,
-                    pending,
-                }));
+                self.slab.push(Some(Slot { seq, pending }));
                 (self.slab.len() - 1) as u32
             }
         }
@@ -972,7 +963,7 @@ impl<A: Actor> World<A> {
         let live = self.live[e.to.idx()];
         if live.up && live.paused {
             let to = e.to;
-            let slot = self.alloc_slot(Pending::Deliver(e));
+            let slot = self.alloc_slot(u64::MAX, Pending::Deliver(e));
             self.nodes[to.idx()].held.push(slot);
             return;
         }
