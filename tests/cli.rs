@@ -426,6 +426,35 @@ fn bench_reports_rates() {
     assert_eq!(v.as_array().unwrap().len(), 2);
     assert!(v[0]["kernel_events_per_s"].as_f64().unwrap() > 0.0);
     assert_eq!(v[0]["digest"], v[1]["digest"], "the sink changed the run");
+    assert!(v[0]["customers_per_s"].is_null(), "gossip has no customers");
+
+    // A queueing model also reports customers: one arrival and one departure each, so twice
+    // as many model events as customers, up to those still in the system at the end.
+    let o = simlab(&[
+        "bench",
+        "lb/supermarket",
+        "--set",
+        "lb.horizon=200",
+        "--sinks",
+        "none",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let customers = v[0]["customers"].as_u64().unwrap();
+    let model = v[0]["model_events"].as_u64().unwrap();
+    assert!(customers > 10_000, "{customers}");
+    assert!(
+        model >= 2 * customers && model <= 2 * customers + 1_000,
+        "{model} vs {customers}"
+    );
+    let rate = v[0]["customers_per_s"].as_f64().unwrap();
+    let wall = v[0]["wall_s"].as_f64().unwrap();
+    assert!(
+        (rate * wall - customers as f64).abs() < 1.0,
+        "{rate} * {wall} != {customers}"
+    );
 }
 
 /// `hash` answers with the reference jump-hash buckets for decimal keys.

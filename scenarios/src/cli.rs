@@ -1353,6 +1353,10 @@ struct BenchRow {
     kernel_events_per_s: f64,
     model_events_per_s: f64,
     ns_per_model_event: f64,
+    /// Customers served (queueing models only): the perf-reference's unit for comparing
+    /// implementations that use different numbers of kernel events per customer.
+    customers: Option<u64>,
+    customers_per_s: Option<f64>,
     peak_rss_mib: Option<f64>,
     rss_mib: Option<f64>,
     digest: String,
@@ -1406,6 +1410,7 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
             .or_else(|| o.metrics.get("customers_total").map(|c| 2.0 * c))
             .map(|x| x as u64)
             .unwrap_or(o.kernel_events);
+        let customers = o.metrics.get("customers_total").map(|c| *c as u64);
         let (peak, rss) = memory_mib();
         rows.push(BenchRow {
             sink: sink_name.clone(),
@@ -1416,6 +1421,8 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
             kernel_events_per_s: o.kernel_events as f64 / secs,
             model_events_per_s: model as f64 / secs,
             ns_per_model_event: secs * 1e9 / model.max(1) as f64,
+            customers,
+            customers_per_s: customers.map(|c| c as f64 / secs),
             peak_rss_mib: peak,
             rss_mib: rss,
             digest: o.trace_digest.clone(),
@@ -1429,7 +1436,7 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     } else {
         let mut t = format!("bench {} seed {}\n", spec.name, a.seed);
         t.push_str(&format!(
-            "{:<6} {:>8} {:>13} {:>13} {:>13} {:>12} {:>10} {:>10}\n",
+            "{:<6} {:>8} {:>13} {:>13} {:>13} {:>12} {:>10} {:>10} {:>13}\n",
             "sink",
             "wall_s",
             "model_events",
@@ -1437,11 +1444,12 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
             "kernel_ev/s",
             "ns/model_ev",
             "peak_MiB",
-            "rss_MiB"
+            "rss_MiB",
+            "customers/s"
         ));
         for r in &rows {
             t.push_str(&format!(
-                "{:<6} {:>8.3} {:>13} {:>13.0} {:>13.0} {:>12.1} {:>10} {:>10}\n",
+                "{:<6} {:>8.3} {:>13} {:>13.0} {:>13.0} {:>12.1} {:>10} {:>10} {:>13}\n",
                 r.sink,
                 r.wall_s,
                 r.model_events,
@@ -1450,6 +1458,7 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
                 r.ns_per_model_event,
                 r.peak_rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
                 r.rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
+                r.customers_per_s.map_or("-".into(), |x| format!("{x:.0}")),
             ));
         }
         w(out, &t)?;
