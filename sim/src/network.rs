@@ -215,6 +215,16 @@ impl Network {
         !self.cut.is_empty() && self.cut.contains(&(from.0, to.0))
     }
 
+    /// True if every send is delivered at once, exactly once: no partition, no rule, no
+    /// per-link override, and a default link with zero latency, loss and duplication.
+    #[inline(always)]
+    pub(crate) fn instant(&self) -> bool {
+        self.default_instant
+            && self.cut.is_empty()
+            && self.rules.is_empty()
+            && self.overrides.is_empty()
+    }
+
     /// Decides delay, loss, duplication for one send at `now`.
     #[inline]
     pub(crate) fn fate(&mut self, from: NodeId, to: NodeId, kind: &str, now: Time) -> Fate {

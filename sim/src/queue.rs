@@ -76,7 +76,7 @@ impl<P> EventQueue<P> {
     }
 
     /// Adds an inline entry due now.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_now(&mut self, seq: u64, p: P) {
         self.now_fifo.push_back((seq, Item::Inline(p)));
     }
