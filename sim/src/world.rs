@@ -512,7 +512,8 @@ enum Pending<A: Actor> {
         id: TimerId,
         inc: u32,
         deadline: i64,
-        timer: A::Timer,
+        // An option so that firing can take it out without moving the slot.
+        timer: Option<A::Timer>,
     },
     // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
     Fault(Box<Fault>),
@@ -858,11 +859,11 @@ impl<A: Actor> World<A> {
             self.now = Time(t);
             match item {
                 Item::Slot(slot) => {
-                    let node_of = match self.slab.get(slot as usize) {
+                    let (node_of, timer) = match self.slab.get(slot as usize) {
                         Some(Some(s)) if s.seq == seq => match &s.pending {
-                            Pending::Deliver(e) => Some(e.to),
-                            Pending::Timer { node, .. } => Some(*node),
-                            _ => None,
+                            Pending::Deliver(e) => (Some(e.to), false),
+                            Pending::Timer { node, .. } => (Some(*node), true),
+                            _ => (None, false),
                         },
                         _ => continue, // stale entry: re-timed, or its slot was freed
                     };
@@ -875,8 +876,12 @@ impl<A: Actor> World<A> {
                         self.nodes[n.idx()].held.push(slot);
                         continue;
                     }
-                    let p = self.free_slot(slot);
-                    self.run_pending(p);
+                    if timer {
+                        self.fire_timer_slot(slot);
+                    } else {
+                        let p = self.free_slot(slot);
+                        self.run_pending(p);
+                    }
                 }
                 Item::Inline(p) => {
                     self.kernel_events += 1;
@@ -970,6 +975,43 @@ impl<A: Actor> World<A> {
         self.deliver(e);
     }
 
+    /// Fires the timer in `slot` and frees the slot. Only the payload leaves the slab (the
+    /// rest is read in place): moving the whole slot out cost a store-forwarding stall.
+    #[inline(always)]
+    fn fire_timer_slot(&mut self, slot: u32) {
+        let Some(Slot {
+            pending:
+                Pending::Timer {
+                    node,
+                    id,
+                    inc,
+                    timer,
+                    ..
+                },
+            ..
+        }) = &mut self.slab[slot as usize]
+        else {
+            unreachable!("fire_timer_slot on a slot without a timer")
+        };
+        let (node, id, inc) = (*node, *id, *inc);
+        let timer = timer.take().expect("a queued timer holds its payload");
+        self.slab[slot as usize] = None;
+        self.free.push(slot);
+        self.fire_timer(node, id, inc, timer);
+    }
+
+    #[inline(always)]
+    fn fire_timer(&mut self, node: NodeId, id: TimerId, inc: u32, timer: A::Timer) {
+        if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
+            return;
+        }
+        if self.live[node.idx()].inc != inc || !self.live[node.idx()].up {
+            return; // lost with the crash that happened after it was set
+        }
+        self.emit(Event::TimerFire { node, timer: id.0 }, None);
+        self.call(node, |a, cx| a.on_timer(timer, cx));
+    }
+
     #[inline(always)]
     fn run_pending(&mut self, p: Pending<A>) {
         match p {
@@ -981,14 +1023,8 @@ impl<A: Actor> World<A> {
                 timer,
                 ..
             } => {
-                if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
-                    return;
-                }
-                if self.live[node.idx()].inc != inc || !self.live[node.idx()].up {
-                    return; // lost with the crash that happened after it was set
-                }
-                self.emit(Event::TimerFire { node, timer: id.0 }, None);
-                self.call(node, |a, cx| a.on_timer(timer, cx));
+                let timer = timer.expect("a queued timer holds its payload");
+                self.fire_timer(node, id, inc, timer);
             }
             Pending::Fault(f) => self.apply_fault(*f, false),
             Pending::Undo(f) => self.apply_fault(*f, true),
@@ -1240,7 +1276,7 @@ impl<A: Actor> World<A> {
                 id,
                 inc,
                 deadline,
-                timer,
+                timer: Some(timer),
             },
         );
         id
