@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::metrics::Metrics;
 use crate::rng::Stream;
 use crate::time::Time;
-use crate::world::World;
+use crate::world::Core;
 
 /// Index of a node in the world (0-based, in the order nodes were added).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -68,7 +68,7 @@ pub trait Actor: Sized {
 /// Recording through the kernel directly (instead of a command vector drained afterwards)
 /// keeps the per-event path free of an enum round-trip and its copies.
 pub struct Ctx<'a, A: Actor> {
-    pub(crate) w: &'a mut World<A>,
+    pub(crate) w: &'a mut Core<A>,
     pub(crate) me: NodeId,
     pub(crate) local_now: Time,
 }

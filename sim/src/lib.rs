@@ -36,4 +36,4 @@ pub use network::{LinkConfig, Rule, Verdict};
 pub use rng::{Stream, TimeDist};
 pub use time::Time;
 pub use trace::{Digest, Event, MemorySink, Record, TraceLine, TraceSink};
-pub use world::{RunResult, Stop, World, WorldBuilder};
+pub use world::{Core, RunResult, Stop, World, WorldBuilder};

@@ -311,7 +311,7 @@ impl<A: Actor> WorldBuilder<A> {
             .random
             .max_down
             .unwrap_or((eligible.len().saturating_sub(1)) / 2);
-        Ok(World {
+        let core = Core {
             seed: self.seed,
             now: Time::ZERO,
             seq: 0,
@@ -330,7 +330,6 @@ impl<A: Actor> WorldBuilder<A> {
                     perfect: self.clocks[i] == (0, 0),
                 })
                 .collect(),
-            actors: (0..n).map(|_| None).collect(),
             names: self.names,
             factory,
             net: Network::new(
@@ -366,6 +365,10 @@ impl<A: Actor> WorldBuilder<A> {
             dropped: 0,
             started: false,
             stop_on_violation: self.stop_on_violation,
+        };
+        Ok(World {
+            core,
+            actors: (0..n).map(|_| None).collect(),
         })
     }
 }
@@ -548,8 +551,32 @@ struct NodeState<A: Actor> {
     held: Vec<u32>,
 }
 
-/// A running simulation of actors of type `A`.
+/// A running simulation of actors of type `A`: the actors, and the [`Core`] that runs them.
+///
+/// The two are apart so that a handler can hold `&mut` its actor while its [`Ctx`] holds
+/// `&mut` the core, with nothing moved for the call. `World` derefs to its core, which is
+/// where the read-only accessors (time, names, metrics, digest, ...) live.
 pub struct World<A: Actor> {
+    core: Core<A>,
+    actors: Vec<Option<A>>,
+}
+
+impl<A: Actor> std::ops::Deref for World<A> {
+    type Target = Core<A>;
+    fn deref(&self) -> &Core<A> {
+        &self.core
+    }
+}
+
+impl<A: Actor> std::ops::DerefMut for World<A> {
+    fn deref_mut(&mut self) -> &mut Core<A> {
+        &mut self.core
+    }
+}
+
+/// Everything of a [`World`] but its actors: clock, queue, network, faults, checkers, trace.
+/// Handlers reach it through their [`Ctx`].
+pub struct Core<A: Actor> {
     seed: u64,
     now: Time,
     seq: u64,
@@ -562,9 +589,6 @@ pub struct World<A: Actor> {
     free: Vec<u32>,
     nodes: Vec<NodeState<A>>,
     live: Vec<Live>,
-    // Apart from `nodes` so that a handler can hold its actor while its `Ctx` holds the world
-    // (the vector is moved out for the duration of the call; see `call`).
-    actors: Vec<Option<A>>,
     names: Vec<String>,
     factory: Factory<A>,
     net: Network,
@@ -599,19 +623,22 @@ pub struct World<A: Actor> {
     stop_on_violation: bool,
 }
 
-impl<A: Actor> World<A> {
+impl<A: Actor> Core<A> {
     /// The root seed.
     pub fn seed(&self) -> u64 {
         self.seed
     }
+
     /// Current true time.
     pub fn now(&self) -> Time {
         self.now
     }
+
     /// Node names, indexed by [`NodeId`].
     pub fn names(&self) -> &[String] {
         &self.names
     }
+
     /// The node called `name`.
     pub fn node_id(&self, name: &str) -> Option<NodeId> {
         self.names
@@ -619,30 +646,32 @@ impl<A: Actor> World<A> {
             .position(|n| n == name)
             .map(|i| NodeId(i as u32))
     }
-    /// The actor of a node that is up, for reading results after a run.
-    pub fn actor(&self, n: NodeId) -> Option<&A> {
-        self.actors.get(n.idx()).and_then(Option::as_ref)
-    }
+
     /// The durable state of a node.
     pub fn durable(&self, n: NodeId) -> &A::Durable {
         &self.nodes[n.idx()].durable
     }
+
     /// Run metrics, including checkers' metrics after the run.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
+
     /// Mutable metrics (for setup code that records parameters).
     pub fn metrics_mut(&mut self) -> &mut Metrics {
         &mut self.metrics
     }
+
     /// Violations found so far.
     pub fn violations(&self) -> &[Violation] {
         &self.violations
     }
+
     /// The trace digest so far.
     pub fn digest(&self) -> Digest {
         self.digest
     }
+
     /// Takes the trace sink back (e.g. to read a memory sink after the run).
     pub fn take_sink(&mut self) -> Option<Box<dyn TraceSink>> {
         self.slow_emit = self.checker_events;
@@ -787,37 +816,7 @@ impl<A: Actor> World<A> {
         s.pending
     }
 
-    // ---- running -----------------------------------------------------------------------
-
-    fn start(&mut self) {
-        self.started = true;
-        let scripted = std::mem::take(&mut self.scripted);
-        for (at, f) in scripted {
-            self.schedule(at, Pending::Fault(Box::new(f)));
-        }
-        if let Some(p) = self.phases {
-            self.emit(Event::Phase { name: "faults" }, None);
-            self.schedule(p.heal_at, Pending::HealPhase);
-            let kinds = [
-                (RandomKind::Crash, self.random.crash.clone()),
-                (RandomKind::Pause, self.random.pause.clone()),
-                (RandomKind::Partition, self.random.partition.clone()),
-                (RandomKind::ClockStep, self.random.clock_step.clone()),
-            ];
-            for (k, r) in kinds {
-                if let Some(r) = r {
-                    self.schedule_tick(k, &r);
-                }
-            }
-        }
-        for i in 0..self.nodes.len() {
-            let node = NodeId(i as u32);
-            self.emit(Event::Start { node }, None);
-            let a = (self.factory)(node, &self.nodes[i].durable);
-            self.actors[i] = Some(a);
-            self.call(node, |a, cx| a.on_start(cx));
-        }
-    }
+    // ---- effects of handlers and faults -----------------------------------------------
 
     fn schedule_tick(&mut self, k: RandomKind, r: &FaultRate) {
         let dt = Time::from_secs_f64(self.fault_rng.exp(1.0 / r.rate));
@@ -825,293 +824,6 @@ impl<A: Actor> World<A> {
         if self.phases.is_some_and(|p| at < p.heal_at) {
             self.schedule(at, Pending::RandomTick(k));
         }
-    }
-
-    /// Runs until the end time, the event budget, quiescence, or (if asked) a violation.
-    pub fn run(&mut self) -> RunResult {
-        if !self.started {
-            self.start();
-        }
-        let stop = loop {
-            if self.safety_failed && self.stop_on_violation {
-                break Stop::Violation;
-            }
-            if self.kernel_events >= self.max_events {
-                // Budget spent: say why the run would have stopped anyway, if it would have.
-                break match self.queue.peek_time() {
-                    None => Stop::Quiescent,
-                    Some(t) if Time(t) > self.end => Stop::TimeLimit,
-                    Some(_) => Stop::EventBudget,
-                };
-            }
-            let (t, seq, item) = match self.queue.pop_until(self.end.0) {
-                Next::Due(t, seq, item) => (t, seq, item),
-                Next::Empty => break Stop::Quiescent,
-                Next::Later => break Stop::TimeLimit,
-            };
-            kassert!(
-                self,
-                Time(t) >= self.now,
-                "time went backwards: {} -> {}",
-                self.now,
-                Time(t)
-            );
-            self.now = Time(t);
-            match item {
-                Item::Slot(slot) => {
-                    let (node_of, timer) = match self.slab.get(slot as usize) {
-                        Some(Some(s)) if s.seq == seq => match &s.pending {
-                            Pending::Deliver(e) => (Some(e.to), false),
-                            Pending::Timer { node, .. } => (Some(*node), true),
-                            _ => (None, false),
-                        },
-                        _ => continue, // stale entry: re-timed, or its slot was freed
-                    };
-                    self.kernel_events += 1;
-                    if let Some(n) = node_of
-                        && self.live[n.idx()].paused
-                        && self.live[n.idx()].up
-                    {
-                        // Stop-the-world: the event waits in its slot until resume.
-                        self.nodes[n.idx()].held.push(slot);
-                        continue;
-                    }
-                    if timer {
-                        self.fire_timer_slot(slot);
-                    } else {
-                        let p = self.free_slot(slot);
-                        self.run_pending(p);
-                    }
-                }
-                Item::Inline(p) => {
-                    self.kernel_events += 1;
-                    self.dispatch_inline(p);
-                }
-            }
-        };
-        if stop == Stop::TimeLimit && self.end != Time::MAX {
-            self.now = self.end;
-        }
-        self.finish(stop)
-    }
-
-    fn finish(&mut self, stop: Stop) -> RunResult {
-        let mut v = Verdicts::default();
-        let end = self.now;
-        for c in self.checkers.iter_mut() {
-            c.finish(end, &mut v);
-        }
-        self.verdicts(v);
-        // Eventually-properties never confirmed are liveness failures at the deadline.
-        let failed: BTreeSet<String> = self.violations.iter().map(|v| v.property.clone()).collect();
-        let pending: Vec<String> = self
-            .props
-            .iter()
-            .filter(|(n, k)| {
-                **k == PropertyKind::Eventually && !self.holds.contains(*n) && !failed.contains(*n)
-            })
-            .map(|(n, _)| n.clone())
-            .collect();
-        for name in pending {
-            let mut v = Verdicts::default();
-            v.fail(&name, format!("not met by the end of the run at {end}"));
-            self.verdicts(v);
-        }
-        let reached = self
-            .props
-            .iter()
-            .filter(|(_, k)| **k == PropertyKind::Sometimes)
-            .map(|(n, _)| (n.clone(), self.holds.contains(n)))
-            .collect();
-        for c in &self.checkers {
-            for (k, x) in c.metrics() {
-                self.metrics.set(&k, x);
-            }
-        }
-        // Conservation, counted independently of the counters.
-        let in_flight = (self
-            .slab
-            .iter()
-            .flatten()
-            .filter(|s| matches!(s.pending, Pending::Deliver(_)))
-            .count()
-            + self.queue.inline_items().count()) as u64;
-        kassert!(
-            self,
-            self.sent == self.delivered + self.dropped + in_flight,
-            "conservation: sent {} != delivered {} + dropped {} + in flight {}",
-            self.sent,
-            self.delivered,
-            self.dropped,
-            in_flight
-        );
-        let trace_error = self.sink.as_mut().and_then(|s| s.finish().err());
-        RunResult {
-            stop,
-            end,
-            events: self.index,
-            kernel_events: self.kernel_events,
-            sent: self.sent,
-            delivered: self.delivered,
-            dropped: self.dropped,
-            in_flight,
-            violations: self.violations.clone(),
-            reached,
-            digest: self.digest,
-            trace_error,
-        }
-    }
-
-    /// Delivers a same-instant message; if its node is paused it moves into a slot and waits.
-    #[inline(always)]
-    fn dispatch_inline(&mut self, e: Envelope<A::Msg>) {
-        let live = self.live[e.to.idx()];
-        if live.up && live.paused {
-            let to = e.to;
-            let slot = self.alloc_slot(u64::MAX, Pending::Deliver(e));
-            self.nodes[to.idx()].held.push(slot);
-            return;
-        }
-        self.deliver(e);
-    }
-
-    /// Fires the timer in `slot` and frees the slot. Only the payload leaves the slab (the
-    /// rest is read in place): moving the whole slot out cost a store-forwarding stall.
-    #[inline(always)]
-    fn fire_timer_slot(&mut self, slot: u32) {
-        let Some(Slot {
-            pending:
-                Pending::Timer {
-                    node,
-                    id,
-                    inc,
-                    timer,
-                    ..
-                },
-            ..
-        }) = &mut self.slab[slot as usize]
-        else {
-            unreachable!("fire_timer_slot on a slot without a timer")
-        };
-        let (node, id, inc) = (*node, *id, *inc);
-        let timer = timer.take().expect("a queued timer holds its payload");
-        self.slab[slot as usize] = None;
-        self.free.push(slot);
-        self.fire_timer(node, id, inc, timer);
-    }
-
-    #[inline(always)]
-    fn fire_timer(&mut self, node: NodeId, id: TimerId, inc: u32, timer: A::Timer) {
-        if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
-            return;
-        }
-        if self.live[node.idx()].inc != inc || !self.live[node.idx()].up {
-            return; // lost with the crash that happened after it was set
-        }
-        self.emit(Event::TimerFire { node, timer: id.0 }, None);
-        self.call(node, |a, cx| a.on_timer(timer, cx));
-    }
-
-    #[inline(always)]
-    fn run_pending(&mut self, p: Pending<A>) {
-        match p {
-            Pending::Deliver(e) => self.deliver(e),
-            Pending::Timer {
-                node,
-                id,
-                inc,
-                timer,
-                ..
-            } => {
-                let timer = timer.expect("a queued timer holds its payload");
-                self.fire_timer(node, id, inc, timer);
-            }
-            Pending::Fault(f) => self.apply_fault(*f, false),
-            Pending::Undo(f) => self.apply_fault(*f, true),
-            Pending::RandomTick(k) => self.random_tick(k),
-            Pending::HealPhase => self.heal_phase(),
-        }
-    }
-
-    #[inline(always)]
-    fn deliver(&mut self, e: Envelope<A::Msg>) {
-        use crate::actor::Message;
-        let Envelope {
-            from,
-            to,
-            msg_id,
-            msg,
-        } = e;
-        let kind = msg.kind();
-        let reason = if !self.live[to.idx()].up {
-            Some(DropReason::Crashed)
-        } else if self.net.is_cut(from, to) {
-            Some(DropReason::Partition)
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            self.dropped += 1;
-            self.emit(
-                Event::Drop {
-                    from,
-                    to,
-                    msg: msg_id,
-                    kind,
-                    reason,
-                },
-                None,
-            );
-            return;
-        }
-        self.delivered += 1;
-        self.emit(
-            Event::Deliver {
-                from,
-                to,
-                msg: msg_id,
-                kind,
-            },
-            None,
-        );
-        self.call(to, |a, cx| a.on_message(from, msg, cx));
-    }
-
-    /// Runs a handler on `node`; what it records through its `Ctx` is applied as it goes.
-    #[inline]
-    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
-        let live = self.live[node.idx()];
-        if !live.up || live.paused {
-            panic!(
-                "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
-                self.seed,
-                self.index,
-                self.names[node.idx()]
-            );
-        }
-        let local_now = if live.perfect {
-            self.now
-        } else {
-            Time(
-                self.nodes[node.idx()]
-                    .clock
-                    .local_at(self.now.0)
-                    .clamp(0, u64::MAX as i128) as u64,
-            )
-        };
-        // The actors vector leaves the world for the call (three words moved, no actor
-        // copied): the handler mutates its actor while `Ctx` mutates the rest of the world.
-        let mut actors = std::mem::take(&mut self.actors);
-        let actor = actors[node.idx()]
-            .as_mut()
-            .expect("an up node has an actor");
-        let mut cx = Ctx {
-            w: self,
-            me: node,
-            local_now,
-        };
-        f(actor, &mut cx);
-        self.actors = actors;
     }
 
     /// `node`'s random stream (for its `Ctx`).
@@ -1315,6 +1027,388 @@ impl<A: Actor> World<A> {
         self.note(Some(node), text);
     }
 
+    /// Recomputes when `n`'s pending timers fire after its clock changed.
+    fn retime(&mut self, n: NodeId) {
+        let now = self.now.0;
+        let clock = self.nodes[n.idx()].clock;
+        let held: BTreeSet<u32> = self.nodes[n.idx()].held.iter().copied().collect();
+        let mut moves = Vec::new();
+        for (i, s) in self.slab.iter().enumerate() {
+            if let Some(Slot {
+                pending: Pending::Timer { node, deadline, .. },
+                ..
+            }) = s
+                && *node == n
+                && !held.contains(&(i as u32))
+            {
+                moves.push((i as u32, Time(clock.true_at(*deadline as i128, now))));
+            }
+        }
+        for (slot, at) in moves {
+            self.requeue(slot, at);
+        }
+    }
+}
+
+impl<A: Actor> World<A> {
+    // ---- running -----------------------------------------------------------------------
+
+    /// The actor of a node that is up, for reading results after a run.
+    pub fn actor(&self, n: NodeId) -> Option<&A> {
+        self.actors.get(n.idx()).and_then(Option::as_ref)
+    }
+
+    fn start(&mut self) {
+        self.started = true;
+        let scripted = std::mem::take(&mut self.scripted);
+        for (at, f) in scripted {
+            self.schedule(at, Pending::Fault(Box::new(f)));
+        }
+        if let Some(p) = self.phases {
+            self.emit(Event::Phase { name: "faults" }, None);
+            self.schedule(p.heal_at, Pending::HealPhase);
+            let kinds = [
+                (RandomKind::Crash, self.random.crash.clone()),
+                (RandomKind::Pause, self.random.pause.clone()),
+                (RandomKind::Partition, self.random.partition.clone()),
+                (RandomKind::ClockStep, self.random.clock_step.clone()),
+            ];
+            for (k, r) in kinds {
+                if let Some(r) = r {
+                    self.schedule_tick(k, &r);
+                }
+            }
+        }
+        for i in 0..self.nodes.len() {
+            let node = NodeId(i as u32);
+            self.emit(Event::Start { node }, None);
+            let a = (self.factory)(node, &self.nodes[i].durable);
+            self.actors[i] = Some(a);
+            self.call(node, |a, cx| a.on_start(cx));
+        }
+    }
+
+    /// Runs until the end time, the event budget, quiescence, or (if asked) a violation.
+    pub fn run(&mut self) -> RunResult {
+        if !self.started {
+            self.start();
+        }
+        let stop = loop {
+            if self.safety_failed && self.stop_on_violation {
+                break Stop::Violation;
+            }
+            if self.kernel_events >= self.max_events {
+                // Budget spent: say why the run would have stopped anyway, if it would have.
+                break match self.queue.peek_time() {
+                    None => Stop::Quiescent,
+                    Some(t) if Time(t) > self.end => Stop::TimeLimit,
+                    Some(_) => Stop::EventBudget,
+                };
+            }
+            let end = self.end.0;
+            let (t, seq, item) = match self.queue.pop_until(end) {
+                Next::Due(t, seq, item) => (t, seq, item),
+                Next::Empty => break Stop::Quiescent,
+                Next::Later => break Stop::TimeLimit,
+            };
+            kassert!(
+                self,
+                Time(t) >= self.now,
+                "time went backwards: {} -> {}",
+                self.now,
+                Time(t)
+            );
+            self.now = Time(t);
+            match item {
+                Item::Slot(slot) => {
+                    let (node_of, timer) = match self.slab.get(slot as usize) {
+                        Some(Some(s)) if s.seq == seq => match &s.pending {
+                            Pending::Deliver(e) => (Some(e.to), false),
+                            Pending::Timer { node, .. } => (Some(*node), true),
+                            _ => (None, false),
+                        },
+                        _ => continue, // stale entry: re-timed, or its slot was freed
+                    };
+                    self.kernel_events += 1;
+                    if let Some(n) = node_of
+                        && self.live[n.idx()].paused
+                        && self.live[n.idx()].up
+                    {
+                        // Stop-the-world: the event waits in its slot until resume.
+                        self.nodes[n.idx()].held.push(slot);
+                        continue;
+                    }
+                    if timer {
+                        self.fire_timer_slot(slot);
+                    } else {
+                        let p = self.free_slot(slot);
+                        self.run_pending(p);
+                    }
+                }
+                Item::Inline(p) => {
+                    self.kernel_events += 1;
+                    self.dispatch_inline(p);
+                }
+            }
+        };
+        if stop == Stop::TimeLimit && self.end != Time::MAX {
+            self.now = self.end;
+        }
+        self.finish(stop)
+    }
+
+    fn finish(&mut self, stop: Stop) -> RunResult {
+        let mut v = Verdicts::default();
+        let end = self.now;
+        for c in self.checkers.iter_mut() {
+            c.finish(end, &mut v);
+        }
+        self.verdicts(v);
+        // Eventually-properties never confirmed are liveness failures at the deadline.
+        let failed: BTreeSet<String> = self.violations.iter().map(|v| v.property.clone()).collect();
+        let pending: Vec<String> = self
+            .props
+            .iter()
+            .filter(|(n, k)| {
+                **k == PropertyKind::Eventually && !self.holds.contains(*n) && !failed.contains(*n)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in pending {
+            let mut v = Verdicts::default();
+            v.fail(&name, format!("not met by the end of the run at {end}"));
+            self.verdicts(v);
+        }
+        let reached = self
+            .props
+            .iter()
+            .filter(|(_, k)| **k == PropertyKind::Sometimes)
+            .map(|(n, _)| (n.clone(), self.holds.contains(n)))
+            .collect();
+        let core = &mut self.core;
+        for c in &core.checkers {
+            for (k, x) in c.metrics() {
+                core.metrics.set(&k, x);
+            }
+        }
+        // Conservation, counted independently of the counters.
+        let in_flight = (self
+            .slab
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.pending, Pending::Deliver(_)))
+            .count()
+            + self.queue.inline_items().count()) as u64;
+        kassert!(
+            self,
+            self.sent == self.delivered + self.dropped + in_flight,
+            "conservation: sent {} != delivered {} + dropped {} + in flight {}",
+            self.sent,
+            self.delivered,
+            self.dropped,
+            in_flight
+        );
+        let trace_error = self.sink.as_mut().and_then(|s| s.finish().err());
+        RunResult {
+            stop,
+            end,
+            events: self.index,
+            kernel_events: self.kernel_events,
+            sent: self.sent,
+            delivered: self.delivered,
+            dropped: self.dropped,
+            in_flight,
+            violations: self.violations.clone(),
+            reached,
+            digest: self.digest,
+            trace_error,
+        }
+    }
+
+    /// Delivers a same-instant message; if its node is paused it moves into a slot and waits.
+    #[inline(always)]
+    fn dispatch_inline(&mut self, e: Envelope<A::Msg>) {
+        let live = self.live[e.to.idx()];
+        if live.up && live.paused {
+            let to = e.to;
+            let slot = self.alloc_slot(u64::MAX, Pending::Deliver(e));
+            self.nodes[to.idx()].held.push(slot);
+            return;
+        }
+        self.deliver(e);
+    }
+
+    /// Fires the timer in `slot` and frees the slot. Only the payload leaves the slab (the
+    /// rest is read in place): moving the whole slot out cost a store-forwarding stall.
+    #[inline(always)]
+    fn fire_timer_slot(&mut self, slot: u32) {
+        let Some(Slot {
+            pending:
+                Pending::Timer {
+                    node,
+                    id,
+                    inc,
+                    timer,
+                    ..
+                },
+            ..
+        }) = &mut self.slab[slot as usize]
+        else {
+            unreachable!("fire_timer_slot on a slot without a timer")
+        };
+        let (node, id, inc) = (*node, *id, *inc);
+        let timer = timer.take().expect("a queued timer holds its payload");
+        self.slab[slot as usize] = None;
+        self.free.push(slot);
+        self.fire_timer(node, id, inc, timer);
+    }
+
+    #[inline(always)]
+    fn fire_timer(&mut self, node: NodeId, id: TimerId, inc: u32, timer: A::Timer) {
+        if !self.cancelled.is_empty() && self.cancelled.remove(&id) {
+            return;
+        }
+        if self.live[node.idx()].inc != inc || !self.live[node.idx()].up {
+            return; // lost with the crash that happened after it was set
+        }
+        self.emit(Event::TimerFire { node, timer: id.0 }, None);
+        let local_now = self.handler_time(node);
+        let World { core, actors } = self;
+        let actor = actors[node.idx()]
+            .as_mut()
+            .expect("an up node has an actor");
+        actor.on_timer(
+            timer,
+            &mut Ctx {
+                w: core,
+                me: node,
+                local_now,
+            },
+        );
+    }
+
+    #[inline(always)]
+    fn run_pending(&mut self, p: Pending<A>) {
+        match p {
+            Pending::Deliver(e) => self.deliver(e),
+            Pending::Timer {
+                node,
+                id,
+                inc,
+                timer,
+                ..
+            } => {
+                let timer = timer.expect("a queued timer holds its payload");
+                self.fire_timer(node, id, inc, timer);
+            }
+            Pending::Fault(f) => self.apply_fault(*f, false),
+            Pending::Undo(f) => self.apply_fault(*f, true),
+            Pending::RandomTick(k) => self.random_tick(k),
+            Pending::HealPhase => self.heal_phase(),
+        }
+    }
+
+    #[inline(always)]
+    fn deliver(&mut self, e: Envelope<A::Msg>) {
+        use crate::actor::Message;
+        let Envelope {
+            from,
+            to,
+            msg_id,
+            msg,
+        } = e;
+        let kind = msg.kind();
+        let reason = if !self.live[to.idx()].up {
+            Some(DropReason::Crashed)
+        } else if self.net.is_cut(from, to) {
+            Some(DropReason::Partition)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.dropped += 1;
+            self.emit(
+                Event::Drop {
+                    from,
+                    to,
+                    msg: msg_id,
+                    kind,
+                    reason,
+                },
+                None,
+            );
+            return;
+        }
+        self.delivered += 1;
+        self.emit(
+            Event::Deliver {
+                from,
+                to,
+                msg: msg_id,
+                kind,
+            },
+            None,
+        );
+        // Called directly rather than through `call`'s closure, which the compiler kept out
+        // of line and handed the message by pointer.
+        let local_now = self.handler_time(to);
+        let World { core, actors } = self;
+        let actor = actors[to.idx()].as_mut().expect("an up node has an actor");
+        actor.on_message(
+            from,
+            msg,
+            &mut Ctx {
+                w: core,
+                me: to,
+                local_now,
+            },
+        );
+    }
+
+    /// Runs a handler on `node`; what it records through its `Ctx` is applied as it goes.
+    /// Always inlined: passing the closure's captured message by pointer made the handler
+    /// read it back wider than it was written, which stalls store forwarding.
+    #[inline(always)]
+    fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
+        let local_now = self.handler_time(node);
+        let World { core, actors } = self;
+        let actor = actors[node.idx()]
+            .as_mut()
+            .expect("an up node has an actor");
+        f(
+            actor,
+            &mut Ctx {
+                w: core,
+                me: node,
+                local_now,
+            },
+        );
+    }
+
+    /// The local time a handler on `node` will see; panics if the node may not run one.
+    #[inline(always)]
+    fn handler_time(&self, node: NodeId) -> Time {
+        let live = self.live[node.idx()];
+        if !live.up || live.paused {
+            panic!(
+                "kernel invariant broken (seed {}, event {}): handler on crashed or paused node {}",
+                self.seed,
+                self.index,
+                self.names[node.idx()]
+            );
+        }
+        if live.perfect {
+            self.now
+        } else {
+            Time(
+                self.nodes[node.idx()]
+                    .clock
+                    .local_at(self.now.0)
+                    .clamp(0, u64::MAX as i128) as u64,
+            )
+        }
+    }
+
     // ---- faults ------------------------------------------------------------------------
 
     fn apply_fault(&mut self, f: Fault, quiet: bool) {
@@ -1478,28 +1572,6 @@ impl<A: Actor> World<A> {
         self.emit(Event::Resume { node: n }, None);
         for slot in held {
             self.requeue(slot, now);
-        }
-    }
-
-    /// Recomputes when `n`'s pending timers fire after its clock changed.
-    fn retime(&mut self, n: NodeId) {
-        let now = self.now.0;
-        let clock = self.nodes[n.idx()].clock;
-        let held: BTreeSet<u32> = self.nodes[n.idx()].held.iter().copied().collect();
-        let mut moves = Vec::new();
-        for (i, s) in self.slab.iter().enumerate() {
-            if let Some(Slot {
-                pending: Pending::Timer { node, deadline, .. },
-                ..
-            }) = s
-                && *node == n
-                && !held.contains(&(i as u32))
-            {
-                moves.push((i as u32, Time(clock.true_at(*deadline as i128, now))));
-            }
-        }
-        for (slot, at) in moves {
-            self.requeue(slot, at);
         }
     }
 
