@@ -879,6 +879,12 @@ impl<A: Actor> Core<A> {
         self.next_msg += 1;
         let kind = msg.kind();
         self.sent += 1;
+        let send = Event::Send {
+            from: node,
+            to,
+            msg: id,
+            kind,
+        };
         if self.detail {
             // One reused buffer: a traced run formats every message, and allocating a
             // string per send was a visible part of the JSONL sink's cost.
@@ -886,26 +892,10 @@ impl<A: Actor> Core<A> {
             let mut d = std::mem::take(&mut self.scratch);
             d.clear();
             let _ = write!(d, "{msg:?}");
-            self.emit(
-                Event::Send {
-                    from: node,
-                    to,
-                    msg: id,
-                    kind,
-                },
-                Some(&d),
-            );
+            self.emit(send, Some(&d));
             self.scratch = d;
         } else {
-            self.emit(
-                Event::Send {
-                    from: node,
-                    to,
-                    msg: id,
-                    kind,
-                },
-                None,
-            );
+            self.emit(send, None);
         }
         match self.net.fate(node, to, kind, self.now) {
             Fate::Dropped(reason) => {
