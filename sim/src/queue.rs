@@ -69,7 +69,7 @@ impl<P> Default for EventQueue<P> {
 impl<P> EventQueue<P> {
     /// Adds a slot entry. `time` must be >= the time of the last popped entry, `seq` below
     /// [`MAX_SEQ`] and `slot` below [`MAX_SLOTS`] (the world checks both).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_slot(&mut self, time: u64, seq: u64, slot: u32) {
         debug_assert!(time >= self.now, "event scheduled in the past");
         debug_assert!(seq < MAX_SEQ && slot < MAX_SLOTS);

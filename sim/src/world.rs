@@ -949,7 +949,7 @@ impl<A: Actor> Core<A> {
     }
 
     /// A handler on `node` sets a timer; returns its handle.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set_timer_on(&mut self, node: NodeId, after: Time, timer: A::Timer) -> TimerId {
         let id = TimerId(self.next_timer);
         self.next_timer += 1;

@@ -111,7 +111,7 @@ impl Actor for LbNode {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_message(&mut self, from: NodeId, msg: Msg, ctx: &mut Ctx<'_, Self>) {
         match self {
             LbNode::Dispatcher(d) => d.on_message(from, msg, ctx),
@@ -119,7 +119,7 @@ impl Actor for LbNode {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_timer(&mut self, timer: Timer, ctx: &mut Ctx<'_, Self>) {
         match self {
             LbNode::Dispatcher(d) => d.on_timer(timer, ctx),

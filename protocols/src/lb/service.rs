@@ -193,7 +193,7 @@ fn tables() -> &'static Tables {
 
 /// Exp(1) by the ziggurat: 8 bits pick the layer, 53 bits the point. Rare cases (about 1.2%)
 /// fall back to a wedge test or the tail, both exact.
-#[inline]
+#[inline(always)]
 pub fn exp1(s: &mut Stream) -> f64 {
     let t = tables();
     loop {
