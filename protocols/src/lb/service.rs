@@ -99,7 +99,7 @@ impl Dist {
     }
 
     /// One draw (mean 1).
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, s: &mut Stream) -> f64 {
         match *self {
             Dist::Exp => exp1(s),
