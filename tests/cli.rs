@@ -457,6 +457,52 @@ fn bench_reports_rates() {
     );
 }
 
+/// `bench --repeat N` runs each sink N times, reports the median wall time with its range and
+/// computes the rates from the median; a repeat count outside 1..=1000 is a usage error.
+#[test]
+fn bench_repeats_report_median_and_range() {
+    let o = simlab(&[
+        "bench",
+        "example/gossip",
+        "--repeat",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for row in v.as_array().unwrap() {
+        assert_eq!(row["runs"], 3);
+        let (lo, med, hi) = (
+            row["wall_min_s"].as_f64().unwrap(),
+            row["wall_s"].as_f64().unwrap(),
+            row["wall_max_s"].as_f64().unwrap(),
+        );
+        assert!(lo <= med && med <= hi, "{lo} {med} {hi}");
+        let rate = row["kernel_events_per_s"].as_f64().unwrap();
+        let events = row["kernel_events"].as_f64().unwrap();
+        assert!(
+            (rate * med - events).abs() < 1e-6 * events,
+            "rate not from the median"
+        );
+    }
+    let text = simlab(&[
+        "bench",
+        "example/gossip",
+        "--repeat",
+        "2",
+        "--sinks",
+        "none",
+    ]);
+    assert_eq!(code(&text), 0, "{}", stderr(&text));
+    assert!(stdout(&text).contains("none: median of 2 runs; wall "));
+    for bad in ["0", "1001", "x"] {
+        let o = simlab(&["bench", "example/gossip", "--repeat", bad]);
+        assert_eq!(code(&o), 2, "--repeat {bad}");
+        assert!(stderr(&o).contains("--repeat"), "{}", stderr(&o));
+    }
+}
+
 /// `hash` answers with the reference jump-hash buckets for decimal keys.
 #[test]
 fn hash_lookup_command() {

@@ -250,6 +250,10 @@ struct BenchArgs {
     /// Stream the JSONL trace to this file instead of discarding it.
     #[arg(long)]
     trace_file: Option<PathBuf>,
+    /// Runs per sink (1-1000): rates are computed from the median wall time, and the minimum
+    /// and maximum are reported too; every repeat must give the same trace digest.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
     /// Output format (text or json).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -1342,11 +1346,15 @@ fn memory_mib() -> (Option<f64>, Option<f64>) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// One bench measurement.
+/// One bench measurement: a sink's median run of `runs`.
 #[derive(Serialize, Debug)]
 struct BenchRow {
     sink: String,
+    runs: u32,
+    /// Median wall time; every rate below is computed from it.
     wall_s: f64,
+    wall_min_s: f64,
+    wall_max_s: f64,
     kernel_events: u64,
     trace_events: u64,
     model_events: u64,
@@ -1377,32 +1385,56 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     }
     let mut rows = Vec::new();
     for sink_name in &a.sinks {
-        let sink: Option<Box<dyn sim::TraceSink>> = match sink_name.as_str() {
-            "none" | "digest" => None,
-            "jsonl" => match &a.trace_file {
-                Some(p) => {
+        if !matches!(sink_name.as_str(), "none" | "digest" | "jsonl") {
+            return Err(usage(format!(
+                "--sinks: unknown sink `{sink_name}`; allowed: none, jsonl"
+            )));
+        }
+        // Machine speed drifts by 10-20% over minutes on a shared host: repeats give a median
+        // and a range instead of one draw.
+        let mut walls = Vec::with_capacity(a.repeat as usize);
+        let mut first = None;
+        for k in 0..a.repeat {
+            let sink: Option<Box<dyn sim::TraceSink>> = match (sink_name.as_str(), &a.trace_file) {
+                ("jsonl", Some(p)) => {
                     let f = fs::File::create(p)
                         .map_err(|e| usage(format!("--trace-file {}: {e}", p.display())))?;
                     Some(Box::new(sim::trace::JsonlSink::new(
                         BufWriter::with_capacity(1 << 20, f),
                     )))
                 }
-                None => Some(Box::new(sim::trace::JsonlSink::new(std::io::sink()))),
-            },
-            other => {
-                return Err(usage(format!(
-                    "--sinks: unknown sink `{other}`; allowed: none, jsonl"
-                )));
+                ("jsonl", None) => Some(Box::new(sim::trace::JsonlSink::new(std::io::sink()))),
+                _ => None,
+            };
+            let t0 = Instant::now();
+            let o = runners::run(RunRequest {
+                spec: &spec,
+                seed: a.seed,
+                sink,
+            })
+            .map_err(usage)?;
+            walls.push(t0.elapsed().as_secs_f64().max(1e-9));
+            match &first {
+                None => first = Some(o),
+                Some(f) if f.trace_digest != o.trace_digest => {
+                    return Err(Failure {
+                        code: EXIT_NONDETERMINISM,
+                        message: format!(
+                            "nondeterminism: repeat {} of sink {sink_name} gave trace digest {}, \
+                             the first gave {}",
+                            k + 1,
+                            o.trace_digest,
+                            f.trace_digest
+                        ),
+                    });
+                }
+                Some(_) => {}
             }
-        };
-        let t0 = Instant::now();
-        let o = runners::run(RunRequest {
-            spec: &spec,
-            seed: a.seed,
-            sink,
-        })
-        .map_err(usage)?;
-        let secs = t0.elapsed().as_secs_f64().max(1e-9);
+        }
+        let o = first.expect("at least one run");
+        let mut sorted = walls.clone();
+        sorted.sort_by(f64::total_cmp);
+        let secs = sorted[(sorted.len() - 1) / 2];
         let model = o
             .metrics
             .get("model_events")
@@ -1414,7 +1446,10 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
         let (peak, rss) = memory_mib();
         rows.push(BenchRow {
             sink: sink_name.clone(),
+            runs: a.repeat,
             wall_s: secs,
+            wall_min_s: sorted[0],
+            wall_max_s: sorted[sorted.len() - 1],
             kernel_events: o.kernel_events,
             trace_events: o.events,
             model_events: model,
@@ -1459,6 +1494,12 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
                 r.peak_rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
                 r.rss_mib.map_or("-".into(), |x| format!("{x:.1}")),
                 r.customers_per_s.map_or("-".into(), |x| format!("{x:.0}")),
+            ));
+        }
+        for r in rows.iter().filter(|r| r.runs > 1) {
+            t.push_str(&format!(
+                "{}: median of {} runs; wall {:.3}-{:.3} s\n",
+                r.sink, r.runs, r.wall_min_s, r.wall_max_s
             ));
         }
         w(out, &t)?;
