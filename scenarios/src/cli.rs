@@ -1432,7 +1432,7 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
             }
         }
         let o = first.expect("at least one run");
-        let mut sorted = walls.clone();
+        let mut sorted = walls;
         sorted.sort_by(f64::total_cmp);
         let secs = sorted[(sorted.len() - 1) / 2];
         let model = o
