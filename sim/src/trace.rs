@@ -321,10 +321,12 @@ impl Digest {
     /// Folds one record, reduced to the words `w` (tag first), into the chain.
     #[inline(always)]
     fn mix(&mut self, w: [u64; 6]) {
-        let r = fold(w[0] ^ K[0], w[1] ^ K[1])
-            ^ fold(w[2] ^ K[2], w[3] ^ K[3])
-            ^ fold(w[4] ^ K[4], w[5] ^ K[5]);
-        self.0 = fold(self.0 ^ r, K[6]);
+        // The tag and the drop reason (w[0], w[5]) are below 256: they share one word, which
+        // enters the chain directly, and the four wide words take two independent products.
+        // (Three products per record cost 3% more wall time at n = 1000: multiply throughput.)
+        let small = w[0] | (w[5] << 8);
+        let r = fold(w[1] ^ K[1], w[2] ^ K[2]) ^ fold(w[3] ^ K[3], w[4] ^ K[4]);
+        self.0 = fold(self.0 ^ r ^ small, K[6]);
     }
     /// A string of any length as one word (length included).
     #[inline(always)]
