@@ -183,6 +183,28 @@ fn bad_specs_are_clear_errors() {
     }
 }
 
+/// Durations past 2^62 ns (about 146 years) are refused by name: they used to saturate to
+/// "never" and overflow in the protocols' arithmetic (a panic, found by fuzzing `--set`).
+#[test]
+fn overlong_durations_are_clear_errors() {
+    for (scenario, set) in [
+        ("paxos/campaign-5-lossy", "random.crash.max=1e30s"),
+        ("paxos/campaign-5-lossy", "paxos.start_jitter=99999999999h"),
+        ("paxos/campaign-5-lossy", "paxos.backoff_max=99999999999h"),
+        ("fd/nfd-s-random-crashes", "phases.heal_at=1e30s"),
+        ("example/gossip", "duration=1e30"),
+    ] {
+        let o = simlab(&["run", scenario, "--set", set]);
+        assert_eq!(code(&o), 2, "{scenario} --set {set}: {}", stderr(&o));
+        let field = set.split('=').next().unwrap();
+        assert!(
+            stderr(&o).contains("too long") && stderr(&o).contains(field),
+            "{scenario} --set {set}: {}",
+            stderr(&o)
+        );
+    }
+}
+
 // ---- subcommands -------------------------------------------------------------------------
 
 /// `show` prints a spec that runs as a file and gives the same digest as the catalog name.

@@ -594,6 +594,47 @@ fn conservation_after_every_run() {
     }
 }
 
+/// A run that queues without bound stops as `overloaded` before its next event, with the
+/// unqueued payloads still counted in flight: no panic, and conservation holds.
+#[test]
+fn queueing_past_the_pending_limit_stops_the_run_as_overloaded() {
+    let acts: Vec<Act> = (0..10)
+        .map(|i| Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1,
+            seq: i,
+        })
+        .collect();
+    let link = LinkConfig {
+        latency: TimeDist::Const(ms(50)),
+        ..LinkConfig::instant()
+    };
+    let (mut b, lines) = probes(2, acts.clone(), link.clone(), 1);
+    b.max_pending(5);
+    let mut w = b.build().unwrap();
+    let res = w.run();
+    assert_eq!(res.stop, sim::Stop::Overloaded);
+    assert_eq!(res.stop.as_str(), "overloaded");
+    assert_eq!(res.end, Time::ZERO, "no event ran after the overload");
+    assert_eq!((res.sent, res.delivered, res.in_flight), (10, 0, 10));
+    assert!(events(&lines.borrow(), "deliver").next().is_none());
+    // Running again does not resume an overloaded world.
+    assert_eq!(w.run().stop, sim::Stop::Overloaded);
+
+    // The same sends within the limit run to the end.
+    let (mut b, _) = probes(2, acts, link, 1);
+    b.max_pending(10);
+    let res = b.build().unwrap().run();
+    assert_eq!(res.stop, sim::Stop::Quiescent);
+    assert_eq!((res.sent, res.delivered, res.in_flight), (10, 10, 0));
+
+    let (mut b, _) = probes(2, Vec::new(), LinkConfig::instant(), 1);
+    b.max_pending(0);
+    let err = b.build().err().expect("max_pending 0 is refused");
+    assert!(err.contains("max_pending must be in 1..="), "{err}");
+}
+
 // ---- misuse ------------------------------------------------------------------------------
 
 /// Misuse of the kernel API is a clear error when the world is built.
@@ -648,7 +689,22 @@ fn misuse_is_a_clear_build_error() {
             ..RandomFaults::default()
         });
     });
-    assert!(e.contains("crash.rate must be a finite number > 0"), "{e}");
+    assert!(e.contains("crash.rate must be in (0, 1e6]"), "{e}");
+    let e = err(&|b| {
+        b.phases(sim::Phases {
+            heal_at: ms(10),
+            liveness: ms(10),
+        });
+        b.random_faults(RandomFaults {
+            crash: Some(FaultRate {
+                rate: 4.3e9,
+                min: ms(1),
+                max: ms(2),
+            }),
+            ..RandomFaults::default()
+        });
+    });
+    assert!(e.contains("crash.rate must be in (0, 1e6]"), "{e}");
     let e = err(&|b| {
         b.phases(sim::Phases {
             heal_at: ms(10),

@@ -37,3 +37,7 @@ pub use rng::{Stream, TimeDist};
 pub use time::Time;
 pub use trace::{Digest, Event, MemorySink, Record, TraceLine, TraceSink};
 pub use world::{Core, RunResult, Stop, World, WorldBuilder};
+
+/// Most timers and delayed messages a world holds pending at once (the default of
+/// [`WorldBuilder::max_pending`]); a run that needs more stops as [`Stop::Overloaded`].
+pub const MAX_PENDING: u32 = queue::MAX_SLOTS;

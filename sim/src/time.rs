@@ -31,7 +31,12 @@ impl<'de> Deserialize<'de> for Time {
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Time, E> {
                 if v.is_finite() && v >= 0.0 {
-                    Ok(Time::from_secs_f64(v))
+                    let shown = if v >= 1e15 {
+                        format!("{v:e}")
+                    } else {
+                        v.to_string()
+                    };
+                    bounded(v, &shown).map_err(E::custom)
                 } else {
                     Err(E::custom(format!(
                         "{v} must be a finite, non-negative number of seconds"
@@ -39,7 +44,7 @@ impl<'de> Deserialize<'de> for Time {
                 }
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Time, E> {
-                Ok(Time::from_secs_f64(v as f64))
+                bounded(v as f64, &v.to_string()).map_err(E::custom)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Time, E> {
                 if v < 0 {
@@ -47,7 +52,7 @@ impl<'de> Deserialize<'de> for Time {
                         "{v} must be a non-negative number of seconds"
                     )));
                 }
-                Ok(Time::from_secs_f64(v as f64))
+                bounded(v as f64, &v.to_string()).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -195,7 +200,22 @@ pub fn parse_duration(s: &str) -> Result<Time, String> {
             ));
         }
     };
-    Ok(Time::from_secs_f64(v * scale))
+    bounded(v * scale, s)
+}
+
+/// The longest duration a scenario may give: 2^62 ns, about 146 years. It stays far below
+/// `u64::MAX` ([`Time::MAX`], "never") so that a time plus a few durations cannot overflow.
+pub const MAX_DURATION: Time = Time(1 << 62);
+
+/// `secs` (finite, non-negative) as a [`Time`], or an error naming `shown` if it is longer
+/// than [`MAX_DURATION`].
+fn bounded(secs: f64, shown: &str) -> Result<Time, String> {
+    if secs * 1e9 > MAX_DURATION.0 as f64 {
+        return Err(format!(
+            "`{shown}` is too long: a duration is at most 146 years (2^62 ns)"
+        ));
+    }
+    Ok(Time::from_secs_f64(secs))
 }
 
 #[cfg(test)]
@@ -218,6 +238,20 @@ mod tests {
         assert!(parse_duration("abc").is_err());
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("-1s").is_err());
+        // Longer than 2^62 ns: would overflow time arithmetic, or read as "never".
+        assert_eq!(
+            parse_duration("146y").unwrap_err(),
+            "`146y` has unknown unit `y`; allowed: ns, us, ms, s, m, h"
+        );
+        assert_eq!(
+            parse_duration("1e30s").unwrap_err(),
+            "`1e30s` is too long: a duration is at most 146 years (2^62 ns)"
+        );
+        assert!(parse_duration("99999999999h").is_err());
+        assert_eq!(
+            parse_duration("1000000h"),
+            Ok(Time::from_secs(3_600_000_000))
+        );
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub enum Stop {
     Quiescent,
     /// A safety property failed and the world was told to stop at the first violation.
     Violation,
+    /// More timers and delayed messages were pending at once than the world allows
+    /// ([`WorldBuilder::max_pending`]): the run is cut short and its results are not valid.
+    /// Usually a timer or retransmission interval far shorter than the network latency.
+    Overloaded,
 }
 
 impl Stop {
@@ -49,6 +53,7 @@ impl Stop {
             Stop::EventBudget => "event_budget",
             Stop::Quiescent => "quiescent",
             Stop::Violation => "violation",
+            Stop::Overloaded => "overloaded",
         }
     }
 }
@@ -118,6 +123,7 @@ pub struct WorldBuilder<A: Actor> {
     phases: Option<Phases>,
     end: Time,
     max_events: u64,
+    max_pending: u32,
     checkers: Vec<Box<dyn Checker<A>>>,
     sink: Option<Box<dyn TraceSink>>,
     stop_on_violation: bool,
@@ -138,6 +144,7 @@ impl<A: Actor> WorldBuilder<A> {
             phases: None,
             end: Time::MAX,
             max_events: u64::MAX,
+            max_pending: MAX_SLOTS,
             checkers: Vec::new(),
             sink: None,
             stop_on_violation: false,
@@ -207,6 +214,12 @@ impl<A: Actor> WorldBuilder<A> {
         self.max_events = n;
         self
     }
+    /// Stops the run with [`Stop::Overloaded`] once more than `n` timers and delayed
+    /// messages are pending at once; `n` is in `1..=2^24`, and 2^24 is the default.
+    pub fn max_pending(&mut self, n: u32) -> &mut Self {
+        self.max_pending = n;
+        self
+    }
     /// Adds a checker.
     pub fn checker(&mut self, c: impl Checker<A> + 'static) -> &mut Self {
         self.checkers.push(Box::new(c));
@@ -234,6 +247,12 @@ impl<A: Actor> WorldBuilder<A> {
             if !seen.insert(name.as_str()) {
                 return Err(format!("node name `{name}` is used twice"));
             }
+        }
+        if !(1..=MAX_SLOTS).contains(&self.max_pending) {
+            return Err(format!(
+                "max_pending must be in 1..={MAX_SLOTS}, got {}",
+                self.max_pending
+            ));
         }
         let factory = self.factory.ok_or("no actor factory was given")?;
         let ids: BTreeMap<String, NodeId> = self
@@ -318,7 +337,9 @@ impl<A: Actor> WorldBuilder<A> {
             index: 0,
             kernel_events: 0,
             queue: EventQueue::default(),
-            safety_failed: false,
+            halt: false,
+            overloaded: false,
+            max_pending: self.max_pending as usize,
             slab: Vec::new(),
             free: Vec::new(),
             nodes,
@@ -584,7 +605,12 @@ pub struct Core<A: Actor> {
     kernel_events: u64,
     // Same-instant entries carry a bare envelope: only messages are ever queued inline.
     queue: EventQueue<Envelope<A::Msg>>,
-    safety_failed: bool,
+    // Set when the run must stop before its next event: a safety violation with
+    // `stop_on_violation`, or an overload. One flag, so the loop tests one byte per event.
+    halt: bool,
+    // More than `max_pending` slots were in use: the run stops as `Stop::Overloaded`.
+    overloaded: bool,
+    max_pending: usize,
     slab: Vec<Option<Slot<A>>>,
     free: Vec<u32>,
     nodes: Vec<NodeState<A>>,
@@ -736,7 +762,7 @@ impl<A: Actor> Core<A> {
             };
             let at = self.index.saturating_sub(1);
             self.emit(Event::Violation { property: &name }, Some(&detail));
-            self.safety_failed |= kind == PropertyKind::Always;
+            self.halt |= self.stop_on_violation && kind == PropertyKind::Always;
             self.violations.push(Violation {
                 property: name,
                 kind,
@@ -759,7 +785,11 @@ impl<A: Actor> Core<A> {
         );
         self.seq += 1;
         let slot = self.alloc_slot(seq, pending);
-        self.queue.push_slot(at.0, seq, slot);
+        // A slot past the key's slot bits exists only in an overloaded run, which stops before
+        // its next event: it stays in the slab (in flight) and is never queued.
+        if slot < MAX_SLOTS {
+            self.queue.push_slot(at.0, seq, slot);
+        }
         slot
     }
 
@@ -773,11 +803,13 @@ impl<A: Actor> Core<A> {
                 i
             }
             None => {
-                kassert!(
-                    self,
-                    self.slab.len() < MAX_SLOTS as usize,
-                    "more than {MAX_SLOTS} timers and delayed messages pending at once"
-                );
+                if self.slab.len() >= self.max_pending {
+                    // Not a kernel bug but a scenario that queues without bound: keep the
+                    // payload (it still counts as in flight) but queue nothing more, and
+                    // stop before the next event.
+                    self.overloaded = true;
+                    self.halt = true;
+                }
                 self.slab.push(Some(Slot { seq, pending }));
                 (self.slab.len() - 1) as u32
             }
@@ -804,7 +836,9 @@ impl<A: Actor> Core<A> {
         if let Some(s) = self.slab[slot as usize].as_mut() {
             s.seq = seq;
         }
-        self.queue.push_slot(at.0, seq, slot);
+        if slot < MAX_SLOTS {
+            self.queue.push_slot(at.0, seq, slot);
+        }
     }
 
     #[inline(always)]
@@ -1084,8 +1118,12 @@ impl<A: Actor> World<A> {
             self.start();
         }
         let stop = loop {
-            if self.safety_failed && self.stop_on_violation {
-                break Stop::Violation;
+            if self.halt {
+                break if self.overloaded {
+                    Stop::Overloaded
+                } else {
+                    Stop::Violation
+                };
             }
             if self.kernel_events >= self.max_events {
                 // Budget spent: say why the run would have stopped anyway, if it would have.
