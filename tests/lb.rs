@@ -682,6 +682,30 @@ fn bench_supermarket() {
     );
 }
 
+/// A duplicating network copies jobs: each copy is served (at-least-once delivery), so more
+/// customers are answered than arrived, and the run is a result, not a broken-conservation
+/// panic (found by fuzzing `--set network.duplicate=0.5`).
+#[test]
+fn duplicated_jobs_are_served_twice() {
+    let rs = sm(
+        &[
+            "lb.lambda=0.5",
+            "lb.horizon=200",
+            "network.duplicate=0.3",
+            "network.latency={ const = \"1ms\" }",
+        ],
+        2,
+    );
+    for o in &rs {
+        let (arrived, answered) = (o.metrics["arrivals_total"], o.metrics["customers_total"]);
+        // About 30% of jobs (and of answers) are copied: far more than 10% extra answers.
+        assert!(
+            answered > 1.1 * arrived,
+            "answered {answered}, arrived {arrived}"
+        );
+    }
+}
+
 /// Benchmark (run by hand, release): balls into bins at n = m = 10^6, d = 1 and 2.
 #[test]
 #[ignore]

@@ -36,12 +36,19 @@ pub fn run(mut req: RunRequest<'_>) -> Result<RunOutput, String> {
     let total = w.names().len() as u32;
     let nodes = (0..total).filter_map(|i| w.actor(NodeId(i)));
     let (metrics, counts) = summarize(&p, nodes, r.end.0);
-    // Job conservation, when nothing can lose a job: every dispatched job is answered, queued
-    // at a server, or travelling as a Job or Done message (none are, on an instant network).
+    // Job conservation, when nothing can lose or copy a job: every dispatched job is answered,
+    // queued at a server, or travelling as a Job or Done message (none are, on an instant
+    // network). A duplicated job is served twice, as an at-least-once transport would have it.
     let lossless = req.spec.faults.is_empty()
         && req.spec.random.is_none()
         && req.spec.network.loss == 0.0
-        && req.spec.network.links.iter().all(|l| l.link.loss == 0.0);
+        && req.spec.network.duplicate == 0.0
+        && req
+            .spec
+            .network
+            .links
+            .iter()
+            .all(|l| l.link.loss == 0.0 && l.link.duplicate == 0.0);
     if lossless {
         let jobs_travelling = counts
             .arrived
