@@ -183,6 +183,50 @@ fn bad_specs_are_clear_errors() {
     }
 }
 
+/// `--timeline` keeps only the window and nodes asked for; a node that is not in the run, a
+/// window that ends before it starts, or a filter without `--timeline` is a usage error.
+#[test]
+fn timeline_filters_and_their_errors() {
+    let o = simlab(&[
+        "run",
+        "example/gossip",
+        "--timeline",
+        "--node",
+        "n1",
+        "--from",
+        "10ms",
+        "--to",
+        "20ms",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.starts_with(' '))
+        .collect();
+    assert!(!rows.is_empty(), "{text}");
+    for r in &rows {
+        let t: f64 = r.split_whitespace().next().unwrap().parse().unwrap();
+        assert!((0.010..=0.020).contains(&t), "outside the window: {r}");
+        assert!(r.contains("n1"), "does not involve n1: {r}");
+    }
+    for (args, needle) in [
+        (vec!["--timeline", "--node", "nope"], "no such node"),
+        (
+            vec!["--timeline", "--from", "2s", "--to", "1s"],
+            "must not be after",
+        ),
+        (vec!["--node", "n1"], "add --timeline"),
+        (vec!["--kind", "rumor"], "add --timeline"),
+    ] {
+        let mut all = vec!["run", "example/gossip"];
+        all.extend(args.iter().copied());
+        let o = simlab(&all);
+        assert_eq!(code(&o), 2, "{all:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{all:?}: {}", stderr(&o));
+    }
+}
+
 /// Durations past 2^62 ns (about 146 years) are refused by name: they used to saturate to
 /// "never" and overflow in the protocols' arithmetic (a panic, found by fuzzing `--set`).
 #[test]

@@ -587,6 +587,16 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
             .map(sim::time::parse_duration)
             .transpose()
             .map_err(|e| usage(format!("--to: {e}")))?;
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(usage(format!("--from ({f}) must not be after --to ({t})")));
+    }
+    if !a.timeline && (!a.node.is_empty() || !a.kind.is_empty()) {
+        return Err(usage(
+            "--node and --kind filter the timeline: add --timeline",
+        ));
+    }
     let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
     if let Some(d) = &a.out {
         ensure_dir(d)?;
@@ -651,6 +661,12 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
         crate::cli_reports::write_run_reports(dir, &spec, seed, &o, lines, &repro, from, to)?;
     }
     if a.timeline {
+        if let Some(bad) = a.node.iter().find(|n| !o.nodes.contains(n)) {
+            return Err(usage(format!(
+                "--node `{bad}`: no such node in this run; nodes: {}",
+                o.nodes.join(", ")
+            )));
+        }
         let text = crate::cli_reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind);
         w(out, &text)?;
     }
