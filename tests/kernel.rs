@@ -675,51 +675,34 @@ fn misuse_is_a_clear_build_error() {
         ));
     });
     assert!(e.contains("unknown node `zz`"), "{e}");
-    let e = err(&|b| {
-        b.phases(sim::Phases {
-            heal_at: ms(10),
-            liveness: ms(10),
-        });
-        b.random_faults(RandomFaults {
-            crash: Some(FaultRate {
-                rate: 0.0,
+    for (kind, rate) in [("crash", 0.0), ("crash", 4.3e9), ("pause", -1.0)] {
+        let e = err(&|b| {
+            b.phases(sim::Phases {
+                heal_at: ms(10),
+                liveness: ms(10),
+            });
+            let r = Some(FaultRate {
+                rate,
                 min: ms(1),
                 max: ms(2),
-            }),
-            ..RandomFaults::default()
+            });
+            b.random_faults(if kind == "crash" {
+                RandomFaults {
+                    crash: r,
+                    ..RandomFaults::default()
+                }
+            } else {
+                RandomFaults {
+                    pause: r,
+                    ..RandomFaults::default()
+                }
+            });
         });
-    });
-    assert!(e.contains("crash.rate must be in (0, 1e6]"), "{e}");
-    let e = err(&|b| {
-        b.phases(sim::Phases {
-            heal_at: ms(10),
-            liveness: ms(10),
-        });
-        b.random_faults(RandomFaults {
-            crash: Some(FaultRate {
-                rate: 4.3e9,
-                min: ms(1),
-                max: ms(2),
-            }),
-            ..RandomFaults::default()
-        });
-    });
-    assert!(e.contains("crash.rate must be in (0, 1e6]"), "{e}");
-    let e = err(&|b| {
-        b.phases(sim::Phases {
-            heal_at: ms(10),
-            liveness: ms(10),
-        });
-        b.random_faults(RandomFaults {
-            pause: Some(FaultRate {
-                rate: -1.0,
-                min: ms(1),
-                max: ms(2),
-            }),
-            ..RandomFaults::default()
-        });
-    });
-    assert!(e.contains("pause.rate"), "{e}");
+        assert!(
+            e.contains(&format!("{kind}.rate must be in (0, 1e6]")),
+            "{kind} {rate}: {e}"
+        );
+    }
     let e = err(&|b| {
         b.default_link(LinkConfig {
             loss: 1.5,
