@@ -215,7 +215,14 @@ fn bounded(secs: f64, shown: &str) -> Result<Time, String> {
             "`{shown}` is too long: a duration is at most 146 years (2^62 ns)"
         ));
     }
-    Ok(Time::from_secs_f64(secs))
+    let t = Time::from_secs_f64(secs);
+    if t == Time::ZERO && secs > 0.0 {
+        // Rounding it to 0 would silently turn "a little" into "nothing".
+        return Err(format!(
+            "`{shown}` is below the 1 ns resolution of simulated time"
+        ));
+    }
+    Ok(t)
 }
 
 #[cfg(test)]
@@ -251,6 +258,13 @@ mod tests {
         assert_eq!(
             parse_duration("1000000h"),
             Ok(Time::from_secs(3_600_000_000))
+        );
+        // Whole nanoseconds: a positive duration never rounds to zero.
+        assert_eq!(parse_duration("1.4ns"), Ok(Time(1)));
+        assert_eq!(parse_duration("0s"), Ok(Time::ZERO));
+        assert_eq!(
+            parse_duration("0.4ns").unwrap_err(),
+            "`0.4ns` is below the 1 ns resolution of simulated time"
         );
     }
 
