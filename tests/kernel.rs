@@ -129,6 +129,18 @@ fn probes(
     (b, lines)
 }
 
+/// `n` pings from n0 to n1, all sent at start.
+fn burst(n: u32) -> Vec<Act> {
+    (0..n)
+        .map(|i| Act::Send {
+            node: 0,
+            at: Time::ZERO,
+            to: 1,
+            seq: i,
+        })
+        .collect()
+}
+
 fn ms(x: u64) -> Time {
     Time::from_millis(x)
 }
@@ -442,14 +454,7 @@ fn drift_and_clock_steps_move_local_timers() {
 /// Duplication delivers a message twice (both copies carry the same message id).
 #[test]
 fn duplication_delivers_twice() {
-    let acts: Vec<Act> = (0..200)
-        .map(|i| Act::Send {
-            node: 0,
-            at: Time::ZERO,
-            to: 1,
-            seq: i,
-        })
-        .collect();
+    let acts = burst(200);
     let link = LinkConfig {
         duplicate: 0.5,
         latency: TimeDist::Uniform {
@@ -487,14 +492,7 @@ fn duplication_delivers_twice() {
 /// FIFO links keep send order under random latency; without FIFO the same seed reorders.
 #[test]
 fn fifo_keeps_order() {
-    let acts: Vec<Act> = (0..100)
-        .map(|i| Act::Send {
-            node: 0,
-            at: Time::ZERO,
-            to: 1,
-            seq: i,
-        })
-        .collect();
+    let acts = burst(100);
     let order = |fifo| {
         let link = LinkConfig {
             latency: TimeDist::Uniform {
@@ -598,14 +596,7 @@ fn conservation_after_every_run() {
 /// unqueued payloads still counted in flight: no panic, and conservation holds.
 #[test]
 fn queueing_past_the_pending_limit_stops_the_run_as_overloaded() {
-    let acts: Vec<Act> = (0..10)
-        .map(|i| Act::Send {
-            node: 0,
-            at: Time::ZERO,
-            to: 1,
-            seq: i,
-        })
-        .collect();
+    let acts = burst(10);
     let link = LinkConfig {
         latency: TimeDist::Const(ms(50)),
         ..LinkConfig::instant()
