@@ -3,6 +3,7 @@
 
 mod cli;
 mod common;
+mod digests;
 mod failover;
 mod fd;
 mod hashing;
