@@ -159,13 +159,8 @@ fn kv_rejects_bad_parameters_with_the_field() {
         e.contains("kv.algorithm: unknown consistent-hashing algorithm"),
         "{e}"
     );
-    let s = spec("ch/kv-cluster-join", &["duration=2s"]);
-    let e = run(RunRequest {
-        spec: &s,
-        seed: 0,
-        sink: None,
-    })
-    .unwrap_err();
+    // A rule tying the table to the shared settings is checked at load too, not at run time.
+    let e = load("ch/kv-cluster-join", &o("duration=2s"), &read).unwrap_err();
     assert!(
         e.contains("duration (2s) must be >= kv.stop_at + kv.attempts * kv.timeout (2150ms)"),
         "{e}"
@@ -280,7 +275,10 @@ fn bench_lookups() {
     let t0 = std::time::Instant::now();
     let mut clock = move || t0.elapsed().as_secs_f64();
     for servers in [100u32, 10] {
-        let mut p = spec("ch/ring-balance", &[]).ch.unwrap();
+        let mut p = spec("ch/ring-balance", &[])
+            .params_of::<protocols::ch::ChParams>()
+            .unwrap()
+            .clone();
         p.servers = servers;
         let m = protocols::ch::bench::lookup_bench(&p, &mut clock);
         for (k, v) in &m {

@@ -508,7 +508,7 @@ fn catalog_scenarios_run_and_report_the_named_metrics() {
         })
         .unwrap();
         assert_eq!(o.outcome, s.expect.as_str(), "{name}");
-        let keys: Vec<String> = if s.lb.is_some() {
+        let keys: Vec<String> = if s.params_of::<protocols::lb::Params>().is_some() {
             let mut k: Vec<String> = [
                 "sojourn_mean",
                 "wait_mean",

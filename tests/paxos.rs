@@ -118,7 +118,7 @@ fn every_bug_is_caught_by_its_scripted_schedule() {
         let name = bug_scenario(b);
         let s = spec(&name, &[]);
         assert_eq!(
-            s.paxos.as_ref().unwrap().bugs,
+            s.params_of::<protocols::paxos::Params>().unwrap().bugs,
             vec![b],
             "{name} switches on exactly its bug"
         );

@@ -353,7 +353,7 @@ fn cooperative_termination_aborts_without_the_coordinator_when_a_vote_is_no_or_m
         assert_secs(metric(&o, "blocking_time_max"), 0.115, what);
         // Without cooperative termination they block until the end, as with all YES votes.
         let mut off = s.clone();
-        off.twopc.as_mut().unwrap().termination = false;
+        off.edit_params(|p: &mut protocols::twopc::Params| p.termination = false);
         assert_eq!(
             one(&off, 0).outcome,
             "liveness_failure",
@@ -391,7 +391,14 @@ fn every_bug_is_caught_by_its_scripted_scenario() {
     for (bug, property) in BUGS {
         let name = format!("2pc/bug-{}", bug.replace('_', "-"));
         let s = spec(&name, &[]);
-        assert_eq!(s.twopc.as_ref().unwrap().bugs.len(), 1, "{name}");
+        assert_eq!(
+            s.params_of::<protocols::twopc::Params>()
+                .unwrap()
+                .bugs
+                .len(),
+            1,
+            "{name}"
+        );
         let o = one(&s, 0);
         assert_eq!(o.outcome, "safety_violation", "{name}");
         assert!(

@@ -11,6 +11,8 @@
 //! - [`lock`]: lease-based locks with fencing tokens, Redlock.
 //! - [`fd`]: heartbeat failure detectors.
 //! - [`failover`]: primary-backup replication with failover and leases.
+//! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
+//!   implements in its `plugin.rs`, and the scenario format it reads.
 //!
 //! Architecture invariant: protocols never touch kernel internals; they see only `sim`'s
 //! public actor API (`Actor`, `Ctx`, `Checker`). Checkers live apart from the roles they judge.
@@ -23,4 +25,5 @@ pub mod kv;
 pub mod lb;
 pub mod lock;
 pub mod paxos;
+pub mod plugin;
 pub mod twopc;

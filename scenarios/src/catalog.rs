@@ -1,18 +1,15 @@
-//! The built-in catalog: scenario files under `scenarios/catalog/<family>/<name>.toml`,
-//! embedded at build time. A scenario's name is its path without the extension.
+//! The built-in catalog: every scenario the built-in protocols ship (each protocol lists its
+//! own files, `protocols/src/<name>/catalog/*.toml`). A binary with other protocols reads its
+//! catalog from its [`Registry`].
 
-include!(concat!(env!("OUT_DIR"), "/catalog_gen.rs"));
+use crate::registry::Registry;
 
-/// The TOML text of catalog scenario `name`.
+/// The TOML text of built-in catalog scenario `name`.
 pub fn get(name: &str) -> Option<&'static str> {
-    CATALOG.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    Registry::builtin().scenario(name)
 }
 
-/// Catalog names in `family` (or every name when `family` is empty).
+/// Built-in catalog names in `family` (every name when `family` is empty), sorted.
 pub fn family(family: &str) -> Vec<&'static str> {
-    CATALOG
-        .iter()
-        .map(|(n, _)| *n)
-        .filter(|n| family.is_empty() || n.split('/').next() == Some(family))
-        .collect()
+    Registry::builtin().family(family)
 }

@@ -16,10 +16,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 
 use crate::load::{self, Override};
+use crate::registry::Registry;
 use crate::runners::{self, RunOutput, RunRequest};
 use crate::spec::{Expect, Spec};
 use crate::stats::summarize;
 use crate::sweep::{self, SeedResult, SweepSummary};
+use protocols::plugin::{Better, Kind};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
@@ -222,7 +224,9 @@ struct CompareArgs {
     /// Allowed worsening in percent before exit code 5.
     #[arg(long, value_name = "PCT", default_value_t = 5.0)]
     max_regression: f64,
-    /// Metrics where larger is better (default: smaller is better).
+    /// Treat these metrics as larger-is-better. By default each metric's direction comes from
+    /// its protocol's metadata; one without a direction is gated (smaller is better) only if
+    /// named by --metric.
     #[arg(long, value_name = "METRIC")]
     higher_is_better: Vec<String>,
     /// Worker threads (0 = all cores).
@@ -277,9 +281,21 @@ fn usage(message: impl Into<String>) -> Failure {
 
 type Res<T> = Result<T, Failure>;
 
-/// Entry point: parses `args` (including the program name), writes to `out`/`err`, returns
-/// the exit code. Panics inside are the caller's to catch (exit 70).
+/// Entry point with the built-in protocols: parses `args` (including the program name),
+/// writes to `out`/`err`, returns the exit code. Panics inside are the caller's to catch (exit
+/// 70).
 pub fn run_cli(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    run_cli_with(&Registry::builtin(), args, out, err)
+}
+
+/// Entry point for a binary with its own protocols: every subcommand works on `reg`'s
+/// protocols and catalog. See [`run_cli`].
+pub fn run_cli_with(
+    reg: &Registry,
+    args: Vec<String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -293,7 +309,7 @@ pub fn run_cli(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i
             return code;
         }
     };
-    match dispatch(cli.cmd, out, err) {
+    match dispatch(reg, cli.cmd, out, err) {
         Ok(code) => code,
         Err(f) => {
             let _ = writeln!(err, "error: {}", f.message);
@@ -302,26 +318,26 @@ pub fn run_cli(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i
     }
 }
 
-fn dispatch(cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     match cmd {
-        Cmd::List => cmd_list(out),
-        Cmd::Show { scenario, sets } => cmd_show(&scenario, &sets, out),
-        Cmd::Run(a) => cmd_run(a, out, err),
-        Cmd::Sweep(a) => cmd_sweep(a, out, err),
-        Cmd::Compare(a) => cmd_compare(a, out, err),
-        Cmd::Replay { file } => cmd_replay(&file, out),
+        Cmd::List => cmd_list(reg, out),
+        Cmd::Show { scenario, sets } => cmd_show(reg, &scenario, &sets, out),
+        Cmd::Run(a) => cmd_run(reg, a, out, err),
+        Cmd::Sweep(a) => cmd_sweep(reg, a, out, err),
+        Cmd::Compare(a) => cmd_compare(reg, a, out, err),
+        Cmd::Replay { file } => cmd_replay(reg, &file, out),
         Cmd::CheckDeterminism {
             scenario,
             seeds,
             sets,
-        } => cmd_check(&scenario, &seeds, &sets, out, err),
+        } => cmd_check(reg, &scenario, &seeds, &sets, out, err),
         Cmd::Test {
             targets,
             seeds,
             jobs,
-        } => cmd_test(&targets, seeds.as_deref(), jobs, out),
+        } => cmd_test(reg, &targets, seeds.as_deref(), jobs, out),
         Cmd::Merge { files, format } => cmd_merge(&files, format, out),
-        Cmd::Bench(a) => cmd_bench(a, out),
+        Cmd::Bench(a) => cmd_bench(reg, a, out),
         Cmd::Hash {
             algo,
             servers,
@@ -349,9 +365,9 @@ fn parse_sets(sets: &[String]) -> Res<Vec<Override>> {
         .collect()
 }
 
-fn load_spec(scenario: &str, sets: &[String]) -> Res<Spec> {
+fn load_spec(reg: &Registry, scenario: &str, sets: &[String]) -> Res<Spec> {
     let ov = parse_sets(sets)?;
-    load::load(scenario, &ov, &read_file).map_err(usage)
+    load::load_in(reg, scenario, &ov, &read_file).map_err(usage)
 }
 
 /// Parses `A..B` (exclusive) or `A..=B` (inclusive) into a list of seeds.
@@ -379,8 +395,11 @@ pub fn parse_seeds(s: &str) -> Result<(u64, u64), String> {
     Ok((a, end))
 }
 
-fn reproduce(spec_name: &str, seed: u64, sets: &[String]) -> String {
-    let mut s = format!("reproduce with: simlab run {spec_name} --seed {seed}");
+fn reproduce(reg: &Registry, spec_name: &str, seed: u64, sets: &[String]) -> String {
+    let mut s = format!(
+        "reproduce with: {} run {spec_name} --seed {seed}",
+        reg.program()
+    );
     for x in sets {
         s.push_str(&format!(" --set '{x}'"));
     }
@@ -397,13 +416,14 @@ fn exit_for_outcome(outcome: &str) -> i32 {
 
 // ---- list / show -------------------------------------------------------------------------
 
-fn cmd_list(out: &mut dyn Write) -> Res<i32> {
+fn cmd_list(reg: &Registry, out: &mut dyn Write) -> Res<i32> {
     let mut rows = Vec::new();
-    for (name, text) in crate::catalog::CATALOG {
-        match load::parse(text, name, &[]) {
+    for e in reg.catalog() {
+        let name = e.name;
+        match load::parse_in(reg, e.toml, name, &[]) {
             Ok(s) => rows.push((
                 name.to_string(),
-                s.protocol.table().to_string(),
+                s.protocol.name().to_string(),
                 s.expect.as_str().to_string(),
                 s.description,
             )),
@@ -427,8 +447,8 @@ fn cmd_list(out: &mut dyn Write) -> Res<i32> {
     Ok(EXIT_OK)
 }
 
-fn cmd_show(scenario: &str, sets: &[String], out: &mut dyn Write) -> Res<i32> {
-    let spec = load_spec(scenario, sets)?;
+fn cmd_show(reg: &Registry, scenario: &str, sets: &[String], out: &mut dyn Write) -> Res<i32> {
+    let spec = load_spec(reg, scenario, sets)?;
     let text = toml::to_string_pretty(&spec).map_err(|e| Failure {
         code: EXIT_INTERNAL,
         message: format!("spec to TOML: {e}"),
@@ -526,7 +546,11 @@ fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
         sim::Time(o.sim_time_ns),
         o.events
     ));
-    s.push_str(&format!("digest      {}\n", o.trace_digest));
+    if o.trace_digest.is_empty() {
+        s.push_str("digest      none (an analysis: no events, no trace)\n");
+    } else {
+        s.push_str(&format!("digest      {}\n", o.trace_digest));
+    }
     if !o.violations.is_empty() {
         s.push_str("violations\n");
         for v in &o.violations {
@@ -567,14 +591,22 @@ fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
 
 pub use reports::{TraceFooter, TraceHeader};
 
-fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     if !matches!(a.format, Format::Text | Format::Json) {
         return Err(usage("run --format must be text or json"));
     }
     if a.trace == TraceMode::Full && a.out.is_none() {
         return Err(usage("--trace full writes DIR/trace.jsonl: give --out DIR"));
     }
-    let spec = load_spec(&a.scenario, &a.sets)?;
+    let spec = load_spec(reg, &a.scenario, &a.sets)?;
+    if spec.protocol.kind() == Kind::Analysis && (a.trace == TraceMode::Full || a.timeline) {
+        return Err(usage(format!(
+            "{} is an analysis (protocol `{}`): it has no events, so no trace and no \
+             timeline; run it without --trace full and --timeline",
+            spec.name,
+            spec.protocol.name()
+        )));
+    }
     let seed = a.seed.unwrap_or(spec.seed);
     let from = a
         .from
@@ -628,7 +660,7 @@ fn cmd_run(a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     .map_err(usage)?;
     let wall_ms = t0.elapsed().as_millis() as u64;
     let json = run_json(&spec, seed, &o, wall_ms);
-    let repro = reproduce(&spec.name, seed, &a.sets);
+    let repro = reproduce(reg, &spec.name, seed, &a.sets);
     if let Some(dir) = &a.out {
         let summary = serde_json::to_string_pretty(&json).expect("serialisable");
         write_file(&dir.join("summary.json"), summary.as_bytes())?;
@@ -804,11 +836,11 @@ fn sweep_exit(s: &SweepSummary) -> i32 {
     }
 }
 
-fn cmd_sweep(a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     if !matches!(a.format, Format::Text | Format::Json) {
         return Err(usage("sweep --format must be text or json"));
     }
-    let spec = load_spec(&a.scenario, &a.sets)?;
+    let spec = load_spec(reg, &a.scenario, &a.sets)?;
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let shard = a
         .shard
@@ -855,7 +887,7 @@ fn cmd_sweep(a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32>
     }
     let code = sweep_exit(&summary);
     if let Some(s) = summary.failing_seeds.first() {
-        let _ = writeln!(err, "{}", reproduce(&spec.name, *s, &a.sets));
+        let _ = writeln!(err, "{}", reproduce(reg, &spec.name, *s, &a.sets));
     }
     Ok(code)
 }
@@ -978,17 +1010,22 @@ fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
     Ok(points)
 }
 
-fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
+fn cmd_compare(
+    reg: &Registry,
+    a: CompareArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Res<i32> {
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let points = grid(&a.vary)?;
-    let base = load_spec(&a.scenario, &a.sets)?;
+    let base = load_spec(reg, &a.scenario, &a.sets)?;
     let pb = progress_bar((points.len() * seeds.len()) as u64);
     let mut rows = Vec::new();
     for p in &points {
         let mut sets = a.sets.clone();
         sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
-        let mut spec = load_spec(&a.scenario, &sets)?;
+        let mut spec = load_spec(reg, &a.scenario, &sets)?;
         spec.name = base.name.clone();
         let tick = || {
             if let Some(b) = &pb {
@@ -1060,13 +1097,20 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
                 bpath.display()
             ))
         })?;
-        let regressions = regressions(
-            &baseline,
-            &doc,
-            a.max_regression,
-            &a.higher_is_better,
-            &a.metric,
-        );
+        let own = base.protocol.metrics();
+        let better = |k: &str| -> Better {
+            if a.higher_is_better.iter().any(|h| h == k) {
+                return Better::Higher;
+            }
+            let named = a.metric.iter().any(|m| m == k);
+            match protocols::plugin::metrics::lookup(own, k).map(|m| m.better) {
+                Some(b @ (Better::Lower | Better::Higher)) => b,
+                // No direction known: gated (smaller is better) only when named by --metric.
+                _ if named => Better::Lower,
+                _ => Better::Neither,
+            }
+        };
+        let regressions = regressions(&baseline, &doc, a.max_regression, &better, &a.metric);
         if !regressions.is_empty() {
             for r in &regressions {
                 let _ = writeln!(err, "regression: {r}");
@@ -1077,12 +1121,13 @@ fn cmd_compare(a: CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<
     Ok(EXIT_OK)
 }
 
-/// Metrics that got worse by more than `pct` percent against the baseline.
+/// Metrics that got worse by more than `pct` percent against the baseline. `better` says
+/// which direction each metric improves in; [`Better::Neither`] metrics are not judged.
 pub fn regressions(
     base: &CompareJson,
     cur: &CompareJson,
     pct: f64,
-    higher_better: &[String],
+    better: &dyn Fn(&str) -> Better,
     only: &[String],
 ) -> Vec<String> {
     let mut out = Vec::new();
@@ -1097,10 +1142,10 @@ pub fn regressions(
             let Some(cm) = row.metrics.get(k) else {
                 continue;
             };
-            let worse = if higher_better.contains(k) {
-                bm.mean - cm.mean
-            } else {
-                cm.mean - bm.mean
+            let worse = match better(k) {
+                Better::Higher => bm.mean - cm.mean,
+                Better::Lower => cm.mean - bm.mean,
+                Better::Neither => continue,
             };
             let rel = if bm.mean == 0.0 {
                 if worse > 0.0 { f64::INFINITY } else { 0.0 }
@@ -1123,7 +1168,7 @@ pub fn regressions(
 
 // ---- replay / check-determinism ----------------------------------------------------------
 
-fn cmd_replay(file: &Path, out: &mut dyn Write) -> Res<i32> {
+fn cmd_replay(reg: &Registry, file: &Path, out: &mut dyn Write) -> Res<i32> {
     let f = fs::File::open(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let mut lines = BufReader::new(f).lines();
     let first = lines
@@ -1153,7 +1198,8 @@ fn cmd_replay(file: &Path, out: &mut dyn Write) -> Res<i32> {
         ))
     })?;
     let spec_text = serde_json::to_string(&header.spec).expect("serialisable");
-    let mut spec = load::parse(&spec_text, "trace header spec (json)", &[]).map_err(usage)?;
+    let mut spec =
+        load::parse_in(reg, &spec_text, "trace header spec (json)", &[]).map_err(usage)?;
     spec.name = header.scenario.clone();
     let o = runners::run(RunRequest {
         spec: &spec,
@@ -1223,13 +1269,14 @@ fn step_digests(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<u64>), String>
 }
 
 fn cmd_check(
+    reg: &Registry,
     scenario: &str,
     seeds: &str,
     sets: &[String],
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Res<i32> {
-    let spec = load_spec(scenario, sets)?;
+    let spec = load_spec(reg, scenario, sets)?;
     let (lo, hi) = parse_seeds(seeds).map_err(usage)?;
     let mut bad = Vec::new();
     for seed in lo..hi {
@@ -1274,23 +1321,29 @@ fn cmd_check(
                 ),
             )?;
         }
-        let _ = writeln!(err, "{}", reproduce(&spec.name, bad[0].0, sets));
+        let _ = writeln!(err, "{}", reproduce(reg, &spec.name, bad[0].0, sets));
         Ok(EXIT_NONDETERMINISM)
     }
 }
 
 // ---- test --------------------------------------------------------------------------------
 
-fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn Write) -> Res<i32> {
+fn cmd_test(
+    reg: &Registry,
+    targets: &[String],
+    seeds: Option<&str>,
+    jobs: usize,
+    out: &mut dyn Write,
+) -> Res<i32> {
     let mut names: Vec<String> = Vec::new();
     if targets.is_empty() {
-        names.extend(crate::catalog::family("").into_iter().map(str::to_string));
+        names.extend(reg.family("").into_iter().map(str::to_string));
     }
     for t in targets {
-        if crate::catalog::get(t).is_some() || Path::new(t).is_file() {
+        if reg.scenario(t).is_some() || Path::new(t).is_file() {
             names.push(t.clone());
         } else {
-            let fam = crate::catalog::family(t);
+            let fam = reg.family(t);
             if fam.is_empty() {
                 return Err(usage(format!(
                     "`{t}` is not a catalog family, scenario or file; `simlab list` shows the catalog"
@@ -1307,7 +1360,7 @@ fn cmd_test(targets: &[String], seeds: Option<&str>, jobs: usize, out: &mut dyn 
     );
     let mut failures = 0;
     for name in &names {
-        let spec = load_spec(name, &[])?;
+        let spec = load_spec(reg, name, &[])?;
         let seeds: Vec<u64> = match range {
             Some((a, b)) => (a..b).collect(),
             None => vec![spec.seed],
@@ -1386,18 +1439,16 @@ struct BenchRow {
     digest: String,
 }
 
-fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
+fn cmd_bench(reg: &Registry, a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     let scenario = a
         .scenario
         .clone()
         .unwrap_or_else(|| "lb/supermarket".to_string());
-    let spec = load_spec(&scenario, &a.sets)?;
-    if let Some(p) = spec
-        .ch
-        .as_ref()
-        .filter(|_| spec.protocol == crate::spec::Protocol::Ch)
-    {
-        return bench_hashing(&spec.name, p, a.format, out);
+    let spec = load_spec(reg, &scenario, &a.sets)?;
+    let t0 = Instant::now();
+    let mut clock = || t0.elapsed().as_secs_f64();
+    if let Some(table) = spec.protocol.bench(&spec, &mut clock) {
+        return bench_table(&spec.name, table.map_err(usage)?, a.format, out);
     }
     let mut rows = Vec::new();
     for sink_name in &a.sinks {
@@ -1451,14 +1502,9 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
         let mut sorted = walls;
         sorted.sort_by(f64::total_cmp);
         let secs = sorted[(sorted.len() - 1) / 2];
-        let model = o
-            .metrics
-            .get("model_events")
-            .copied()
-            .or_else(|| o.metrics.get("customers_total").map(|c| 2.0 * c))
-            .map(|x| x as u64)
-            .unwrap_or(o.kernel_events);
-        let customers = o.metrics.get("customers_total").map(|c| *c as u64);
+        let counts = spec.protocol.bench_counts(&o);
+        let model = counts.model_events;
+        let customers = counts.customers;
         let (peak, rss) = memory_mib();
         rows.push(BenchRow {
             sink: sink_name.clone(),
@@ -1523,43 +1569,50 @@ fn cmd_bench(a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     Ok(EXIT_OK)
 }
 
-/// `bench` on a consistent-hashing scenario: lookup time, memory, balance and keys moved per
-/// algorithm, timed with the wall clock (which only the CLI may read).
-fn bench_hashing(
+/// Prints a protocol's own bench table (its `bench` hook replaced the timed runs).
+fn bench_table(
     name: &str,
-    p: &protocols::ch::ChParams,
+    t: protocols::plugin::BenchTable,
     format: Format,
     out: &mut dyn Write,
 ) -> Res<i32> {
-    let t0 = Instant::now();
-    let mut clock = || t0.elapsed().as_secs_f64();
-    let m = protocols::ch::bench::lookup_bench(p, &mut clock);
     if format == Format::Json {
         w(
             out,
-            &(serde_json::to_string_pretty(&m).expect("serialisable") + "\n"),
+            &(serde_json::to_string_pretty(&t.json).expect("serialisable") + "\n"),
         )?;
         return Ok(EXIT_OK);
     }
-    let mut t = format!("bench {name}: {} servers, {} vnodes\n", p.servers, p.vnodes);
-    t.push_str(&format!(
-        "{:<11} {:>10} {:>14} {:>16} {:>15}\n",
-        "algorithm", "lookup_ns", "memory_bytes", "max_over_mean", "moved_fraction"
-    ));
-    for algo in protocols::ch::Algorithm::NAMES {
-        let g = |k: &str| {
-            m.get(&format!("{algo}_{k}"))
-                .map_or("-".to_string(), |v| fmt_num(*v))
-        };
-        t.push_str(&format!(
-            "{algo:<11} {:>10} {:>14} {:>16} {:>15}\n",
-            g("lookup_ns"),
-            g("memory_bytes"),
-            g("share_max_over_mean"),
-            g("moved_fraction")
-        ));
+    let widths: Vec<usize> = (0..t.columns.len())
+        .map(|i| {
+            t.rows
+                .iter()
+                .filter_map(|r| r.get(i))
+                .chain(std::iter::once(&t.columns[i]))
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let wd = widths.get(i).copied().unwrap_or(0);
+            if i == 0 {
+                l.push_str(&format!("{c:<wd$}"));
+            } else {
+                l.push_str(&format!(" {c:>wd$}"));
+            }
+        }
+        l.push('\n');
+        l
+    };
+    let mut text = format!("bench {name}: {}\n", t.title);
+    text.push_str(&line(&t.columns));
+    for r in &t.rows {
+        text.push_str(&line(r));
     }
-    w(out, &t)?;
+    w(out, &text)?;
     Ok(EXIT_OK)
 }
 

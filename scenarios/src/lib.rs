@@ -1,10 +1,11 @@
 //! `scenarios`: scenario specs, the built-in catalog, runners, sweeps and the `simlab` CLI.
 //!
 //! Code map:
-//! - [`spec`]: the scenario file format (TOML or JSON), with defaults and range checks.
+//! - [`spec`]: the scenario file format (TOML or JSON), re-exported from `protocols::plugin`.
 //! - [`load`]: text -> [`spec::Spec`], `--set path=value` overrides, errors with field paths.
-//! - [`catalog`]: the built-in scenarios embedded from `scenarios/catalog/<family>/<name>.toml`.
-//! - [`runners`]: one runner per protocol, spec + seed -> `RunOutput`.
+//! - [`registry`]: which protocols a binary knows ([`registry::BUILTINS`], or a user's list).
+//! - [`catalog`]: the built-in scenarios (each protocol ships its own).
+//! - [`runners`]: one seed of a spec, run by its protocol (`protocols::plugin::Protocol`).
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
@@ -17,7 +18,53 @@ pub mod catalog;
 pub mod cli;
 mod cli_reports;
 pub mod load;
+pub mod registry;
 pub mod runners;
 pub mod spec;
 pub mod stats;
 pub mod sweep;
+
+/// The plug-in interface a protocol implements, re-exported so a user's crate needs only
+/// `sim` and `scenarios`.
+pub use protocols::plugin;
+
+use protocols::plugin::DynProtocol;
+
+/// The whole `simlab` program for a binary with its own list of protocols: parses the
+/// process's arguments, runs the subcommand, turns a panic into exit code 70, and exits.
+/// `simlab` itself is `main_with(registry::BUILTINS)`; a user's crate passes its protocols,
+/// with or without the built-ins. (Nothing is read after a panic, so unwinding cannot expose
+/// a half-updated value: `AssertUnwindSafe` is sound here.)
+pub fn main_with(protocols: &[&'static dyn DynProtocol]) -> ! {
+    let args: Vec<String> = std::env::args().collect();
+    let mut reg = match registry::Registry::new(protocols) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(cli::EXIT_USAGE);
+        }
+    };
+    if let Some(name) = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .and_then(|n| n.to_str())
+    {
+        reg.set_program(name);
+    }
+    let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let stdout = std::io::stdout();
+        let stderr = std::io::stderr();
+        let mut out = stdout.lock();
+        let mut err = stderr.lock();
+        cli::run_cli_with(&reg, args, &mut out, &mut err)
+    })) {
+        Ok(c) => c,
+        Err(_) => {
+            eprintln!(
+                "internal error: simlab panicked (a bug: please report it with the command line above)"
+            );
+            cli::EXIT_INTERNAL
+        }
+    };
+    std::process::exit(code);
+}

@@ -2,6 +2,9 @@
 //! Errors name the source, the field path, line and column where known, the bad value and
 //! what is allowed.
 
+use protocols::plugin::DynProtocol;
+
+use crate::registry::Registry;
 use crate::spec::Spec;
 
 /// One `--set path=value` override.
@@ -37,35 +40,105 @@ fn is_json(source: &str, text: &str) -> bool {
     source.ends_with(".json") || text.trim_start().starts_with('{')
 }
 
-/// Parses `text` (TOML, or JSON when `source` ends in `.json` or the text starts with `{`),
-/// applies overrides, fills defaults and checks ranges.
+/// Parses `text` with the built-in protocols; see [`parse_in`].
 pub fn parse(text: &str, source: &str, sets: &[Override]) -> Result<Spec, String> {
-    let mut spec: Spec = if is_json(source, text) {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            format!("{source}: field `{path}`: {}", e.into_inner())
-        })?
-    } else {
-        let de = toml::Deserializer::parse(text).map_err(|e| format!("{source}: {e}"))?;
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
+    parse_in(&Registry::builtin(), text, source, sets)
+}
+
+/// Parses `text` (TOML, or JSON when `source` ends in `.json` or the text starts with `{`)
+/// for one of `reg`'s protocols, applies overrides, fills defaults and checks ranges.
+pub fn parse_in(
+    reg: &Registry,
+    text: &str,
+    source: &str,
+    sets: &[Override],
+) -> Result<Spec, String> {
+    let json = is_json(source, text);
+    let name = protocol_name(text, json).map_err(|e| {
+        if e.ends_with("missing field `protocol`") {
             format!(
-                "{source}: field `{path}`: {}",
-                e.into_inner().to_string().trim_end()
+                "{source}: {e}: say which protocol the scenario runs, one of {}",
+                known(reg)
             )
-        })?
-    };
-    if !sets.is_empty() {
-        spec = apply_overrides(&spec, sets)?;
+        } else {
+            format!("{source}: {e}")
+        }
+    })?;
+    let proto =
+        lookup(reg, &name.0).map_err(|e| format!("{source}: field `protocol`{}: {e}", name.1))?;
+    let others = others(reg, proto.name());
+    let mut spec = if json {
+        proto.parse_json(text, &others)
+    } else {
+        proto.parse_toml(text, &others)
     }
-    spec.resolve().map_err(|e| format!("{source}: {e}"))?;
+    .map_err(|e| format!("{source}: {e}"))?;
+    if !sets.is_empty() {
+        spec = apply_overrides_in(reg, &spec, sets)?;
+    }
+    spec.validate().map_err(|e| format!("{source}: {e}"))?;
     Ok(spec)
 }
 
-/// Applies `--set` overrides to a spec through its TOML value tree, so every field of every
-/// table can be set and a bad path or type is reported like a bad file.
+/// The value of the top-level `protocol` key, and where it is (` at line L, column C`, TOML
+/// only) for messages.
+fn protocol_name(text: &str, json: bool) -> Result<(String, String), String> {
+    #[derive(serde::Deserialize)]
+    struct Head<T> {
+        protocol: Option<T>,
+    }
+    let missing = || "missing field `protocol`".to_string();
+    if json {
+        let h: Head<String> = serde_json::from_str(text).map_err(|e| {
+            if e.is_data() {
+                format!("field `protocol`: {e}")
+            } else {
+                e.to_string()
+            }
+        })?;
+        return h.protocol.map(|p| (p, String::new())).ok_or_else(missing);
+    }
+    let h: Head<toml::Spanned<String>> = toml::from_str(text).map_err(|e| e.to_string())?;
+    let p = h.protocol.ok_or_else(missing)?;
+    let at = p.span().start.min(text.len());
+    let line = text[..at].matches('\n').count() + 1;
+    let column = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
+    Ok((p.into_inner(), format!(" (line {line}, column {column})")))
+}
+
+/// The protocol named `name` in `reg`, or an error listing the ones it has.
+fn lookup(reg: &Registry, name: &str) -> Result<&'static dyn DynProtocol, String> {
+    reg.get(name).ok_or_else(|| {
+        format!(
+            "unknown protocol `{name}`; this simlab knows {}",
+            known(reg)
+        )
+    })
+}
+
+/// `reg`'s protocol names, quoted, for messages.
+fn known(reg: &Registry) -> String {
+    reg.names()
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table names of `reg`'s protocols other than `this`.
+fn others(reg: &Registry, this: &str) -> Vec<&'static str> {
+    reg.names().into_iter().filter(|n| *n != this).collect()
+}
+
+/// Applies `--set` overrides with the built-in protocols; see [`apply_overrides_in`].
 pub fn apply_overrides(spec: &Spec, sets: &[Override]) -> Result<Spec, String> {
+    apply_overrides_in(&Registry::builtin(), spec, sets)
+}
+
+/// Applies `--set` overrides to a spec through its TOML value tree, so every field of every
+/// table can be set and a bad path or type is reported like a bad file. `--set protocol=...`
+/// switches the protocol (and so the table that applies).
+pub fn apply_overrides_in(reg: &Registry, spec: &Spec, sets: &[Override]) -> Result<Spec, String> {
     let mut root =
         toml::Value::try_from(spec).map_err(|e| format!("internal: spec to TOML: {e}"))?;
     for o in sets {
@@ -77,14 +150,20 @@ pub fn apply_overrides(spec: &Spec, sets: &[Override]) -> Result<Spec, String> {
         .iter()
         .map(|o| format!("{}={}", o.path, o.value))
         .collect();
-    serde_path_to_error::deserialize(root).map_err(|e| {
-        let path = e.path().to_string();
-        format!(
-            "--set {}: field `{path}`: {}",
-            all.join(" "),
-            e.into_inner().to_string().trim_end()
-        )
-    })
+    let name = match root.get("protocol") {
+        Some(toml::Value::String(s)) => s.clone(),
+        _ => {
+            return Err(format!(
+                "--set {}: field `protocol`: must be a protocol name",
+                all.join(" ")
+            ));
+        }
+    };
+    let proto = lookup(reg, &name)
+        .map_err(|e| format!("--set {}: field `protocol`: {e}", all.join(" ")))?;
+    proto
+        .parse_value(root, &others(reg, proto.name()))
+        .map_err(|e| format!("--set {}: {e}", all.join(" ")))
 }
 
 /// A TOML literal (`0.1`, `true`, `[1, 2]`, `{ const = "1ms" }`, `"x"`), or the raw text as a
@@ -143,14 +222,24 @@ fn set_path(root: &mut toml::Value, path: &str, v: toml::Value) -> Result<(), St
     Ok(())
 }
 
-/// Loads a catalog scenario by name, or a file by path, returning the resolved spec and the
-/// text it came from. The caller (the CLI) does the file reading through `read`.
+/// Loads a built-in catalog scenario or a file; see [`load_in`].
 pub fn load(
     name_or_path: &str,
     sets: &[Override],
     read: &dyn Fn(&str) -> Result<String, String>,
 ) -> Result<Spec, String> {
-    let (text, source, name) = match crate::catalog::get(name_or_path) {
+    load_in(&Registry::builtin(), name_or_path, sets, read)
+}
+
+/// Loads a catalog scenario of `reg` by name, or a file by path, returning the resolved spec.
+/// The caller (the CLI) does the file reading through `read`.
+pub fn load_in(
+    reg: &Registry,
+    name_or_path: &str,
+    sets: &[Override],
+    read: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Spec, String> {
+    let (text, source, name) = match reg.scenario(name_or_path) {
         Some(t) => (
             t.to_string(),
             name_or_path.to_string(),
@@ -175,7 +264,7 @@ pub fn load(
             }
         }
     };
-    let mut spec = parse(&text, &source, sets)?;
+    let mut spec = parse_in(reg, &text, &source, sets)?;
     if spec.name.is_empty() {
         spec.name = name;
     }
@@ -200,7 +289,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.network.loss, 0.25);
-        assert_eq!(s.gossip.unwrap().rumors, 7);
+        assert_eq!(
+            s.params_of::<protocols::gossip::Params>().unwrap().rumors,
+            7
+        );
     }
 
     #[test]
@@ -242,7 +334,7 @@ mod tests {
             &[],
         )
         .unwrap();
-        assert_eq!(s.gossip.unwrap().nodes, 4);
+        assert_eq!(s.params_of::<protocols::gossip::Params>().unwrap().nodes, 4);
         let e = parse(
             "{\"protocol\": \"gossip\", \"gossip\": {\"nodes\": -4}}",
             "t.json",

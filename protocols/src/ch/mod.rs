@@ -24,6 +24,7 @@ pub mod hash;
 pub mod jump;
 pub mod maglev;
 pub mod modn;
+pub mod plugin;
 pub mod rendezvous;
 pub mod ring;
 
@@ -35,6 +36,7 @@ pub use hash::key_hash;
 pub use jump::{Jump, jump_hash};
 pub use maglev::Maglev;
 pub use modn::ModN;
+pub use plugin::Ch;
 pub use rendezvous::Rendezvous;
 pub use ring::Ring;
 

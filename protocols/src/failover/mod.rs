@@ -34,11 +34,13 @@ mod client;
 pub mod history;
 pub mod invariants;
 mod node;
+pub mod plugin;
 mod server;
 
 pub use client::Client;
 pub use invariants::FailoverChecker;
 pub use node::{FailoverNode, Msg, Obs, OpKind, OpResult, Timer};
+pub use plugin::Failover;
 pub use server::{Role, Server, ServerDurable};
 
 use serde::{Deserialize, Serialize};

@@ -20,6 +20,7 @@ pub mod invariants;
 pub mod monitor;
 mod node;
 pub mod phi;
+pub mod plugin;
 mod sender;
 pub mod window;
 
@@ -27,6 +28,7 @@ pub use invariants::{FdChecker, Qos};
 pub use monitor::Monitor;
 pub use node::{FdNode, Heartbeat, Obs, Timer};
 pub use phi::PhiVariant;
+pub use plugin::Fd;
 pub use sender::Sender;
 
 use serde::{Deserialize, Serialize};

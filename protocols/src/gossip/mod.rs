@@ -14,9 +14,11 @@
 
 pub mod invariants;
 mod node;
+pub mod plugin;
 
 pub use invariants::GossipChecker;
 pub use node::{GossipNode, Msg, Obs, Seen, Timer};
+pub use plugin::Gossip;
 
 use serde::{Deserialize, Serialize};
 

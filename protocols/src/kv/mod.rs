@@ -37,6 +37,7 @@ pub mod invariants;
 pub mod keyspace;
 pub mod membership;
 mod node;
+pub mod plugin;
 pub mod routing;
 pub mod storage;
 
@@ -46,6 +47,7 @@ pub use keyspace::KeySpace;
 pub use node::{
     Cause, CoordinatorLog, Entry, KvDurable, KvError, KvNode, Msg, Obs, Op, Outcome, Request, Timer,
 };
+pub use plugin::Kv;
 pub use routing::{Router, View};
 
 use serde::{Deserialize, Serialize};

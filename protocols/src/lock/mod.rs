@@ -35,12 +35,14 @@
 mod client;
 pub mod invariants;
 mod node;
+pub mod plugin;
 mod server;
 mod storage;
 
 pub use client::Client;
 pub use invariants::LockChecker;
 pub use node::{Durable, LockNode, Msg, Obs, ReleaseReason, Timer};
+pub use plugin::Lock;
 pub use server::{Key, Server, ServerState};
 pub use storage::{Storage, StorageState};
 

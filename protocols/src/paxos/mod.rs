@@ -21,6 +21,7 @@ pub mod invariants;
 pub mod learner;
 pub mod node;
 pub mod params;
+pub mod plugin;
 pub mod proposer;
 
 pub use ballot::{Ballot, Value, Vote};
@@ -28,6 +29,7 @@ pub use bugs::{Bug, Bugs};
 pub use invariants::PaxosChecker;
 pub use node::{Durable, Msg, Obs, PaxosNode, Role, Timer};
 pub use params::{Config, Params};
+pub use plugin::Paxos;
 
 #[cfg(test)]
 mod tests {

@@ -28,6 +28,7 @@ mod log;
 mod message;
 mod node;
 mod participant;
+pub mod plugin;
 mod workload;
 
 pub use bugs::Bug;
@@ -35,12 +36,11 @@ pub use invariants::TwoPcChecker;
 pub use log::{CoordRecord, Log, PartRecord};
 pub use message::{Msg, TxnId};
 pub use node::{Config, Obs, Timer, TwoPcNode};
+pub use plugin::{TwoPc, per_txn_metrics, setup};
 pub use workload::Workload;
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
-use sim::{Metrics, Time, WorldBuilder};
+use sim::Time;
 
 /// Which presumption the protocol uses (Mohan, Lindsay & Obermarck 1986).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,42 +215,10 @@ impl Params {
     }
 }
 
-/// Adds the nodes, the actor factory and the checker for `p` to a world with root `seed`
-/// (the seed also draws the workload's votes from the `twopc/workload` stream).
-pub fn setup(b: &mut WorldBuilder<TwoPcNode>, p: &Params, seed: u64) -> Arc<Config> {
-    let names = p.names();
-    let ids: Vec<sim::NodeId> = names.iter().map(|n| b.node(n)).collect();
-    let cfg = Arc::new(Config::new(p, Workload::generate(p, seed), &ids));
-    let fc = cfg.clone();
-    b.factory(move |id, d| TwoPcNode::new(&fc, id, d));
-    b.checker(TwoPcChecker::new(&cfg, ids.len()));
-    cfg
-}
-
-/// Per-transaction ratios from a finished run's metrics: `messages_per_txn` (protocol
-/// messages the actors sent, retransmissions included, network duplicates excluded) and
-/// `forced_writes_per_txn` (forced log records). Empty if no transaction began.
-pub fn per_txn_metrics(m: &Metrics) -> Vec<(String, f64)> {
-    let txns = m.counter("txns").unwrap_or(0.0);
-    if txns <= 0.0 {
-        return Vec::new();
-    }
-    vec![
-        (
-            "messages_per_txn".to_string(),
-            m.counter("protocol_messages").unwrap_or(0.0) / txns,
-        ),
-        (
-            "forced_writes_per_txn".to_string(),
-            m.counter("forced_writes").unwrap_or(0.0) / txns,
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim::{LinkConfig, TimeDist};
+    use sim::{LinkConfig, TimeDist, WorldBuilder};
 
     fn world(p: &Params, seed: u64) -> sim::World<TwoPcNode> {
         let mut b = WorldBuilder::<TwoPcNode>::new(seed);

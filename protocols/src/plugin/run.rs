@@ -1,12 +1,12 @@
-//! What every runner shares: applying the spec's network, faults and phases to a world, and
-//! turning a finished world into a [`RunOutput`].
+//! What every protocol's run shares: the request, the output, applying the spec's network,
+//! faults and phases to a world, and turning a finished world into a [`RunOutput`].
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sim::{Actor, RunResult, Time, TraceSink, Violation, World, WorldBuilder};
 
-use crate::spec::Spec;
+use super::spec::{DEFAULT_DURATION, Spec};
 
 /// One run to perform.
 pub struct RunRequest<'a> {
@@ -36,7 +36,7 @@ pub struct RunOutput {
     /// Queue entries processed by the kernel (deliveries, timers, faults).
     #[serde(skip)]
     pub kernel_events: u64,
-    /// Trace digest, 16 hex digits.
+    /// Trace digest, 16 hex digits; empty for an analysis, which has no trace.
     pub trace_digest: String,
     /// Node names (index = node id in the trace).
     pub nodes: Vec<String>,
@@ -73,7 +73,7 @@ pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
         b.end(d);
     } else if s.phases.is_none() {
         // Every run ends: protocols with periodic timers never go quiet on their own.
-        b.default_end(crate::spec::DEFAULT_DURATION);
+        b.default_end(DEFAULT_DURATION);
     }
     if let Some(m) = s.max_events {
         b.max_events(m);
@@ -129,21 +129,9 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
     }
 }
 
-/// Output of a run that is a pure computation (no world): outcome `ok`, a digest over the
-/// metric names and the bits of their values, so determinism checks still mean something.
+/// Output of an analysis (a pure computation, no world): no events, no trace and so no
+/// digest; its determinism is that of its metrics. The outcome follows the violations.
 pub fn analysis_output(metrics: BTreeMap<String, f64>, violations: Vec<Violation>) -> RunOutput {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, v) in &metrics {
-        for b in k
-            .as_bytes()
-            .iter()
-            .copied()
-            .chain(v.to_bits().to_le_bytes())
-        {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01B3);
-        }
-    }
     let outcome = if violations
         .iter()
         .any(|v| v.kind == sim::PropertyKind::Always)
@@ -161,7 +149,7 @@ pub fn analysis_output(metrics: BTreeMap<String, f64>, violations: Vec<Violation
         metrics,
         events: 0,
         sim_time_ns: Time::ZERO.0,
-        trace_digest: format!("{:016x}", sim::rng::mix64(h)),
+        trace_digest: String::new(),
         ..RunOutput::default()
     }
 }
