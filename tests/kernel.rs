@@ -11,8 +11,8 @@ use std::rc::Rc;
 use scenarios::runners::{self, RunRequest};
 use sim::faults::Everything;
 use sim::{
-    Actor, Ctx, FaultAction, FaultRate, FaultStep, LinkConfig, Message, NodeId, RandomFaults, Rule,
-    Time, TimeDist, TraceLine, Verdict, World, WorldBuilder,
+    Actor, Ctx, EventKind, FaultAction, FaultRate, FaultStep, LinkConfig, Message, NodeId,
+    RandomFaults, Rule, Time, TimeDist, TraceLine, Verdict, World, WorldBuilder,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -149,7 +149,7 @@ fn step(at: Time, action: FaultAction) -> FaultStep {
     FaultStep { at, action }
 }
 
-fn events<'a>(lines: &'a [TraceLine], ev: &'a str) -> impl Iterator<Item = &'a TraceLine> + 'a {
+fn events(lines: &[TraceLine], ev: EventKind) -> impl Iterator<Item = &TraceLine> {
     lines.iter().filter(move |l| l.ev == ev)
 }
 
@@ -227,7 +227,7 @@ fn same_instant_events_run_in_insertion_order() {
     for seed in 0..100 {
         let (b, lines) = probes(4, acts.clone(), LinkConfig::instant(), seed);
         b.build().unwrap().run();
-        let order: Vec<u64> = events(&lines.borrow(), "deliver")
+        let order: Vec<u64> = events(&lines.borrow(), EventKind::Deliver)
             .map(|l| l.msg.unwrap())
             .collect();
         assert_eq!(order, vec![0, 1, 2, 3, 4], "seed {seed}");
@@ -271,14 +271,14 @@ fn crash_drops_in_flight_loses_timers_keeps_durable_state() {
     let mut w = b.build().unwrap();
     let r = w.run();
     let lines = lines.borrow();
-    let drops: Vec<&TraceLine> = events(&lines, "drop").collect();
+    let drops: Vec<&TraceLine> = events(&lines, EventKind::Drop).collect();
     assert_eq!(drops.len(), 1);
     assert_eq!(
         (drops[0].reason.as_deref(), drops[0].t),
         (Some("crashed"), ms(25).0)
     );
     assert_eq!(
-        events(&lines, "timer_fire")
+        events(&lines, EventKind::TimerFire)
             .filter(|l| l.node == Some(1))
             .count(),
         0,
@@ -324,7 +324,7 @@ fn pause_delays_deliveries_and_timers() {
         vec![(ms(100).0, "recv", 1), (ms(100).0, "timer", 7)]
     );
     let lines = lines.borrow();
-    let d = events(&lines, "deliver").next().unwrap();
+    let d = events(&lines, EventKind::Deliver).next().unwrap();
     assert_eq!(d.t, ms(100).0);
 }
 
@@ -364,7 +364,7 @@ fn partition_drops_then_heals() {
     let mut w = b.build().unwrap();
     w.run();
     let lines = lines.borrow();
-    let reasons: Vec<_> = events(&lines, "drop")
+    let reasons: Vec<_> = events(&lines, EventKind::Drop)
         .map(|l| (l.msg.unwrap(), l.reason.clone().unwrap()))
         .collect();
     assert_eq!(
@@ -442,7 +442,7 @@ fn drift_and_clock_steps_move_local_timers() {
     let mut w = b.build().unwrap();
     w.run();
     let lines = lines.borrow();
-    let fires: Vec<(u32, u64)> = events(&lines, "timer_fire")
+    let fires: Vec<(u32, u64)> = events(&lines, EventKind::TimerFire)
         .map(|l| (l.node.unwrap(), l.t))
         .collect();
     assert_eq!(fires, vec![(1, ms(50).0), (0, 90_909_091)]);
@@ -467,7 +467,7 @@ fn duplication_delivers_twice() {
     let mut w = b.build().unwrap();
     let r = w.run();
     let lines = lines.borrow();
-    let dups: Vec<u64> = events(&lines, "duplicate")
+    let dups: Vec<u64> = events(&lines, EventKind::Duplicate)
         .map(|l| l.msg.unwrap())
         .collect();
     // 200 messages, p = 0.5: the count is Binomial(200, 0.5); 4 sd band = 100 +- 28.
@@ -478,7 +478,7 @@ fn duplication_delivers_twice() {
     );
     for id in &dups {
         assert_eq!(
-            events(&lines, "deliver")
+            events(&lines, EventKind::Deliver)
                 .filter(|l| l.msg == Some(*id))
                 .count(),
             2,
@@ -609,7 +609,7 @@ fn queueing_past_the_pending_limit_stops_the_run_as_overloaded() {
     assert_eq!(res.stop.as_str(), "overloaded");
     assert_eq!(res.end, Time::ZERO, "no event ran after the overload");
     assert_eq!((res.sent, res.delivered, res.in_flight), (10, 0, 10));
-    assert!(events(&lines.borrow(), "deliver").next().is_none());
+    assert!(events(&lines.borrow(), EventKind::Deliver).next().is_none());
     // Running again does not resume an overloaded world.
     assert_eq!(w.run().stop, sim::Stop::Overloaded);
 

@@ -28,21 +28,48 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use sim::trace::TraceLine;
+use sim::trace::{EventKind, TraceLine};
 
-use crate::common::{Flights, is_message, node_name, site, what};
+use crate::common::{Flights, MessageStep, message_step, node_name, site, what};
 use crate::fmt::{fmt_micros, json_str};
 
-/// Category of an event in the Chrome trace.
-fn category(ev: &str) -> &'static str {
-    match ev {
-        "send" | "deliver" | "drop" | "duplicate" => "message",
-        "timer_set" | "timer_fire" | "timer_cancel" => "timer",
-        "crash" | "restart" | "pause" | "resume" | "cut" | "heal" => "fault",
-        "clock_step" | "drift" => "clock",
-        "rule" | "phase" => "run",
-        "violation" => "check",
-        _ => "node",
+/// How the Chrome trace shows one kind of event.
+struct Look {
+    /// The instant's `cat`.
+    category: &'static str,
+    /// A global instant (`"s":"g"`, a line across all tracks) rather than a track one.
+    global: bool,
+    /// Named with its `text` (`violation agreement`) when it has no "what".
+    titled: bool,
+}
+
+/// The [`Look`] of an event kind.
+fn look(ev: EventKind) -> Look {
+    let (category, global, titled) = match ev {
+        EventKind::Send | EventKind::Deliver | EventKind::Drop | EventKind::Duplicate => {
+            ("message", false, false)
+        }
+        EventKind::TimerSet | EventKind::TimerFire | EventKind::TimerCancel => {
+            ("timer", false, false)
+        }
+        EventKind::Crash
+        | EventKind::Restart
+        | EventKind::Pause
+        | EventKind::Resume
+        | EventKind::Cut
+        | EventKind::Heal => ("fault", false, false),
+        EventKind::ClockStep | EventKind::Drift => ("clock", false, false),
+        EventKind::Rule => ("run", false, true),
+        EventKind::Phase => ("run", true, true),
+        EventKind::Violation => ("check", true, true),
+        EventKind::Start | EventKind::Persist | EventKind::Note | EventKind::Observe => {
+            ("node", false, false)
+        }
+    };
+    Look {
+        category,
+        global,
+        titled,
     }
 }
 
@@ -89,10 +116,12 @@ pub fn write_chrome<W: Write>(
         buf.clear();
         last_t = last_t.max(l.t);
         instant(&mut buf, nodes, global_tid, &l);
-        if let (true, Some(msg), Some(from), Some(to)) = (is_message(&l.ev), l.msg, l.from, l.to) {
+        if let (Some(step), Some(msg), Some(from), Some(to)) =
+            (message_step(l.ev), l.msg, l.from, l.to)
+        {
             let kind = l.kind.as_deref().unwrap_or("msg");
-            match l.ev.as_str() {
-                "send" => {
+            match step {
+                MessageStep::Send => {
                     flights.launch(
                         msg,
                         InFlight {
@@ -102,7 +131,7 @@ pub fn write_chrome<W: Write>(
                     );
                     flow(&mut buf, 's', msg * 2, kind, l.t, from);
                 }
-                "duplicate" => {
+                MessageStep::Duplicate => {
                     let copy = flights.duplicate(
                         msg,
                         InFlight {
@@ -114,7 +143,7 @@ pub fn write_chrome<W: Write>(
                         flow(&mut buf, 's', msg * 2 + 1, kind, l.t, from);
                     }
                 }
-                _ => {
+                MessageStep::Deliver | MessageStep::Drop => {
                     if let Some((copy @ 0..=1, f)) = flights.land(msg) {
                         flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, l.t, to);
                     }
@@ -165,22 +194,19 @@ fn flow(buf: &mut String, ph: char, id: u64, kind: &str, t: u64, tid: u32) {
 
 fn instant(buf: &mut String, nodes: &[String], global_tid: u32, l: &TraceLine) {
     let tid = site(l).unwrap_or(global_tid);
-    let scope = if matches!(l.ev.as_str(), "violation" | "phase") {
-        "g"
-    } else {
-        "t"
-    };
+    let look = look(l.ev);
+    let scope = if look.global { "g" } else { "t" };
     let w = what(l);
-    let name = match (w.is_empty(), l.ev.as_str(), &l.text) {
+    let name = match (w.is_empty(), look.titled, &l.text) {
         (false, ..) => format!("{} {w}", l.ev),
-        (true, "violation" | "phase" | "rule", Some(text)) => format!("{} {text}", l.ev),
-        _ => l.ev.clone(),
+        (true, true, Some(text)) => format!("{} {text}", l.ev),
+        _ => l.ev.name().to_string(),
     };
     let _ = write!(
         buf,
         ",\n{{\"ph\":\"i\",\"s\":\"{scope}\",\"name\":{},\"cat\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":{tid},\"args\":{{\"i\":{}",
         json_str(&name),
-        category(&l.ev),
+        look.category,
         fmt_micros(l.t),
         l.i
     );

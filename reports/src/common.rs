@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
-use sim::trace::TraceLine;
+use sim::trace::{EventKind, TraceLine};
 
 /// The display name of node `idx`: `nodes[idx]`, or `#idx` when the list is too short.
 pub(crate) fn node_name(nodes: &[String], idx: u32) -> Cow<'_, str> {
@@ -19,17 +19,67 @@ pub(crate) fn node_name(nodes: &[String], idx: u32) -> Cow<'_, str> {
 /// (`to`); node events → `node`; link and run-wide events (`cut`, `heal`, `rule`, `phase`,
 /// a `violation` or `note` without a node) → `None`.
 pub(crate) fn site(l: &TraceLine) -> Option<u32> {
-    match l.ev.as_str() {
-        "send" | "duplicate" => l.from,
-        "deliver" | "drop" => l.to,
-        "cut" | "heal" | "rule" | "phase" => None,
-        _ => l.node,
+    match l.ev {
+        EventKind::Send | EventKind::Duplicate => l.from,
+        EventKind::Deliver | EventKind::Drop => l.to,
+        EventKind::Cut | EventKind::Heal | EventKind::Rule | EventKind::Phase => None,
+        EventKind::Start
+        | EventKind::TimerSet
+        | EventKind::TimerFire
+        | EventKind::TimerCancel
+        | EventKind::Crash
+        | EventKind::Restart
+        | EventKind::Pause
+        | EventKind::Resume
+        | EventKind::ClockStep
+        | EventKind::Drift
+        | EventKind::Persist
+        | EventKind::Note
+        | EventKind::Observe
+        | EventKind::Violation => l.node,
     }
 }
 
-/// True for the four message events, which carry `from`, `to`, `msg` and `kind`.
-pub(crate) fn is_message(ev: &str) -> bool {
-    matches!(ev, "send" | "deliver" | "drop" | "duplicate")
+/// What a message event does to the copies of its message in flight: the four message
+/// events, which carry `from`, `to`, `msg` and `kind`, are the only ones that have a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MessageStep {
+    /// `send`: copy 0 leaves.
+    Send,
+    /// `duplicate`: the network launches another copy.
+    Duplicate,
+    /// `deliver`: the oldest open copy arrives.
+    Deliver,
+    /// `drop`: the oldest open copy is lost.
+    Drop,
+}
+
+/// The [`MessageStep`] of a message event; `None` for every other event.
+pub(crate) fn message_step(ev: EventKind) -> Option<MessageStep> {
+    match ev {
+        EventKind::Send => Some(MessageStep::Send),
+        EventKind::Duplicate => Some(MessageStep::Duplicate),
+        EventKind::Deliver => Some(MessageStep::Deliver),
+        EventKind::Drop => Some(MessageStep::Drop),
+        EventKind::Start
+        | EventKind::TimerSet
+        | EventKind::TimerFire
+        | EventKind::TimerCancel
+        | EventKind::Crash
+        | EventKind::Restart
+        | EventKind::Pause
+        | EventKind::Resume
+        | EventKind::Cut
+        | EventKind::Heal
+        | EventKind::ClockStep
+        | EventKind::Drift
+        | EventKind::Persist
+        | EventKind::Note
+        | EventKind::Observe
+        | EventKind::Rule
+        | EventKind::Phase
+        | EventKind::Violation => None,
+    }
 }
 
 /// The "what" of an event: `kind#msg` for messages, `timer#id` for timers, else empty.

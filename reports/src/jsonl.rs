@@ -228,6 +228,25 @@ mod tests {
         assert!(all[0].as_ref().unwrap_err().contains("after the footer"));
     }
 
+    /// The event name is a closed set: a line with an unknown one is a parse error naming
+    /// the line and the allowed names, not an event the renderers would silently skip.
+    #[test]
+    fn unknown_event_names_are_errors() {
+        let text = format!(
+            "{HEADER}\n{}\n{}\n",
+            r#"{"i":0,"t":0,"ev":"heal"}"#, r#"{"i":1,"t":0,"ev":"teleport","node":0}"#
+        );
+        let (_, mut r) = read_jsonl(text.as_bytes()).unwrap();
+        assert_eq!(r.events().count(), 1);
+        let e = r.finish().unwrap_err();
+        assert!(e.starts_with("line 3:"), "{e}");
+        assert!(e.contains("unknown variant `teleport`"), "{e}");
+        assert!(
+            e.contains("`timer_set`") && e.contains("`violation`"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn missing_footer_is_not_an_error() {
         let text = format!("{HEADER}\n{}\n", r#"{"i":0,"t":0,"ev":"heal"}"#);

@@ -32,7 +32,7 @@
 
 use std::io::{self, Write};
 
-use sim::trace::TraceLine;
+use sim::trace::{EventKind, TraceLine};
 
 use crate::common::{Flights, node_name, what};
 use crate::fmt::{json_str, one_line};
@@ -66,6 +66,7 @@ pub fn write_shiviz<W: Write>(
     let mut state = State {
         clocks: vec![vec![0; hosts.len()]; hosts.len()],
         hosts,
+        sim_host,
         buf: String::new(),
     };
     let mut flights: Flights<Vec<u64>> = Flights::default();
@@ -73,8 +74,8 @@ pub fn write_shiviz<W: Write>(
 
     for l in lines {
         let text = |l: &TraceLine| one_line(l.text.as_deref().unwrap_or("")).into_owned();
-        let logged = match l.ev.as_str() {
-            "send" => match (l.from, l.to, l.msg) {
+        let logged = match l.ev {
+            EventKind::Send => match (l.from, l.to, l.msg) {
                 (Some(from), Some(to), Some(msg)) => {
                     let h = state.host(nodes, from);
                     let dst = state.host_name(nodes, to);
@@ -84,7 +85,7 @@ pub fn write_shiviz<W: Write>(
                 }
                 _ => None,
             },
-            "duplicate" => {
+            EventKind::Duplicate => {
                 if let Some((msg, c)) = l
                     .msg
                     .and_then(|m| flights.first(m).cloned().map(|c| (m, c)))
@@ -93,7 +94,7 @@ pub fn write_shiviz<W: Write>(
                 }
                 None
             }
-            "deliver" => match (l.from, l.to, l.msg) {
+            EventKind::Deliver => match (l.from, l.to, l.msg) {
                 (Some(from), Some(to), Some(msg)) => {
                     let h = state.host(nodes, to);
                     let src = state.host_name(nodes, from);
@@ -105,7 +106,7 @@ pub fn write_shiviz<W: Write>(
                 }
                 _ => None,
             },
-            "drop" => match (l.from, l.to, l.msg) {
+            EventKind::Drop => match (l.from, l.to, l.msg) {
                 (Some(from), Some(to), Some(msg)) => {
                     flights.land(msg);
                     let h = state.host(nodes, from);
@@ -119,20 +120,30 @@ pub fn write_shiviz<W: Write>(
                 }
                 _ => None,
             },
-            "crash" | "restart" | "timer_fire" | "note" | "violation" => {
-                let h = match l.node {
-                    Some(node) => state.host(nodes, node),
-                    None => sim_host,
-                };
-                state.tick(h);
-                let desc = match l.ev.as_str() {
-                    "timer_fire" => format!("timer_fire {}", what(&l)),
-                    "note" | "violation" => format!("{}: {}", l.ev, text(&l)),
-                    ev => ev.to_string(),
-                };
-                Some((h, desc))
+            EventKind::Crash | EventKind::Restart => {
+                Some((state.local(nodes, l.node), l.ev.name().to_string()))
             }
-            _ => None,
+            EventKind::TimerFire => Some((
+                state.local(nodes, l.node),
+                format!("timer_fire {}", what(&l)),
+            )),
+            EventKind::Note | EventKind::Violation => Some((
+                state.local(nodes, l.node),
+                format!("{}: {}", l.ev, text(&l)),
+            )),
+            EventKind::Start
+            | EventKind::TimerSet
+            | EventKind::TimerCancel
+            | EventKind::Pause
+            | EventKind::Resume
+            | EventKind::Cut
+            | EventKind::Heal
+            | EventKind::ClockStep
+            | EventKind::Drift
+            | EventKind::Persist
+            | EventKind::Observe
+            | EventKind::Rule
+            | EventKind::Phase => None,
         };
         if let Some((h, desc)) = logged {
             state.log(&mut out, h, &desc)?;
@@ -152,6 +163,8 @@ pub fn shiviz_string(nodes: &[String], lines: impl IntoIterator<Item = TraceLine
 
 struct State {
     hosts: Vec<String>,
+    /// The host index of [`SIM_HOST`].
+    sim_host: usize,
     /// `clocks[h][k]`: host h's knowledge of host k's counter.
     clocks: Vec<Vec<u64>>,
     buf: String,
@@ -180,6 +193,17 @@ impl State {
     fn host_name(&mut self, nodes: &[String], idx: u32) -> String {
         let h = self.host(nodes, idx);
         self.hosts[h].clone()
+    }
+
+    /// A local event on `node`'s host ([`SIM_HOST`] without a node): ticks its clock and
+    /// returns the host.
+    fn local(&mut self, nodes: &[String], node: Option<u32>) -> usize {
+        let h = match node {
+            Some(node) => self.host(nodes, node),
+            None => self.sim_host,
+        };
+        self.tick(h);
+        h
     }
 
     fn tick(&mut self, h: usize) {

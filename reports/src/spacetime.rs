@@ -28,9 +28,9 @@
 
 use std::fmt::Write as _;
 
-use sim::trace::TraceLine;
+use sim::trace::{EventKind, TraceLine};
 
-use crate::common::{Flights, is_message, node_name, site, what};
+use crate::common::{Flights, MessageStep, message_step, node_name, site, what};
 use crate::fmt::{fmt_secs, fmt_signed_secs, push_xml_escaped, xml_escape};
 use crate::timeline::detail;
 
@@ -153,11 +153,11 @@ pub fn spacetime_svg(
         let band_y = ey.unwrap_or(TOP);
         if let Some(node) = l.node.filter(|&n| n < n_nodes) {
             let i = node as usize;
-            match l.ev.as_str() {
-                "crash" => {
+            match l.ev {
+                EventKind::Crash => {
                     down[i].get_or_insert(band_y);
                 }
-                "restart" => {
+                EventKind::Restart => {
                     if let (Some(y0), Some(_)) = (down[i].take(), ey) {
                         bands.push(Band {
                             node,
@@ -167,10 +167,10 @@ pub fn spacetime_svg(
                         });
                     }
                 }
-                "pause" => {
+                EventKind::Pause => {
                     paused[i].get_or_insert(band_y);
                 }
-                "resume" => {
+                EventKind::Resume => {
                     if let (Some(y0), Some(_)) = (paused[i].take(), ey) {
                         bands.push(Band {
                             node,
@@ -180,10 +180,29 @@ pub fn spacetime_svg(
                         });
                     }
                 }
-                _ => {}
+                EventKind::Start
+                | EventKind::Send
+                | EventKind::Deliver
+                | EventKind::Drop
+                | EventKind::Duplicate
+                | EventKind::TimerSet
+                | EventKind::TimerFire
+                | EventKind::TimerCancel
+                | EventKind::Cut
+                | EventKind::Heal
+                | EventKind::ClockStep
+                | EventKind::Drift
+                | EventKind::Persist
+                | EventKind::Note
+                | EventKind::Observe
+                | EventKind::Rule
+                | EventKind::Phase
+                | EventKind::Violation => {}
             }
         }
-        if let (true, Some(msg), Some(from), Some(to)) = (is_message(&l.ev), l.msg, l.from, l.to) {
+        if let (Some(step), Some(msg), Some(from), Some(to)) =
+            (message_step(l.ev), l.msg, l.from, l.to)
+        {
             let origin = || Origin {
                 from,
                 to,
@@ -194,35 +213,40 @@ pub fn spacetime_svg(
                     String::new()
                 },
             };
-            match l.ev.as_str() {
-                "send" => flights.launch(msg, origin()),
-                "duplicate" => {
+            // A copy lands (`dropped`: the drop reason, `None` if delivered): the oldest open
+            // copy's arrow ends here.
+            let land = |flights: &mut Flights<Origin>, arrows: &mut Vec<Arrow>, dropped| {
+                let landed = flights.land(msg);
+                if let Some(y1) = ey {
+                    let (copy, origin) = landed.unwrap_or((
+                        0,
+                        Origin {
+                            from,
+                            to,
+                            y: None,
+                            title: String::new(),
+                        },
+                    ));
+                    arrows.push(Arrow {
+                        from: origin.from,
+                        to,
+                        y0: origin.y,
+                        y1,
+                        copy,
+                        dropped,
+                        title: title(nodes, &l),
+                    });
+                }
+            };
+            match step {
+                MessageStep::Send => flights.launch(msg, origin()),
+                MessageStep::Duplicate => {
                     flights.duplicate(msg, origin());
                 }
-                _ => {
-                    let landed = flights.land(msg);
-                    if let Some(y1) = ey {
-                        let (copy, origin) = landed.unwrap_or((
-                            0,
-                            Origin {
-                                from,
-                                to,
-                                y: None,
-                                title: String::new(),
-                            },
-                        ));
-                        let dropped = (l.ev == "drop")
-                            .then(|| l.reason.clone().unwrap_or_else(|| "?".into()));
-                        arrows.push(Arrow {
-                            from: origin.from,
-                            to,
-                            y0: origin.y,
-                            y1,
-                            copy,
-                            dropped,
-                            title: title(nodes, &l),
-                        });
-                    }
+                MessageStep::Deliver => land(&mut flights, &mut arrows, None),
+                MessageStep::Drop => {
+                    let reason = l.reason.clone().unwrap_or_else(|| "?".into());
+                    land(&mut flights, &mut arrows, Some(reason));
                 }
             }
         }
@@ -304,14 +328,39 @@ pub fn spacetime_svg(
             xml_escape(&node_name(nodes, b.node))
         );
     }
-    for p in placed.iter().filter(|p| p.line.ev == "violation") {
-        let _ = writeln!(
-            s,
-            "<rect x=\"0\" y=\"{:.1}\" width=\"{:.0}\" height=\"{ROW:.1}\" fill=\"{RED}\" opacity=\"0.3\"><title>{}</title></rect>",
-            p.y - ROW / 2.0,
-            g.width,
-            title(nodes, &p.line)
-        );
+    for p in &placed {
+        match p.line.ev {
+            EventKind::Violation => {
+                let _ = writeln!(
+                    s,
+                    "<rect x=\"0\" y=\"{:.1}\" width=\"{:.0}\" height=\"{ROW:.1}\" fill=\"{RED}\" opacity=\"0.3\"><title>{}</title></rect>",
+                    p.y - ROW / 2.0,
+                    g.width,
+                    title(nodes, &p.line)
+                );
+            }
+            EventKind::Start
+            | EventKind::Send
+            | EventKind::Deliver
+            | EventKind::Drop
+            | EventKind::Duplicate
+            | EventKind::TimerSet
+            | EventKind::TimerFire
+            | EventKind::TimerCancel
+            | EventKind::Crash
+            | EventKind::Restart
+            | EventKind::Pause
+            | EventKind::Resume
+            | EventKind::Cut
+            | EventKind::Heal
+            | EventKind::ClockStep
+            | EventKind::Drift
+            | EventKind::Persist
+            | EventKind::Note
+            | EventKind::Observe
+            | EventKind::Rule
+            | EventKind::Phase => {}
+        }
     }
 
     // Lanes.
@@ -371,30 +420,27 @@ pub fn spacetime_svg(
                 xml_escape(text)
             );
         };
-        match l.ev.as_str() {
-            "heal" | "phase" => {
-                let (color, dash, text) = if l.ev == "heal" {
-                    (GREEN, " stroke-dasharray=\"6,3\"", "heal".to_string())
-                } else {
-                    (
-                        GREY,
-                        "",
-                        format!("phase: {}", l.text.as_deref().unwrap_or("")),
-                    )
-                };
-                let _ = writeln!(
-                    s,
-                    "<line x1=\"{GUTTER:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"1\"{dash}><title>{}</title></line>",
-                    g.width - RIGHT,
-                    title(nodes, l)
-                );
-                label(&mut s, color, "", &text);
+        // `heal` and `phase`: a horizontal line across the diagram, labelled on the right.
+        let across = |s: &mut String, color: &str, dash: &str, text: &str| {
+            let _ = writeln!(
+                s,
+                "<line x1=\"{GUTTER:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"1\"{dash}><title>{}</title></line>",
+                g.width - RIGHT,
+                title(nodes, l)
+            );
+            label(s, color, "", text);
+        };
+        match l.ev {
+            EventKind::Heal => across(&mut s, GREEN, " stroke-dasharray=\"6,3\"", "heal"),
+            EventKind::Phase => {
+                let text = format!("phase: {}", l.text.as_deref().unwrap_or(""));
+                across(&mut s, GREY, "", &text);
             }
-            "violation" => {
+            EventKind::Violation => {
                 let text = format!("violation: {}", l.text.as_deref().unwrap_or(""));
                 label(&mut s, RED, " font-weight=\"bold\"", &text);
             }
-            "rule" => {
+            EventKind::Rule => {
                 let sign = if l.delta == Some(0) { '-' } else { '+' };
                 label(
                     &mut s,
@@ -403,15 +449,18 @@ pub fn spacetime_svg(
                     &format!("rule {sign}{}", l.text.as_deref().unwrap_or("")),
                 );
             }
-            "note" if l.node.is_none() => {
-                label(
-                    &mut s,
-                    "#555555",
-                    "",
-                    &format!("note: {}", l.text.as_deref().unwrap_or("")),
-                );
+            // A note on a node is a dot on its lane (below); one without is run-wide.
+            EventKind::Note => {
+                if l.node.is_none() {
+                    label(
+                        &mut s,
+                        "#555555",
+                        "",
+                        &format!("note: {}", l.text.as_deref().unwrap_or("")),
+                    );
+                }
             }
-            "cut" => {
+            EventKind::Cut => {
                 if let (Some(a), Some(b)) = (l.from, l.to) {
                     let (xa, xb) = (g.x(a), g.x(b));
                     let _ = writeln!(
@@ -423,7 +472,23 @@ pub fn spacetime_svg(
                     );
                 }
             }
-            _ => {}
+            // Drawn on their node's lane, or as message arrows.
+            EventKind::Start
+            | EventKind::Send
+            | EventKind::Deliver
+            | EventKind::Drop
+            | EventKind::Duplicate
+            | EventKind::TimerSet
+            | EventKind::TimerFire
+            | EventKind::TimerCancel
+            | EventKind::Crash
+            | EventKind::Restart
+            | EventKind::Pause
+            | EventKind::Resume
+            | EventKind::ClockStep
+            | EventKind::Drift
+            | EventKind::Persist
+            | EventKind::Observe => {}
         }
     }
 
@@ -450,14 +515,14 @@ pub fn spacetime_svg(
         };
         let (x, y) = (g.x(node), p.y);
         let t = title(nodes, l);
-        match l.ev.as_str() {
-            "send" | "deliver" => {
+        match l.ev {
+            EventKind::Send | EventKind::Deliver => {
                 let _ = writeln!(
                     s,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{BLUE}\"><title>{t}</title></circle>"
                 );
             }
-            "duplicate" => {
+            EventKind::Duplicate => {
                 let _ = writeln!(
                     s,
                     "<path d=\"M{:.1},{y:.1} h8 M{x:.1},{:.1} v8\" stroke=\"{PURPLE}\" stroke-width=\"2\"><title>{t}</title></path>",
@@ -465,7 +530,7 @@ pub fn spacetime_svg(
                     y - 4.0
                 );
             }
-            "start" => {
+            EventKind::Start => {
                 let _ = writeln!(
                     s,
                     "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"8.0\" height=\"8.0\" fill=\"#ffffff\" stroke=\"#333333\"><title>{t}</title></rect>",
@@ -473,7 +538,7 @@ pub fn spacetime_svg(
                     y - 4.0
                 );
             }
-            "persist" => {
+            EventKind::Persist => {
                 let _ = writeln!(
                     s,
                     "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"6.0\" height=\"6.0\" fill=\"#2f6f4f\"><title>{t}</title></rect>",
@@ -481,21 +546,21 @@ pub fn spacetime_svg(
                     y - 3.0
                 );
             }
-            "timer_set" => {
+            EventKind::TimerSet => {
                 let _ = writeln!(
                     s,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"#ffffff\" stroke=\"{GREY}\"><title>{t}</title></circle>"
                 );
             }
-            "timer_fire" => {
+            EventKind::TimerFire => {
                 let _ = writeln!(
                     s,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4.0\" fill=\"{ORANGE}\" stroke=\"#333333\" stroke-width=\"0.5\"><title>{t}</title></circle>"
                 );
             }
-            "timer_cancel" => cross(&mut s, x, y, 3.0, GREY, 1.0, &t),
-            "crash" => cross(&mut s, x, y, 6.0, RED, 2.5, &t),
-            "restart" => {
+            EventKind::TimerCancel => cross(&mut s, x, y, 3.0, GREY, 1.0, &t),
+            EventKind::Crash => cross(&mut s, x, y, 6.0, RED, 2.5, &t),
+            EventKind::Restart => {
                 let _ = writeln!(
                     s,
                     "<path d=\"M{x:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} z\" fill=\"{GREEN}\"><title>{t}</title></path>",
@@ -506,7 +571,7 @@ pub fn spacetime_svg(
                     y + 5.0
                 );
             }
-            "pause" | "resume" => {
+            EventKind::Pause | EventKind::Resume => {
                 let _ = writeln!(
                     s,
                     "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#555555\" stroke-width=\"2\"><title>{t}</title></line>",
@@ -514,46 +579,34 @@ pub fn spacetime_svg(
                     x + 8.0
                 );
             }
-            "clock_step" | "drift" => {
-                let fill = if l.ev == "clock_step" {
-                    ORANGE
-                } else {
-                    "#ffffff"
-                };
-                let _ = writeln!(
-                    s,
-                    "<path d=\"M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} z\" fill=\"{fill}\" stroke=\"{ORANGE}\"><title>{t}</title></path>",
-                    y - 5.0,
-                    x + 5.0,
-                    y + 5.0,
-                    x - 5.0
-                );
-                let label = match (l.ev.as_str(), l.delta) {
-                    ("clock_step", Some(d)) => fmt_signed_secs(d),
-                    (_, Some(d)) => format!("{d:+} ppm"),
-                    _ => String::new(),
-                };
-                let _ = writeln!(
-                    s,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{ORANGE}\" font-size=\"9\">{}</text>",
-                    x + 8.0,
-                    y + 3.0,
-                    xml_escape(&label)
-                );
+            EventKind::ClockStep => {
+                let label = l.delta.map(fmt_signed_secs).unwrap_or_default();
+                diamond(&mut s, x, y, ORANGE, &label, &t);
             }
-            "note" => {
+            EventKind::Drift => {
+                let label = l.delta.map(|d| format!("{d:+} ppm")).unwrap_or_default();
+                diamond(&mut s, x, y, "#ffffff", &label, &t);
+            }
+            EventKind::Note => {
                 let _ = writeln!(
                     s,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"#555555\"><title>{t}</title></circle>"
                 );
             }
-            "observe" => {
+            EventKind::Observe => {
                 let _ = writeln!(
                     s,
                     "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2.0\" fill=\"#17becf\"><title>{t}</title></circle>"
                 );
             }
-            _ => {}
+            // A drop is the ✕ at the end of its arrow; the rest are run-wide marks (above)
+            // or have no node to sit on.
+            EventKind::Drop
+            | EventKind::Cut
+            | EventKind::Heal
+            | EventKind::Rule
+            | EventKind::Phase
+            | EventKind::Violation => {}
         }
     }
 
@@ -613,6 +666,25 @@ fn title(nodes: &[String], l: &TraceLine) -> String {
     let mut out = String::with_capacity(s.len());
     push_xml_escaped(&mut out, &s);
     out
+}
+
+/// A clock mark: a diamond filled with `fill`, labelled on its right.
+fn diamond(s: &mut String, x: f64, y: f64, fill: &str, label: &str, title: &str) {
+    let _ = writeln!(
+        s,
+        "<path d=\"M{x:.1},{:.1} L{:.1},{y:.1} L{x:.1},{:.1} L{:.1},{y:.1} z\" fill=\"{fill}\" stroke=\"{ORANGE}\"><title>{title}</title></path>",
+        y - 5.0,
+        x + 5.0,
+        y + 5.0,
+        x - 5.0
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{ORANGE}\" font-size=\"9\">{}</text>",
+        x + 8.0,
+        y + 3.0,
+        xml_escape(label)
+    );
 }
 
 fn cross(s: &mut String, x: f64, y: f64, r: f64, color: &str, w: f64, title: &str) {
@@ -811,21 +883,16 @@ mod tests {
         // Unknown node indices and missing fields do not panic.
         let odd = vec![
             TraceLine {
-                ev: "deliver".into(),
                 from: Some(7),
                 to: Some(9),
                 msg: Some(1),
-                ..Default::default()
+                ..TraceLine::new(0, 0, EventKind::Deliver)
             },
             TraceLine {
-                ev: "crash".into(),
                 node: Some(42),
-                ..Default::default()
+                ..TraceLine::new(0, 0, EventKind::Crash)
             },
-            TraceLine {
-                ev: "send".into(),
-                ..Default::default()
-            },
+            TraceLine::new(0, 0, EventKind::Send),
         ];
         let svg = spacetime_svg(
             &names(),

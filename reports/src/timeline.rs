@@ -22,7 +22,7 @@
 
 use std::io::{self, Write};
 
-use sim::trace::TraceLine;
+use sim::trace::{EventKind, TraceLine};
 
 use crate::common::{node_name, site, what};
 use crate::fmt::{fmt_signed_secs, one_line, push_secs};
@@ -79,7 +79,7 @@ impl Compiled<'_> {
                 .f
                 .kinds
                 .iter()
-                .any(|k| *k == l.ev || l.kind.as_deref() == Some(k.as_str()))
+                .any(|k| k == l.ev.name() || l.kind.as_deref() == Some(k.as_str()))
         {
             return false;
         }
@@ -166,34 +166,45 @@ fn format_line(buf: &mut String, nodes: &[String], node_w: usize, l: &TraceLine)
     };
     let what = one_line(&what(l)).into_owned();
     let detail = detail(nodes, l);
-    push_row(buf, &time, &node, node_w, &l.ev, &what, &detail);
+    push_row(buf, &time, &node, node_w, l.ev.name(), &what, &detail);
 }
 
 /// The `detail` column of one event (also used as tooltip text by the diagram).
 pub(crate) fn detail(nodes: &[String], l: &TraceLine) -> String {
     let name = |n: Option<u32>| n.map_or_else(|| "?".into(), |n| node_name(nodes, n));
     let text = || one_line(l.text.as_deref().unwrap_or("")).into_owned();
-    let mut d = match l.ev.as_str() {
-        "send" | "deliver" | "duplicate" => format!("{}->{}", name(l.from), name(l.to)),
-        "drop" => format!(
+    let mut d = match l.ev {
+        EventKind::Send | EventKind::Deliver | EventKind::Duplicate => {
+            format!("{}->{}", name(l.from), name(l.to))
+        }
+        EventKind::Drop => format!(
             "{}->{} {}",
             name(l.from),
             name(l.to),
             l.reason.as_deref().unwrap_or("?")
         ),
-        "timer_set" => {
+        EventKind::TimerSet => {
             l.at.map(|a| format!("at {}", crate::fmt::fmt_secs(a)))
                 .unwrap_or_default()
         }
-        "cut" => format!("{}-/->{}", name(l.from), name(l.to)),
-        "clock_step" => l.delta.map(fmt_signed_secs).unwrap_or_default(),
-        "drift" => l.delta.map(|d| format!("{d:+} ppm")).unwrap_or_default(),
-        "rule" => {
+        EventKind::Cut => format!("{}-/->{}", name(l.from), name(l.to)),
+        EventKind::ClockStep => l.delta.map(fmt_signed_secs).unwrap_or_default(),
+        EventKind::Drift => l.delta.map(|d| format!("{d:+} ppm")).unwrap_or_default(),
+        EventKind::Rule => {
             let sign = if l.delta == Some(0) { '-' } else { '+' };
             format!("{sign}{}", text())
         }
-        "note" | "phase" | "violation" => text(),
-        _ => String::new(),
+        EventKind::Note | EventKind::Phase | EventKind::Violation => text(),
+        EventKind::Start
+        | EventKind::TimerFire
+        | EventKind::TimerCancel
+        | EventKind::Crash
+        | EventKind::Restart
+        | EventKind::Pause
+        | EventKind::Resume
+        | EventKind::Heal
+        | EventKind::Persist
+        | EventKind::Observe => String::new(),
     };
     if let Some(x) = &l.detail {
         if !d.is_empty() {
@@ -296,15 +307,27 @@ mod tests {
         );
     }
 
+    /// Every kernel event kind gets a row, under the name it has in the JSONL.
+    #[test]
+    fn every_event_kind_is_listed() {
+        let lines = EventKind::ALL.iter().enumerate().map(|(i, &k)| TraceLine {
+            node: Some(0),
+            ..TraceLine::new(i as u64, i as u64, k)
+        });
+        let s = timeline_string(&names(), lines, &TimelineFilter::default());
+        let rows = body(&s);
+        assert_eq!(rows.len(), EventKind::ALL.len(), "{s}");
+        for (r, k) in rows.iter().zip(EventKind::ALL) {
+            assert!(r.split_whitespace().any(|w| w == k.name()), "{k:?}: {r}");
+        }
+    }
+
     #[test]
     fn texts_stay_on_one_line() {
         let l = TraceLine {
-            i: 0,
-            t: 1,
-            ev: "note".into(),
             node: Some(0),
             text: Some("two\nlines".into()),
-            ..Default::default()
+            ..TraceLine::new(0, 1, EventKind::Note)
         };
         let s = timeline_string(&names(), vec![l], &TimelineFilter::default());
         assert_eq!(s.lines().count(), 2);

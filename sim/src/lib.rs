@@ -35,7 +35,7 @@ pub use metrics::Metrics;
 pub use network::{LinkConfig, Rule, Verdict};
 pub use rng::{Stream, TimeDist};
 pub use time::Time;
-pub use trace::{Digest, Event, MemorySink, Record, TraceLine, TraceSink};
+pub use trace::{Digest, Event, EventKind, MemorySink, Record, TraceLine, TraceSink};
 pub use world::{Core, RunResult, Stop, World, WorldBuilder};
 
 /// Most timers and delayed messages a world holds pending at once (the default of

@@ -6,7 +6,9 @@
 //! name, then only the fields that event has (`node`, `from`, `to`, `msg`, `kind`, `timer`,
 //! `at`, `reason`, `delta`, `text`, `property`).
 
+use std::fmt;
 use std::io::Write;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -196,33 +198,172 @@ pub enum Event<'a> {
     },
 }
 
-impl Event<'_> {
-    /// The stable event name used in JSONL and timelines.
-    pub fn name(&self) -> &'static str {
+/// The kind of a kernel [`Event`], without its fields: what a parsed [`TraceLine`] carries
+/// and what renderers match on. Closed like [`Event`] (one variant each, same order), so a
+/// new event kind does not compile until every exhaustive `match` on it handles it.
+///
+/// Serialises as its [`EventKind::name`] (`"timer_set"`), the JSONL `ev` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// [`Event::Start`].
+    Start,
+    /// [`Event::Send`].
+    Send,
+    /// [`Event::Deliver`].
+    Deliver,
+    /// [`Event::Drop`].
+    Drop,
+    /// [`Event::Duplicate`].
+    Duplicate,
+    /// [`Event::TimerSet`].
+    TimerSet,
+    /// [`Event::TimerFire`].
+    TimerFire,
+    /// [`Event::TimerCancel`].
+    TimerCancel,
+    /// [`Event::Crash`].
+    Crash,
+    /// [`Event::Restart`].
+    Restart,
+    /// [`Event::Pause`].
+    Pause,
+    /// [`Event::Resume`].
+    Resume,
+    /// [`Event::Cut`].
+    Cut,
+    /// [`Event::Heal`].
+    Heal,
+    /// [`Event::ClockStep`].
+    ClockStep,
+    /// [`Event::Drift`].
+    Drift,
+    /// [`Event::Persist`].
+    Persist,
+    /// [`Event::Note`].
+    Note,
+    /// [`Event::Observe`].
+    Observe,
+    /// [`Event::Rule`].
+    Rule,
+    /// [`Event::Phase`].
+    Phase,
+    /// [`Event::Violation`].
+    Violation,
+}
+
+impl EventKind {
+    /// Every kind, in [`Event`] declaration order.
+    pub const ALL: [EventKind; 22] = [
+        EventKind::Start,
+        EventKind::Send,
+        EventKind::Deliver,
+        EventKind::Drop,
+        EventKind::Duplicate,
+        EventKind::TimerSet,
+        EventKind::TimerFire,
+        EventKind::TimerCancel,
+        EventKind::Crash,
+        EventKind::Restart,
+        EventKind::Pause,
+        EventKind::Resume,
+        EventKind::Cut,
+        EventKind::Heal,
+        EventKind::ClockStep,
+        EventKind::Drift,
+        EventKind::Persist,
+        EventKind::Note,
+        EventKind::Observe,
+        EventKind::Rule,
+        EventKind::Phase,
+        EventKind::Violation,
+    ];
+
+    /// The stable event name used in JSONL (`ev`) and timelines.
+    #[inline]
+    pub fn name(self) -> &'static str {
         match self {
-            Event::Start { .. } => "start",
-            Event::Send { .. } => "send",
-            Event::Deliver { .. } => "deliver",
-            Event::Drop { .. } => "drop",
-            Event::Duplicate { .. } => "duplicate",
-            Event::TimerSet { .. } => "timer_set",
-            Event::TimerFire { .. } => "timer_fire",
-            Event::TimerCancel { .. } => "timer_cancel",
-            Event::Crash { .. } => "crash",
-            Event::Restart { .. } => "restart",
-            Event::Pause { .. } => "pause",
-            Event::Resume { .. } => "resume",
-            Event::Cut { .. } => "cut",
-            Event::Heal => "heal",
-            Event::ClockStep { .. } => "clock_step",
-            Event::Drift { .. } => "drift",
-            Event::Persist { .. } => "persist",
-            Event::Note { .. } => "note",
-            Event::Observe { .. } => "observe",
-            Event::Rule { .. } => "rule",
-            Event::Phase { .. } => "phase",
-            Event::Violation { .. } => "violation",
+            EventKind::Start => "start",
+            EventKind::Send => "send",
+            EventKind::Deliver => "deliver",
+            EventKind::Drop => "drop",
+            EventKind::Duplicate => "duplicate",
+            EventKind::TimerSet => "timer_set",
+            EventKind::TimerFire => "timer_fire",
+            EventKind::TimerCancel => "timer_cancel",
+            EventKind::Crash => "crash",
+            EventKind::Restart => "restart",
+            EventKind::Pause => "pause",
+            EventKind::Resume => "resume",
+            EventKind::Cut => "cut",
+            EventKind::Heal => "heal",
+            EventKind::ClockStep => "clock_step",
+            EventKind::Drift => "drift",
+            EventKind::Persist => "persist",
+            EventKind::Note => "note",
+            EventKind::Observe => "observe",
+            EventKind::Rule => "rule",
+            EventKind::Phase => "phase",
+            EventKind::Violation => "violation",
         }
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = String;
+
+    /// Parses an [`EventKind::name`]; the error lists every allowed name.
+    fn from_str(s: &str) -> Result<EventKind, String> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown trace event {s:?}; allowed: {}", names.join(", "))
+            })
+    }
+}
+
+impl Event<'_> {
+    /// The kind of this event, without its fields.
+    #[inline]
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Event::Start { .. } => EventKind::Start,
+            Event::Send { .. } => EventKind::Send,
+            Event::Deliver { .. } => EventKind::Deliver,
+            Event::Drop { .. } => EventKind::Drop,
+            Event::Duplicate { .. } => EventKind::Duplicate,
+            Event::TimerSet { .. } => EventKind::TimerSet,
+            Event::TimerFire { .. } => EventKind::TimerFire,
+            Event::TimerCancel { .. } => EventKind::TimerCancel,
+            Event::Crash { .. } => EventKind::Crash,
+            Event::Restart { .. } => EventKind::Restart,
+            Event::Pause { .. } => EventKind::Pause,
+            Event::Resume { .. } => EventKind::Resume,
+            Event::Cut { .. } => EventKind::Cut,
+            Event::Heal => EventKind::Heal,
+            Event::ClockStep { .. } => EventKind::ClockStep,
+            Event::Drift { .. } => EventKind::Drift,
+            Event::Persist { .. } => EventKind::Persist,
+            Event::Note { .. } => EventKind::Note,
+            Event::Observe { .. } => EventKind::Observe,
+            Event::Rule { .. } => EventKind::Rule,
+            Event::Phase { .. } => EventKind::Phase,
+            Event::Violation { .. } => EventKind::Violation,
+        }
+    }
+
+    /// The stable event name used in JSONL and timelines (see [`EventKind::name`]).
+    #[inline]
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 
     fn tag(&self) -> u64 {
@@ -438,15 +579,16 @@ pub trait TraceSink {
     }
 }
 
-/// The owned, serialisable form of a record: one JSONL line.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// The owned, serialisable form of a record: one JSONL line. An `ev` that names no
+/// [`EventKind`] is a parse error (it lists the allowed names).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceLine {
     /// Event index.
     pub i: u64,
     /// True time in ns.
     pub t: u64,
-    /// Event name (see [`Event::name`]).
-    pub ev: String,
+    /// The event kind, written as its name (see [`EventKind::name`]).
+    pub ev: EventKind,
     /// The node the event happened on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<u32>,
@@ -483,13 +625,34 @@ pub struct TraceLine {
 }
 
 impl TraceLine {
+    /// A line of event `ev` with index `i` at time `t` and no other field set (there is no
+    /// `Default`: no event kind is a sensible default).
+    pub fn new(i: u64, t: u64, ev: EventKind) -> TraceLine {
+        TraceLine {
+            i,
+            t,
+            ev,
+            node: None,
+            from: None,
+            to: None,
+            msg: None,
+            kind: None,
+            timer: None,
+            at: None,
+            reason: None,
+            delta: None,
+            text: None,
+            detail: None,
+        }
+    }
+
     /// Converts a borrowed record into its owned line.
     pub fn from_record(r: &Record<'_>) -> TraceLine {
         let l = LineRef::from_record(r);
         TraceLine {
             i: l.i,
             t: l.t,
-            ev: l.ev.to_string(),
+            ev: r.event.kind(),
             node: l.node,
             from: l.from,
             to: l.to,
@@ -512,6 +675,8 @@ impl TraceLine {
 struct LineRef<'a> {
     i: u64,
     t: u64,
+    // The name rather than the `EventKind`: the same bytes (the kind serialises as its
+    // name), and the streaming sink keeps writing a static string as it always did.
     ev: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     node: Option<u32>,
@@ -760,6 +925,11 @@ mod tests {
                     event: event.clone(),
                     detail,
                 };
+                // `ALL` is in declaration order, as the digest tags are.
+                assert_eq!(
+                    EventKind::ALL[rec.event.tag() as usize - 1],
+                    rec.event.kind()
+                );
                 let owned = serde_json::to_string(&TraceLine::from_record(&rec)).unwrap();
                 let borrowed = serde_json::to_string(&LineRef::from_record(&rec)).unwrap();
                 assert_eq!(borrowed, owned);
@@ -767,6 +937,31 @@ mod tests {
                 assert_eq!(back, TraceLine::from_record(&rec));
             }
         }
+    }
+
+    /// Every kind parses back from its name, serialises as its name, and unknown names are
+    /// an error that lists the allowed ones.
+    #[test]
+    fn event_kinds_round_trip_through_their_names() {
+        let mut names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        for k in EventKind::ALL {
+            assert_eq!(k.name().parse::<EventKind>(), Ok(k));
+            assert_eq!(k.to_string(), k.name());
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.name()));
+            assert_eq!(serde_json::from_str::<EventKind>(&json).unwrap(), k);
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), EventKind::ALL.len(), "names are distinct");
+        let e = "sendd".parse::<EventKind>().unwrap_err();
+        assert!(
+            e.contains("\"sendd\"") && e.contains("send, deliver, drop"),
+            "{e}"
+        );
+        assert!(e.ends_with("phase, violation"), "{e}");
+        let e = serde_json::from_str::<TraceLine>(r#"{"i":0,"t":0,"ev":"sendd"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `sendd`"), "{e}");
     }
 
     #[test]

@@ -37,12 +37,14 @@ mod tests {
     use std::rc::Rc;
 
     use sim::trace::FnSink;
-    use sim::{Event, FaultAction, FaultStep, LinkConfig, Record, Time, TimeDist, WorldBuilder};
+    use sim::{
+        Event, EventKind, FaultAction, FaultStep, LinkConfig, Record, Time, TimeDist, WorldBuilder,
+    };
 
     use super::*;
 
-    /// One trace record, owned: (event name, node or sender, kind, detail).
-    type Line = (String, u32, String, String);
+    /// One trace record, owned: (event kind, node or sender, kind, detail).
+    type Line = (EventKind, u32, String, String);
 
     /// Runs a small cluster with 1 ms links and the given faults; returns the trace.
     fn trace(p: &Params, faults: &[(u64, FaultAction)]) -> Vec<Line> {
@@ -75,8 +77,7 @@ mod tests {
                 _ => (u32::MAX, String::new()),
             };
             let d = r.detail.unwrap_or("").to_string();
-            sink.borrow_mut()
-                .push((r.event.name().to_string(), node, kind, d));
+            sink.borrow_mut().push((r.event.kind(), node, kind, d));
         })));
         let mut w = b.build().unwrap();
         let r = w.run();
@@ -96,14 +97,16 @@ mod tests {
         let t = trace(&p, &[]);
         let mut promises = 0;
         for (i, (ev, node, kind, _)) in t.iter().enumerate() {
-            if ev == "send" && kind == "promise" {
+            if *ev == EventKind::Send && kind == "promise" {
                 promises += 1;
                 let cause = t[..i]
                     .iter()
-                    .rposition(|l| l.0 == "deliver" && l.1 == *node)
+                    .rposition(|l| l.0 == EventKind::Deliver && l.1 == *node)
                     .expect("a delivery caused it");
                 assert!(
-                    t[cause..i].iter().any(|l| l.0 == "persist" && l.1 == *node),
+                    t[cause..i]
+                        .iter()
+                        .any(|l| l.0 == EventKind::Persist && l.1 == *node),
                     "promise #{i} from node {node} without a persist first"
                 );
             }
@@ -126,7 +129,7 @@ mod tests {
             ];
             trace(&p, &faults)
                 .into_iter()
-                .filter(|l| l.0 == "send" && l.2 == "prepare" && l.1 == 3)
+                .filter(|l| l.0 == EventKind::Send && l.2 == "prepare" && l.1 == 3)
                 .map(|l| l.3)
                 .collect::<std::collections::BTreeSet<_>>()
                 .into_iter()
