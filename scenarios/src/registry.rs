@@ -156,4 +156,29 @@ mod tests {
             .unwrap();
         assert!(e.contains("two protocols are named `gossip`"), "{e}");
     }
+
+    /// Every scenario file in a protocol's `catalog/` folder is in that protocol's catalog
+    /// list (a file missing from the list would silently drop out of `list` and `test`).
+    #[test]
+    fn every_catalog_file_is_listed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../protocols/src");
+        let r = Registry::builtin();
+        let mut files = 0;
+        for dir in std::fs::read_dir(&root).unwrap().flatten() {
+            let cat = dir.path().join("catalog");
+            let Ok(entries) = std::fs::read_dir(&cat) else {
+                continue;
+            };
+            for f in entries.flatten() {
+                let text = std::fs::read_to_string(f.path()).unwrap();
+                files += 1;
+                assert!(
+                    r.catalog().iter().any(|e| e.toml == text),
+                    "{} is not in its protocol's catalog list",
+                    f.path().display()
+                );
+            }
+        }
+        assert_eq!(files, r.catalog().len(), "a listed scenario has no file of its own");
+    }
 }
