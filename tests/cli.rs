@@ -206,7 +206,7 @@ fn timeline_filters_and_their_errors() {
         .collect();
     assert!(!rows.is_empty(), "{text}");
     for r in &rows {
-        let t: f64 = r.split_whitespace().next().unwrap().parse().unwrap();
+        let t: f64 = r.split_whitespace().nth(1).unwrap().parse().unwrap();
         assert!((0.010..=0.020).contains(&t), "outside the window: {r}");
         assert!(r.contains("n1"), "does not involve n1: {r}");
     }
@@ -218,6 +218,14 @@ fn timeline_filters_and_their_errors() {
         ),
         (vec!["--node", "n1"], "add --timeline"),
         (vec!["--kind", "rumor"], "add --timeline"),
+        (
+            vec!["--timeline", "--kind", "rumour"],
+            "--kind `rumour`: neither an event",
+        ),
+        (
+            vec!["--around", "99999999"],
+            "--around 99999999: the run has",
+        ),
     ] {
         let mut all = vec!["run", "example/gossip"];
         all.extend(args.iter().copied());

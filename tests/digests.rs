@@ -32,6 +32,7 @@ fn every_catalog_scenario_keeps_its_digest() {
                 spec: &s,
                 seed,
                 sink: None,
+                interrupt: None,
             })
             .unwrap_or_else(|e| panic!("{name} seed {seed}: {e}"));
             let pin = match e.protocol.kind() {

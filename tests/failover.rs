@@ -15,6 +15,7 @@ fn run_one(name: &str, sets: &[&str]) -> RunOutput {
         spec: &s,
         seed: s.seed,
         sink: None,
+        interrupt: None,
     })
     .unwrap()
 }
@@ -195,6 +196,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: s.seed,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
@@ -202,6 +204,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: s.seed,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(

@@ -185,6 +185,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: s.seed,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
@@ -192,6 +193,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: s.seed,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(

@@ -127,6 +127,7 @@ fn kv_cluster_showcase_and_determinism() {
         spec: &s,
         seed: 3,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     assert_eq!(again.trace_digest, rs[3].trace_digest);

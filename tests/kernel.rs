@@ -201,6 +201,7 @@ fn same_seed_byte_identical_jsonl() {
             spec: &spec,
             seed,
             sink: Some(Box::new(sink)),
+            interrupt: None,
         })
         .unwrap();
         buf.borrow().clone()

@@ -447,18 +447,21 @@ fn runs_are_deterministic_with_common_random_numbers() {
         spec: &s,
         seed: 4,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     let b = run(RunRequest {
         spec: &s,
         seed: 4,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     let c = run(RunRequest {
         spec: &s,
         seed: 5,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     assert_eq!((&a.trace_digest, &a.metrics), (&b.trace_digest, &b.metrics));
@@ -471,6 +474,7 @@ fn runs_are_deterministic_with_common_random_numbers() {
         spec: &r,
         seed: 4,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     assert_eq!(a.metrics["arrivals_total"], r.metrics["arrivals_total"]);
@@ -505,6 +509,7 @@ fn catalog_scenarios_run_and_report_the_named_metrics() {
             spec: &s,
             seed: 0,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(o.outcome, s.expect.as_str(), "{name}");
@@ -663,6 +668,7 @@ fn bench_supermarket() {
         spec: &s,
         seed: 1,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     let secs = t0.elapsed().as_secs_f64();
@@ -721,6 +727,7 @@ fn bench_bins() {
             spec: &s,
             seed: 1,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         let secs = t0.elapsed().as_secs_f64();

@@ -13,6 +13,7 @@ fn run_one(name: &str, sets: &[&str]) -> RunOutput {
         spec: &spec(name, sets),
         seed: 0,
         sink: None,
+        interrupt: None,
     })
     .unwrap()
 }
@@ -209,6 +210,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: 7,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
@@ -216,6 +218,7 @@ fn catalog_scenarios_meet_their_expectations() {
             spec: &s,
             seed: 7,
             sink: None,
+            interrupt: None,
         })
         .unwrap();
         assert_eq!(

@@ -10,5 +10,6 @@ mod hashing;
 mod kernel;
 mod lb;
 mod lock;
+mod outputs;
 mod paxos;
 mod twopc;

@@ -26,6 +26,7 @@ fn one(s: &Spec, seed: u64) -> RunOutput {
         spec: s,
         seed,
         sink: None,
+        interrupt: None,
     })
     .unwrap()
 }
@@ -58,6 +59,7 @@ fn decisions(s: &Spec, seed: u64) -> Vec<(u64, String, String)> {
         spec: s,
         seed,
         sink: Some(Box::new(sink)),
+        interrupt: None,
     })
     .unwrap();
     seen.borrow()

@@ -27,6 +27,7 @@ fn one(s: &Spec, seed: u64) -> RunOutput {
         spec: s,
         seed,
         sink: None,
+        interrupt: None,
     })
     .unwrap_or_else(|e| panic!("{}: {e}", s.name))
 }

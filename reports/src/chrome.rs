@@ -80,11 +80,13 @@ struct InFlight {
 }
 
 /// Writes the whole Chrome trace JSON for `lines` and returns the number of kernel events
-/// written (metadata and flow events not counted).
+/// written (metadata and flow events not counted). `note`, if any, goes into `otherData`
+/// (e.g. that the export holds only part of the run).
 pub fn write_chrome<W: Write>(
     mut out: W,
     nodes: &[String],
     lines: impl IntoIterator<Item = TraceLine>,
+    note: Option<&str>,
 ) -> io::Result<u64> {
     let global_tid = nodes.len() as u32;
     let mut buf = String::with_capacity(512);
@@ -168,8 +170,13 @@ pub fn write_chrome<W: Write>(
         flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, last_t, f.to);
     }
     buf.push_str(
-        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"simlab reports\"}}\n",
+        "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"simlab reports\"",
     );
+    if let Some(n) = note {
+        // Where the trace viewer shows metadata: e.g. that the export was cut.
+        let _ = write!(buf, ",\"note\":{}", json_str(n));
+    }
+    buf.push_str("}}\n");
     out.write_all(buf.as_bytes())?;
     Ok(n)
 }
@@ -178,7 +185,7 @@ pub fn write_chrome<W: Write>(
 pub fn chrome_string(nodes: &[String], lines: impl IntoIterator<Item = TraceLine>) -> String {
     let mut v = Vec::new();
     // Writing into a Vec cannot fail.
-    let _ = write_chrome(&mut v, nodes, lines);
+    let _ = write_chrome(&mut v, nodes, lines, None);
     String::from_utf8(v).unwrap_or_default()
 }
 

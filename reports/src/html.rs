@@ -44,6 +44,11 @@ pub struct RunReport {
     pub diagram: Option<String>,
     /// A timeline excerpt (plain text), if any.
     pub timeline_excerpt: Option<String>,
+    /// What the excerpt holds when it is not the whole run (e.g. "the first 200 of 291
+    /// events"), said above it.
+    pub timeline_note: Option<String>,
+    /// The events around the first violation: its event index and a timeline excerpt.
+    pub violation_context: Option<(u64, String)>,
 }
 
 /// One variant in a comparison: its parameters and per-metric statistics.
@@ -154,17 +159,30 @@ pub fn run_html(r: &RunReport) -> String {
         o.push_str("<p>None.</p>\n");
     } else {
         o.push_str("<table>\n<thead><tr><th>property</th><th>time (s)</th><th>event</th><th>detail</th></tr></thead>\n<tbody>\n");
+        let linked = r.violation_context.as_ref().map(|(i, _)| *i);
         for v in &r.violations {
+            let event = if linked == Some(v.event_index) {
+                format!("<a href=\"#event-{0}\">{0}</a>", v.event_index)
+            } else {
+                v.event_index.to_string()
+            };
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{event}</td><td>{}</td></tr>",
                 xml_escape(&v.property),
                 fmt_secs(v.time_ns),
-                v.event_index,
                 xml_escape(&v.detail)
             );
         }
         o.push_str("</tbody>\n</table>\n");
+        if let Some((i, t)) = &r.violation_context {
+            let _ = writeln!(
+                o,
+                "<h3 id=\"event-{i}\">Events around event {i}</h3>\n<pre>"
+            );
+            push_xml_escaped(&mut o, t);
+            o.push_str("</pre>\n");
+        }
     }
     if !r.metrics.is_empty() {
         o.push_str("<h2>Metrics</h2>\n<table>\n<thead><tr><th>metric</th><th>value</th></tr></thead>\n<tbody>\n");
@@ -185,7 +203,11 @@ pub fn run_html(r: &RunReport) -> String {
         o.push_str("\n</div>\n");
     }
     if let Some(t) = &r.timeline_excerpt {
-        o.push_str("<h2>Timeline</h2>\n<pre>");
+        o.push_str("<h2>Timeline</h2>\n");
+        if let Some(n) = &r.timeline_note {
+            let _ = writeln!(o, "<p class=\"meta\">{}</p>", xml_escape(n));
+        }
+        o.push_str("<pre>");
         push_xml_escaped(&mut o, t);
         o.push_str("</pre>\n");
     }
@@ -397,6 +419,18 @@ mod tests {
                 sample_trace(),
                 &TimelineFilter::default(),
             )),
+            timeline_note: Some("The first 200 of 291 events".into()),
+            violation_context: Some((
+                27,
+                timeline_string(
+                    &names(),
+                    sample_trace(),
+                    &TimelineFilter {
+                        indices: Some((25, 29)),
+                        ..TimelineFilter::default()
+                    },
+                ),
+            )),
         }
     }
 
@@ -461,6 +495,11 @@ mod tests {
         assert!(h.find("commits</td>") < h.find("latency_p99_ms</td>"));
         assert!(h.contains("<td class=\"num\">12.5</td>"));
         assert!(h.contains("space-time diagram"));
+        // The violation's event index links to the events around it, and a cut timeline
+        // says so.
+        assert!(h.contains("<a href=\"#event-27\">27</a>"), "{h}");
+        assert!(h.contains("<h3 id=\"event-27\">Events around event 27</h3>"));
+        assert!(h.contains("The first 200 of 291 events"));
         assert!(
             h.contains("decided &lt;commit&gt;"),
             "timeline excerpt escaped"

@@ -14,7 +14,7 @@ fn stream_all(n: u64) {
         n
     );
     assert_eq!(
-        crate::write_chrome(sink(), &nodes, generated(n, 5)).unwrap(),
+        crate::write_chrome(sink(), &nodes, generated(n, 5), None).unwrap(),
         n
     );
     // Logged by ShiViz: send, deliver, timer_fire, note = every event.

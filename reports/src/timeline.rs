@@ -1,16 +1,17 @@
 //! Text timeline: one line per trace event, in trace order, fixed columns.
 //!
 //! ```text
-//! #    time(s)  node  event         what              detail
-//!     0.001000  n0    send          prepare#12        n0->n2
-//!     0.003500  n2    deliver       prepare#12        n0->n2
-//!     0.004000  n1    drop          prepare#13        n0->n1 loss
+//! #   index       time(s)  node  event         what              detail
+//!         4      0.001000  n0    send          prepare#12        n0->n2
+//!         9      0.003500  n2    deliver       prepare#12        n0->n2
+//!        11      0.004000  n1    drop          prepare#13        n0->n1 loss
 //! ```
 //!
 //! Columns (separated by two spaces; trailing spaces trimmed):
 //!
 //! | column | width | content |
 //! |--------|-------|---------|
+//! | `index` | 9, right-aligned | the event's index in the run (0-based), the number a violation names (`event 199`) and `run --around N` centres on |
 //! | `time(s)` | 12, right-aligned | true time in seconds, six decimals (µs, truncated) |
 //! | `node` | longest node name (≥ 4) | where the event happens: the sender for `send`/`duplicate`, the destination for `deliver`/`drop`, the owner for node events; `-` for `cut`, `heal`, `rule`, `phase` and events without a node |
 //! | `event` | 12 | kernel event name (`send`, `deliver`, `drop`, `duplicate`, `timer_set`, `timer_fire`, `timer_cancel`, `crash`, `restart`, `pause`, `resume`, `cut`, `heal`, `clock_step`, `drift`, `persist`, `note`, `observe`, `rule`, `phase`, `violation`, `start`) |
@@ -40,6 +41,8 @@ pub struct TimelineFilter {
     pub nodes: Vec<String>,
     /// Only events whose message kind or event name is one of these; empty = all.
     pub kinds: Vec<String>,
+    /// Only events whose index is within this inclusive range (`run --around N`).
+    pub indices: Option<(u64, u64)>,
 }
 
 impl TimelineFilter {
@@ -64,6 +67,9 @@ struct Compiled<'a> {
 impl Compiled<'_> {
     fn keeps(&self, l: &TraceLine) -> bool {
         if self.f.from.is_some_and(|f| l.t < f) || self.f.to.is_some_and(|t| l.t > t) {
+            return false;
+        }
+        if self.f.indices.is_some_and(|(a, b)| l.i < a || l.i > b) {
             return false;
         }
         if !self.f.nodes.is_empty() {
@@ -105,7 +111,8 @@ pub fn write_timeline<W: Write>(
     let mut buf = String::with_capacity(128);
     push_row(
         &mut buf,
-        "#    time(s)",
+        "#   index",
+        "time(s)",
         "node",
         node_w,
         "event",
@@ -138,8 +145,10 @@ pub fn timeline_string(
     String::from_utf8(v).unwrap_or_default()
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per column, in column order
 fn push_row(
     buf: &mut String,
+    index: &str,
     time: &str,
     node: &str,
     node_w: usize,
@@ -150,7 +159,7 @@ fn push_row(
     use std::fmt::Write as _;
     let _ = write!(
         buf,
-        "{time:>12}  {node:<node_w$}  {ev:<12}  {what:<16}  {detail}"
+        "{index:>9}  {time:>12}  {node:<node_w$}  {ev:<12}  {what:<16}  {detail}"
     );
     let end = buf.trim_end().len();
     buf.truncate(end);
@@ -166,7 +175,17 @@ fn format_line(buf: &mut String, nodes: &[String], node_w: usize, l: &TraceLine)
     };
     let what = one_line(&what(l)).into_owned();
     let detail = detail(nodes, l);
-    push_row(buf, &time, &node, node_w, l.ev.name(), &what, &detail);
+    let index = l.i.to_string();
+    push_row(
+        buf,
+        &index,
+        &time,
+        &node,
+        node_w,
+        l.ev.name(),
+        &what,
+        &detail,
+    );
 }
 
 /// The `detail` column of one event (also used as tooltip text by the diagram).
@@ -297,14 +316,25 @@ mod tests {
         assert_eq!(body(&s).len(), expect);
         let first_time: String = crate::fmt::fmt_secs(lo);
         let last_time: String = crate::fmt::fmt_secs(hi);
-        assert!(body(&s)[0].trim_start().starts_with(&first_time));
-        assert!(
-            body(&s)
-                .last()
-                .unwrap()
-                .trim_start()
-                .starts_with(&last_time)
-        );
+        let time_of = |row: &str| row.split_whitespace().nth(1).unwrap().to_string();
+        assert_eq!(time_of(body(&s)[0]), first_time);
+        assert_eq!(time_of(body(&s).last().unwrap()), last_time);
+    }
+
+    /// `indices` keeps exactly the events whose index is in the range, and each row starts
+    /// with that index.
+    #[test]
+    fn filter_by_index_range_is_inclusive() {
+        let f = TimelineFilter {
+            indices: Some((4, 6)),
+            ..Default::default()
+        };
+        let s = timeline_string(&names(), sample_trace(), &f);
+        let idx: Vec<&str> = body(&s)
+            .iter()
+            .map(|r| r.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(idx, ["4", "5", "6"], "{s}");
     }
 
     /// Every kernel event kind gets a row, under the name it has in the JSONL.

@@ -173,6 +173,63 @@ struct RunArgs {
     /// Timeline: only these message kinds or event names (repeatable).
     #[arg(long)]
     kind: Vec<String>,
+    /// Print the events around event index N (the number a violation names); implies
+    /// --timeline.
+    #[arg(long, value_name = "N")]
+    around: Option<u64>,
+    /// With --around: events shown on each side.
+    #[arg(long, value_name = "K", default_value_t = crate::cli_reports::AROUND_EVENTS)]
+    context: u64,
+    /// Events each export (timeline.txt, chrome.json, shiviz.log) holds at most, from the
+    /// start of the --from/--to window; a cut export says so.
+    #[arg(long, value_name = "N", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    export_events: u64,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+/// Stops for runaway runs.
+#[derive(Args, Debug, Clone)]
+struct Limits {
+    /// Stop each run after N kernel events (the same as `--set max_events=N`; the run ends
+    /// with stop reason `event_budget` and reports what it has).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_events: Option<u64>,
+    /// Give up after this much wall-clock time (e.g. 30s, 10min): a run still going is cut
+    /// and the command fails (exit 2) without results, since a cut run has none.
+    #[arg(long, value_name = "DURATION", value_parser = parse_wall)]
+    max_wall: Option<std::time::Duration>,
+}
+
+fn parse_wall(s: &str) -> Result<std::time::Duration, String> {
+    let t = sim::time::parse_duration(s)?;
+    if t == sim::Time::ZERO {
+        return Err("must be > 0".into());
+    }
+    Ok(std::time::Duration::from_nanos(t.0))
+}
+
+impl Limits {
+    /// Applies `--max-events` to the spec (the smaller budget wins).
+    fn apply(&self, spec: &mut Spec) {
+        if let Some(n) = self.max_events {
+            spec.max_events = Some(spec.max_events.map_or(n, |m| m.min(n)));
+        }
+    }
+
+    /// The interrupt check shared by a sweep's runs for `--max-wall`, counted from `start`.
+    fn stop(&self, start: Instant) -> Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>> {
+        let end = start + self.max_wall?;
+        Some(std::sync::Arc::new(move || Instant::now() >= end))
+    }
+
+    /// The interrupt check for `--max-wall`, counted from `start`.
+    fn deadline(&self, start: Instant) -> Option<Box<dyn FnMut() -> bool>> {
+        let d = self.max_wall?;
+        let end = start + d;
+        Some(Box::new(move || Instant::now() >= end))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -197,6 +254,8 @@ struct SweepArgs {
     /// Also write sweep.json into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
 #[derive(Args, Debug)]
@@ -309,11 +368,19 @@ pub fn run_cli_with(
             return code;
         }
     };
-    match dispatch(reg, cli.cmd, out, err) {
+    // Flushed here, not at drop, so a write error surfaces as an exit code.
+    let result = dispatch(reg, cli.cmd, out, err)
+        .and_then(|code| out.flush().map(|()| code).map_err(output_error));
+    match result {
         Ok(code) => code,
+        Err(f) if f.message.is_empty() => f.code,
         Err(f) => {
             let _ = writeln!(err, "error: {}", f.message);
-            f.code
+            if crate::interrupt::requested() {
+                crate::interrupt::EXIT_INTERRUPTED
+            } else {
+                f.code
+            }
         }
     }
 }
@@ -349,10 +416,21 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
 }
 
 fn w(out: &mut dyn Write, s: &str) -> Res<()> {
-    out.write_all(s.as_bytes()).map_err(|e| Failure {
-        code: EXIT_INTERNAL,
-        message: format!("writing output: {e}"),
-    })
+    out.write_all(s.as_bytes()).map_err(output_error)
+}
+
+/// A failed write to stdout. A reader that went away (`| head`) ends the command quietly
+/// (an empty message, exit 0: the reader asked for no more); any other failure (a full disk,
+/// `> /dev/full`) is exit 2 with the reason.
+fn output_error(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Failure {
+            code: EXIT_OK,
+            message: String::new(),
+        }
+    } else {
+        usage(format!("writing output: {e}"))
+    }
 }
 
 fn read_file(p: &str) -> Result<String, String> {
@@ -535,7 +613,8 @@ fn fmt_num(x: f64) -> String {
     }
 }
 
-fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
+/// `around` is the command that prints a violation's neighbourhood, less its index.
+fn text_summary(spec: &Spec, seed: u64, o: &RunOutput, around: &str) -> String {
     let mut s = String::new();
     s.push_str(&format!("scenario    {}\n", spec.name));
     s.push_str(&format!("seed        {seed}\n"));
@@ -560,6 +639,12 @@ fn text_summary(spec: &Spec, seed: u64, o: &RunOutput) -> String {
                 sim::Time(v.time_ns),
                 v.event_index,
                 v.detail
+            ));
+        }
+        if let Some(v) = o.violations.first() {
+            s.push_str(&format!(
+                "  events around the first: {around} {}\n",
+                v.event_index
             ));
         }
     }
@@ -598,11 +683,15 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
     if a.trace == TraceMode::Full && a.out.is_none() {
         return Err(usage("--trace full writes DIR/trace.jsonl: give --out DIR"));
     }
-    let spec = load_spec(reg, &a.scenario, &a.sets)?;
-    if spec.protocol.kind() == Kind::Analysis && (a.trace == TraceMode::Full || a.timeline) {
+    let t0 = Instant::now();
+    let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
+    a.limits.apply(&mut spec);
+    if spec.protocol.kind() == Kind::Analysis
+        && (a.trace == TraceMode::Full || a.timeline || a.around.is_some())
+    {
         return Err(usage(format!(
             "{} is an analysis (protocol `{}`): it has no events, so no trace and no \
-             timeline; run it without --trace full and --timeline",
+             timeline; run it without --trace full, --timeline and --around",
             spec.name,
             spec.protocol.name()
         )));
@@ -624,17 +713,24 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
     {
         return Err(usage(format!("--from ({f}) must not be after --to ({t})")));
     }
-    if !a.timeline && (!a.node.is_empty() || !a.kind.is_empty()) {
+    let timeline = a.timeline || a.around.is_some();
+    if !timeline && (!a.node.is_empty() || !a.kind.is_empty()) {
         return Err(usage(
-            "--node and --kind filter the timeline: add --timeline",
+            "--node and --kind filter the timeline: add --timeline (or --around N)",
         ));
     }
     let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
     if let Some(d) = &a.out {
         ensure_dir(d)?;
     }
-    let want_memory = a.timeline || a.out.is_some();
+    let want_memory = timeline || a.out.is_some();
     let memory = std::rc::Rc::new(std::cell::RefCell::new(Vec::<sim::TraceLine>::new()));
+    // The trace body is a temporary file: removed on every way out (error, Ctrl-C, success
+    // after it was copied into trace.jsonl).
+    let _body_guard = body_path
+        .as_deref()
+        .filter(|_| a.trace == TraceMode::Full)
+        .map(crate::interrupt::Partial::new);
     let sink: Option<Box<dyn sim::TraceSink>> = if a.trace == TraceMode::Full {
         let p = body_path.clone().expect("checked above");
         let f = fs::File::create(&p)
@@ -642,22 +738,39 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         Some(Box::new(sim::trace::JsonlSink::new(BufWriter::new(f))))
     } else if want_memory {
         let m = memory.clone();
+        // Reports need the window's first `export_events` (one more tells them they were
+        // cut); a timeline on the terminal may want more, up to a memory cap.
+        let cap = if timeline {
+            MEMORY_TRACE_CAP
+        } else {
+            (a.export_events as usize).saturating_add(1)
+        };
+        let (lo, hi) = (from.map_or(0, |t| t.0), to.map_or(u64::MAX, |t| t.0));
         Some(Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| {
             let mut v = m.borrow_mut();
-            if v.len() < MEMORY_TRACE_CAP {
-                v.push(sim::TraceLine::from_record(r));
+            if v.len() < cap {
+                let l = sim::TraceLine::from_record(r);
+                if (lo..=hi).contains(&l.t) {
+                    v.push(l);
+                }
             }
         })))
     } else {
         None
     };
-    let t0 = Instant::now();
     let o = runners::run(RunRequest {
         spec: &spec,
         seed,
         sink,
+        interrupt: a.limits.deadline(t0),
     })
     .map_err(usage)?;
+    if a.trace == TraceMode::Full && o.metrics.contains_key("trace_write_errors") {
+        return Err(usage(format!(
+            "writing the trace into {} failed (is the disk full?)",
+            a.out.as_ref().expect("checked above").display()
+        )));
+    }
     let wall_ms = t0.elapsed().as_millis() as u64;
     let json = run_json(&spec, seed, &o, wall_ms);
     let repro = reproduce(reg, &spec.name, seed, &a.sets);
@@ -690,16 +803,39 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         &from_mem
     };
     if let Some(dir) = &a.out {
-        crate::cli_reports::write_run_reports(dir, &spec, seed, &o, lines, &repro, from, to)?;
+        crate::cli_reports::write_run_reports(
+            dir,
+            &spec,
+            seed,
+            &o,
+            lines,
+            &repro,
+            from,
+            to,
+            a.export_events,
+        )?;
     }
-    if a.timeline {
+    if timeline {
         if let Some(bad) = a.node.iter().find(|n| !o.nodes.contains(n)) {
             return Err(usage(format!(
                 "--node `{bad}`: no such node in this run; nodes: {}",
                 o.nodes.join(", ")
             )));
         }
-        let text = crate::cli_reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind);
+        check_kinds(&a.kind, lines)?;
+        let indices = match a.around {
+            Some(n) if n >= o.events => {
+                return Err(usage(format!(
+                    "--around {n}: the run has {} events, numbered 0..{}",
+                    o.events,
+                    o.events.saturating_sub(1)
+                )));
+            }
+            Some(n) => Some(crate::cli_reports::around(n, a.context)),
+            None => None,
+        };
+        let text =
+            crate::cli_reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind, indices);
         w(out, &text)?;
     }
     match a.format {
@@ -708,8 +844,10 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
             &(serde_json::to_string_pretty(&json).expect("serialisable") + "\n"),
         )?,
         _ => {
-            if !a.timeline {
-                w(out, &text_summary(&spec, seed, &o))?;
+            if !timeline {
+                let cmd = repro.trim_start_matches("reproduce with: ");
+                let around = format!("{cmd} --around");
+                w(out, &text_summary(&spec, seed, &o, &around))?;
             }
         }
     }
@@ -718,6 +856,36 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         let _ = writeln!(err, "{repro}");
     }
     Ok(code)
+}
+
+/// Each `--kind` must be an event name or a message kind this run sent: an unknown one would
+/// silently filter everything out.
+fn check_kinds(kinds: &[String], lines: crate::cli_reports::Lines<'_>) -> Res<()> {
+    let unknown: Vec<&String> = kinds
+        .iter()
+        .filter(|k| k.parse::<sim::trace::EventKind>().is_err())
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for l in lines() {
+        if let Some(k) = l.kind {
+            seen.insert(k);
+        }
+    }
+    if let Some(bad) = unknown.iter().find(|k| !seen.contains(k.as_str())) {
+        let events: Vec<&str> = sim::trace::EventKind::ALL
+            .iter()
+            .map(|e| e.name())
+            .collect();
+        return Err(usage(format!(
+            "--kind `{bad}`: neither an event ({}) nor a message kind of this run ({})",
+            events.join(", "),
+            seen.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Traces kept in memory for reports are capped; a longer run's reports cover its start.
@@ -729,6 +897,7 @@ fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) 
         code: EXIT_USAGE,
         message: format!("writing {}: {e}", path.display()),
     };
+    let guard = crate::interrupt::Partial::new(&path);
     let f = fs::File::create(&path).map_err(io)?;
     let mut wr = BufWriter::new(f);
     let header = TraceHeader {
@@ -751,7 +920,7 @@ fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) 
     serde_json::to_writer(&mut wr, &footer).map_err(|e| io(e.into()))?;
     wr.write_all(b"\n").map_err(io)?;
     wr.flush().map_err(io)?;
-    let _ = fs::remove_file(body);
+    guard.keep();
     Ok(())
 }
 
@@ -840,7 +1009,9 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
     if !matches!(a.format, Format::Text | Format::Json) {
         return Err(usage("sweep --format must be text or json"));
     }
-    let spec = load_spec(reg, &a.scenario, &a.sets)?;
+    let t0 = Instant::now();
+    let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
+    a.limits.apply(&mut spec);
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let shard = a
         .shard
@@ -857,7 +1028,8 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
             p.inc(1);
         }
     };
-    let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
+    let runs =
+        sweep::run_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0)).map_err(usage)?;
     if let Some(p) = &pb {
         p.finish_and_clear();
     }
@@ -1205,6 +1377,7 @@ fn cmd_replay(reg: &Registry, file: &Path, out: &mut dyn Write) -> Res<i32> {
         spec: &spec,
         seed: header.seed,
         sink: None,
+        interrupt: None,
     })
     .map_err(usage)?;
     if o.trace_digest == footer.digest && o.events == footer.events {
@@ -1263,6 +1436,7 @@ fn step_digests(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<u64>), String>
         spec,
         seed,
         sink: Some(Box::new(sink)),
+        interrupt: None,
     })?;
     let steps = std::mem::take(&mut *v.lock().expect("not poisoned"));
     Ok((o, steps))
@@ -1478,9 +1652,19 @@ fn cmd_bench(reg: &Registry, a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
                 spec: &spec,
                 seed: a.seed,
                 sink,
+                interrupt: None,
             })
             .map_err(usage)?;
             walls.push(t0.elapsed().as_secs_f64().max(1e-9));
+            if o.metrics.contains_key("trace_write_errors") {
+                let to = a
+                    .trace_file
+                    .as_ref()
+                    .map_or("the null writer".to_string(), |p| p.display().to_string());
+                return Err(usage(format!(
+                    "--sinks {sink_name}: writing the trace to {to} failed (is the disk full?)"
+                )));
+            }
             match &first {
                 None => first = Some(o),
                 Some(f) if f.trace_digest != o.trace_digest => {

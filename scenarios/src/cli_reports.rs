@@ -35,10 +35,14 @@ fn stream(
     f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<u64>,
 ) -> Result<(), Failure> {
     let p = dir.join(name);
+    // A half-written export is removed, not left looking complete.
+    let guard = crate::interrupt::Partial::new(&p);
     let file = std::fs::File::create(&p).map_err(|e| io_fail(&p, e))?;
     let mut w = std::io::BufWriter::new(file);
     f(&mut w).map_err(|e| io_fail(&p, e))?;
-    std::io::Write::flush(&mut w).map_err(|e| io_fail(&p, e))
+    std::io::Write::flush(&mut w).map_err(|e| io_fail(&p, e))?;
+    guard.keep();
+    Ok(())
 }
 
 /// Charts of a run: every time series as a line chart, every histogram as a CDF.
@@ -63,6 +67,10 @@ pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
 
 /// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
 /// `shiviz.log`, chart SVGs and `index.html`.
+///
+/// Every export holds the events of one window: `from..=to` in time, and at most
+/// `export_events` of them (the diagram draws fewer, see [`SpacetimeOptions`]); when that cuts
+/// the window, each file and the HTML report say so.
 #[allow(clippy::too_many_arguments)]
 pub fn write_run_reports(
     dir: &Path,
@@ -73,21 +81,42 @@ pub fn write_run_reports(
     reproduce: &str,
     from: Option<sim::Time>,
     to: Option<sim::Time>,
+    export_events: u64,
 ) -> Result<(), Failure> {
     let nodes = &o.nodes;
-    let filter = TimelineFilter {
-        from: from.map(|t| t.0),
-        to: to.map(|t| t.0),
-        ..TimelineFilter::default()
-    };
+    let in_window =
+        |l: &sim::TraceLine| from.is_none_or(|f| l.t >= f.0) && to.is_none_or(|t| l.t <= t.0);
+    let window = || lines().filter(in_window).take(export_events as usize);
+    let more = lines()
+        .filter(in_window)
+        .nth(export_events as usize)
+        .is_some();
+    let cut = more.then(|| {
+        format!(
+            "cut: the first {export_events} events of the window, of {} in the run \
+             (--export-events {export_events}); narrow it with --from/--to or --around, or \
+             read trace.jsonl (--trace full)",
+            o.events
+        )
+    });
+    let filter = TimelineFilter::default();
     stream(dir, "timeline.txt", &|w| {
-        reports::write_timeline(w, nodes, lines(), &filter)
+        let n = reports::write_timeline(&mut *w, nodes, window(), &filter)?;
+        if let Some(c) = &cut {
+            writeln!(w, "# {c}")?;
+        }
+        Ok(n)
     })?;
     stream(dir, "chrome.json", &|w| {
-        reports::write_chrome(w, nodes, lines())
+        reports::write_chrome(w, nodes, window(), cut.as_deref())
     })?;
     stream(dir, "shiviz.log", &|w| {
-        reports::write_shiviz(w, nodes, lines())
+        let n = reports::write_shiviz(&mut *w, nodes, window())?;
+        if let Some(c) = &cut {
+            // A host of its own, so ShiViz's log format (host, clock, event) still parses.
+            writeln!(w, "simlab {{\"simlab\":1}}\n{c}")?;
+        }
+        Ok(n)
     })?;
     let opts = SpacetimeOptions {
         from: from.map(|t| t.0),
@@ -100,12 +129,26 @@ pub fn write_run_reports(
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
-    let excerpt_filter = TimelineFilter {
-        from: filter.from,
-        to: filter.to,
-        ..TimelineFilter::default()
-    };
-    let excerpt: String = reports::timeline_string(nodes, lines().take(200), &excerpt_filter);
+    let excerpt: String = reports::timeline_string(nodes, window().take(EXCERPT_EVENTS), &filter);
+    let shown = excerpt.lines().count().saturating_sub(1);
+    let timeline_note = lines().filter(in_window).nth(shown).is_some().then(|| {
+        let files = match &cut {
+            Some(c) => format!("timeline.txt, chrome.json and shiviz.log are {c}"),
+            None => "timeline.txt (and `run --timeline`) has them all".to_string(),
+        };
+        format!(
+            "The first {shown} events of the window, of {} in the run; {files}; `run \
+             --around N` prints the events around event N.",
+            o.events
+        )
+    });
+    let violation_context = o.violations.first().map(|v| {
+        let f = TimelineFilter {
+            indices: Some(around(v.event_index, AROUND_EVENTS)),
+            ..TimelineFilter::default()
+        };
+        (v.event_index, reports::timeline_string(nodes, lines(), &f))
+    });
     let report = RunReport {
         scenario: spec.name.clone(),
         seed,
@@ -133,11 +176,25 @@ pub fn write_run_reports(
         } else {
             Some(excerpt)
         },
+        timeline_note,
+        violation_context,
     };
     write(dir, "index.html", reports::run_html(&report).as_bytes())
 }
 
+/// Events the HTML report's timeline excerpt shows (the rest is in timeline.txt).
+const EXCERPT_EVENTS: usize = 200;
+
+/// Events shown on each side of a violation (HTML report, and `run --around` by default).
+pub const AROUND_EVENTS: u64 = 12;
+
+/// The inclusive index range `k` events either side of `i`.
+pub fn around(i: u64, k: u64) -> (u64, u64) {
+    (i.saturating_sub(k), i.saturating_add(k))
+}
+
 /// The run's timeline as text, filtered.
+#[allow(clippy::too_many_arguments)]
 pub fn timeline(
     nodes: &[String],
     lines: Lines<'_>,
@@ -145,12 +202,14 @@ pub fn timeline(
     to: Option<sim::Time>,
     only_nodes: &[String],
     kinds: &[String],
+    indices: Option<(u64, u64)>,
 ) -> String {
     let filter = TimelineFilter {
         from: from.map(|t| t.0),
         to: to.map(|t| t.0),
         nodes: only_nodes.to_vec(),
         kinds: kinds.to_vec(),
+        indices,
     };
     reports::timeline_string(nodes, lines(), &filter)
 }

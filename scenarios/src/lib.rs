@@ -6,6 +6,7 @@
 //! - [`registry`]: which protocols a binary knows ([`registry::BUILTINS`], or a user's list).
 //! - [`catalog`]: the built-in scenarios (each protocol ships its own).
 //! - [`runners`]: one seed of a spec, run by its protocol (`protocols::plugin::Protocol`).
+//! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
@@ -17,6 +18,7 @@
 pub mod catalog;
 pub mod cli;
 mod cli_reports;
+pub mod interrupt;
 pub mod load;
 pub mod registry;
 pub mod runners;
@@ -36,6 +38,7 @@ use protocols::plugin::DynProtocol;
 /// with or without the built-ins. (Nothing is read after a panic, so unwinding cannot expose
 /// a half-updated value: `AssertUnwindSafe` is sound here.)
 pub fn main_with(protocols: &[&'static dyn DynProtocol]) -> ! {
+    interrupt::install();
     let args: Vec<String> = std::env::args().collect();
     let mut reg = match registry::Registry::new(protocols) {
         Ok(r) => r,

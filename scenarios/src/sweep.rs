@@ -2,6 +2,7 @@
 //! number of threads; sharding and merging; comparisons over a grid of overrides.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -31,14 +32,30 @@ pub fn run_seeds(
     jobs: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<(u64, RunOutput)>, String> {
+    run_seeds_until(spec, seeds, jobs, progress, None)
+}
+
+/// [`run_seeds`], with `stop` (if given) as every run's interrupt check (a wall-clock
+/// limit): a run it stops fails the sweep.
+pub fn run_seeds_until(
+    spec: &Spec,
+    seeds: &[u64],
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+) -> Result<Vec<(u64, RunOutput)>, String> {
     let work = || -> Result<Vec<(u64, RunOutput)>, String> {
         seeds
             .par_iter()
             .map(|&seed| {
+                let interrupt = stop
+                    .clone()
+                    .map(|f| -> Box<dyn FnMut() -> bool> { Box::new(move || f()) });
                 let r = runners::run(RunRequest {
                     spec,
                     seed,
                     sink: None,
+                    interrupt,
                 })
                 .map(|o| (seed, o));
                 progress();

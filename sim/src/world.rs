@@ -43,6 +43,9 @@ pub enum Stop {
     /// ([`WorldBuilder::max_pending`]): the run is cut short and its results are not valid.
     /// Usually a timer or retransmission interval far shorter than the network latency.
     Overloaded,
+    /// The caller's interrupt check ([`WorldBuilder::interrupt`]) asked to stop: a wall-clock
+    /// limit or Ctrl-C. The run is cut short and its results are not valid.
+    Interrupted,
 }
 
 impl Stop {
@@ -54,9 +57,14 @@ impl Stop {
             Stop::Quiescent => "quiescent",
             Stop::Violation => "violation",
             Stop::Overloaded => "overloaded",
+            Stop::Interrupted => "interrupted",
         }
     }
 }
+
+/// Kernel events between two calls of the interrupt check ([`WorldBuilder::interrupt`]):
+/// rare enough to cost nothing measurable, often enough (a few ms) to stop promptly.
+pub const INTERRUPT_EVERY: u64 = 1 << 16;
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -127,6 +135,7 @@ pub struct WorldBuilder<A: Actor> {
     checkers: Vec<Box<dyn Checker<A>>>,
     sink: Option<Box<dyn TraceSink>>,
     stop_on_violation: bool,
+    interrupt: Option<Box<dyn FnMut() -> bool>>,
 }
 
 impl<A: Actor> WorldBuilder<A> {
@@ -148,6 +157,7 @@ impl<A: Actor> WorldBuilder<A> {
             checkers: Vec::new(),
             sink: None,
             stop_on_violation: false,
+            interrupt: None,
         }
     }
     /// Adds a node with a perfect clock; returns its id.
@@ -209,6 +219,15 @@ impl<A: Actor> WorldBuilder<A> {
         }
         self
     }
+    /// A check called every [`INTERRUPT_EVERY`] kernel events; when it returns true the run
+    /// stops with [`Stop::Interrupted`]. The kernel reads no clock and no signal: the caller's
+    /// closure does (a wall-clock limit, a Ctrl-C flag). It is called between events, so a
+    /// run it does not stop is unchanged by it.
+    pub fn interrupt(&mut self, check: impl FnMut() -> bool + 'static) -> &mut Self {
+        self.interrupt = Some(Box::new(check));
+        self
+    }
+
     /// Ends the run after this many queue entries.
     pub fn max_events(&mut self, n: u64) -> &mut Self {
         self.max_events = n;
@@ -367,6 +386,12 @@ impl<A: Actor> WorldBuilder<A> {
             phases: self.phases,
             end,
             max_events: self.max_events,
+            next_check: if self.interrupt.is_some() {
+                self.max_events.min(INTERRUPT_EVERY)
+            } else {
+                self.max_events
+            },
+            interrupt: self.interrupt,
             checkers: self.checkers,
             props,
             holds: BTreeSet::new(),
@@ -627,6 +652,9 @@ pub struct Core<A: Actor> {
     phases: Option<Phases>,
     end: Time,
     max_events: u64,
+    // The loop's one budget comparison: `max_events`, or the next interrupt check if sooner.
+    next_check: u64,
+    interrupt: Option<Box<dyn FnMut() -> bool>>,
     checkers: Vec<Box<dyn Checker<A>>>,
     props: BTreeMap<String, PropertyKind>,
     holds: BTreeSet<String>,
@@ -1124,13 +1152,22 @@ impl<A: Actor> World<A> {
                     Stop::Violation
                 };
             }
-            if self.kernel_events >= self.max_events {
-                // Budget spent: say why the run would have stopped anyway, if it would have.
-                break match self.queue.peek_time() {
-                    None => Stop::Quiescent,
-                    Some(t) if Time(t) > self.end => Stop::TimeLimit,
-                    Some(_) => Stop::EventBudget,
-                };
+            if self.kernel_events >= self.next_check {
+                if self.kernel_events >= self.max_events {
+                    // Budget spent: say why the run would have stopped anyway, if it would.
+                    break match self.queue.peek_time() {
+                        None => Stop::Quiescent,
+                        Some(t) if Time(t) > self.end => Stop::TimeLimit,
+                        Some(_) => Stop::EventBudget,
+                    };
+                }
+                if self.interrupt.as_mut().is_some_and(|check| check()) {
+                    break Stop::Interrupted;
+                }
+                self.next_check = self
+                    .kernel_events
+                    .saturating_add(INTERRUPT_EVERY)
+                    .min(self.max_events);
             }
             let end = self.end.0;
             let (t, seq, item) = match self.queue.pop_until(end) {

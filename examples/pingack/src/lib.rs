@@ -14,7 +14,7 @@
 //! - [`PingAck`]: the plug-in (`scenarios::plugin::Protocol`) and its catalog.
 
 use scenarios::plugin::{
-    Better, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
+    Better, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world,
 };
 use serde::{Deserialize, Serialize};
 use sim::{Actor, Checker, Ctx, Message, NodeId, Property, Time, Verdicts, WorldBuilder};
@@ -241,7 +241,7 @@ impl Protocol for PingAck {
         Ok(())
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<Node>::new(req.seed);
         b.node("sender");
         b.node("receiver");
@@ -260,10 +260,7 @@ impl Protocol for PingAck {
             pings: p.pings,
             ..DeliveryChecker::default()
         });
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

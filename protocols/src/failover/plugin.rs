@@ -4,9 +4,7 @@
 use sim::WorldBuilder;
 
 use super::{FailoverChecker, FailoverNode, Params};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
 
 /// Primary-backup replication with failover and leases (`protocol = "failover"`).
 pub struct Failover;
@@ -26,7 +24,7 @@ impl Protocol for Failover {
         p.validate()
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<FailoverNode>::new(req.seed);
         let names = p.names();
         for name in &names {
@@ -35,10 +33,7 @@ impl Protocol for Failover {
         let fp = p.clone();
         b.factory(move |id, d| FailoverNode::new(&fp, id, d));
         b.checker(FailoverChecker::new(names));
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

@@ -4,9 +4,7 @@
 use sim::{FaultAction, FaultStep, NodeId, Stream, WorldBuilder};
 
 use super::{FdChecker, FdNode, Params};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
 
 /// Heartbeat failure detectors: timeout, NFD-S, phi accrual (`protocol = "fd"`).
 pub struct Fd;
@@ -26,7 +24,7 @@ impl Protocol for Fd {
         p.validate()
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<FdNode>::new(req.seed);
         for name in p.names() {
             b.node(name);
@@ -41,10 +39,7 @@ impl Protocol for Fd {
                 action: FaultAction::Crash("p".into()),
             });
         }
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

@@ -3,9 +3,7 @@
 use sim::WorldBuilder;
 
 use super::{GossipChecker, GossipNode, Params};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
 
 /// The gossip broadcast protocol (`protocol = "gossip"`).
 pub struct Gossip;
@@ -25,7 +23,7 @@ impl Protocol for Gossip {
         p.validate()
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<GossipNode>::new(req.seed);
         for name in p.names() {
             b.node(&name);
@@ -33,10 +31,7 @@ impl Protocol for Gossip {
         let fp = p.clone();
         b.factory(move |id, d| GossipNode::new(&fp, id, d));
         b.checker(GossipChecker::new(p.nodes));
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

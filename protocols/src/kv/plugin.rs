@@ -6,9 +6,7 @@ use std::sync::Arc;
 use sim::{Time, WorldBuilder};
 
 use super::{Cluster, KvChecker, KvNode, Params};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
 
 /// A key-value cluster routed by consistent hashing (`protocol = "kv"`).
 pub struct Kv;
@@ -45,7 +43,7 @@ impl Protocol for Kv {
         }
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let cluster = Arc::new(Cluster::new(p, req.seed)?);
         let mut b = WorldBuilder::<KvNode>::new(req.seed);
         if req.spec.duration.is_none() && req.spec.phases.is_none() {
@@ -59,10 +57,7 @@ impl Protocol for Kv {
         let c = Arc::clone(&cluster);
         b.factory(move |id, d| KvNode::new(&c, id, d));
         b.checker(KvChecker::new(cluster));
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

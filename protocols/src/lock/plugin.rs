@@ -4,9 +4,7 @@
 use sim::WorldBuilder;
 
 use super::{LockChecker, LockNode, Params};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
 
 /// Lease-based locks with fencing tokens, and Redlock (`protocol = "lock"`).
 pub struct Lock;
@@ -26,7 +24,7 @@ impl Protocol for Lock {
         p.validate()
     }
 
-    fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
+    fn run(&self, p: &Params, req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<LockNode>::new(req.seed);
         let names = p.names();
         for name in &names {
@@ -35,10 +33,7 @@ impl Protocol for Lock {
         let fp = p.clone();
         b.factory(move |id, d| LockNode::new(&fp, id, d));
         b.checker(LockChecker::new(p.fencing, names, p.first_client_id()));
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        Ok(collect(&w, &r))
+        run_world(b, req)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

@@ -6,9 +6,7 @@ use std::rc::Rc;
 use sim::WorldBuilder;
 
 use super::{Config, Params, PaxosChecker, PaxosNode};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
 
 /// Single-decree Paxos (`protocol = "paxos"`).
 pub struct Paxos;
@@ -36,10 +34,7 @@ impl Protocol for Paxos {
         let cfg = Rc::new(Config::new(p));
         b.factory(move |id, d| PaxosNode::new(&cfg, id, d));
         b.checker(PaxosChecker::new(p));
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        let mut out = collect(&w, &r);
+        let (_, r, mut out) = simulate(b, &mut req)?;
         out.metrics.insert("messages".into(), r.sent as f64);
         out.metrics.entry("ballots_used".into()).or_insert(0.0);
         Ok(out)

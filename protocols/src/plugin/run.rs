@@ -16,6 +16,9 @@ pub struct RunRequest<'a> {
     pub seed: u64,
     /// Where trace records go (the digest is computed regardless).
     pub sink: Option<Box<dyn TraceSink>>,
+    /// Called every few thousand events (see [`sim::WorldBuilder::interrupt`]); true stops
+    /// the run as `interrupted`. The CLI's wall-clock limit and Ctrl-C live here.
+    pub interrupt: Option<Box<dyn FnMut() -> bool>>,
 }
 
 /// Everything a run reports.
@@ -82,6 +85,31 @@ pub fn configure<A: Actor>(b: &mut WorldBuilder<A>, req: &mut RunRequest<'_>) {
     if let Some(sink) = req.sink.take() {
         b.sink(sink);
     }
+    if let Some(check) = req.interrupt.take() {
+        b.interrupt(check);
+    }
+}
+
+/// Finishes a world the protocol has set up (nodes, factory, checkers): applies the spec
+/// ([`configure`]), builds, runs and [`collect`]s it. The world and the kernel's result come
+/// back too, for protocols that read their actors or counters afterwards.
+pub fn simulate<A: Actor>(
+    mut b: WorldBuilder<A>,
+    req: &mut RunRequest<'_>,
+) -> Result<(World<A>, RunResult, RunOutput), String> {
+    configure(&mut b, req);
+    let mut w = b.build()?;
+    let r = w.run();
+    let out = collect(&w, &r);
+    Ok((w, r, out))
+}
+
+/// [`simulate`] for protocols that need nothing but the output.
+pub fn run_world<A: Actor>(
+    b: WorldBuilder<A>,
+    mut req: RunRequest<'_>,
+) -> Result<RunOutput, String> {
+    simulate(b, &mut req).map(|(_, _, out)| out)
 }
 
 /// Collects the outcome, metrics (kernel counters, the world's metrics summary, series and

@@ -6,9 +6,7 @@ use std::sync::Arc;
 use sim::{Metrics, WorldBuilder};
 
 use super::{Config, Params, TwoPcChecker, TwoPcNode, Workload};
-use crate::plugin::{
-    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, collect, configure,
-};
+use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
 
 /// Two-phase commit (`protocol = "twopc"`).
 pub struct TwoPc;
@@ -31,10 +29,7 @@ impl Protocol for TwoPc {
     fn run(&self, p: &Params, mut req: RunRequest<'_>) -> Result<RunOutput, String> {
         let mut b = WorldBuilder::<TwoPcNode>::new(req.seed);
         setup(&mut b, p, req.seed);
-        configure(&mut b, &mut req);
-        let mut w = b.build()?;
-        let r = w.run();
-        let mut out = collect(&w, &r);
+        let (w, _, mut out) = simulate(b, &mut req)?;
         out.metrics.extend(per_txn_metrics(w.metrics()));
         Ok(out)
     }
