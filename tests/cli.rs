@@ -426,8 +426,25 @@ fn compare_grid_and_regression_gate() {
     let bfile = write(&d, "base.json", &stdout(&base));
     // Same code, same seeds: no regression.
     let mut same = args.to_vec();
-    same.extend(["--baseline", &bfile, "--max-regression", "0"]);
+    same.extend([
+        "--baseline",
+        &bfile,
+        "--max-regression",
+        "0",
+        "--metric",
+        "messages_sent",
+    ]);
     assert_eq!(code(&simlab(&same)), 0);
+    // Without --metric the gate also judges last_learn_s, which the baseline lacks: refused.
+    let mut all = args.to_vec();
+    all.extend(["--baseline", &bfile]);
+    let o = simlab(&all);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("metric `last_learn_s`"),
+        "{}",
+        stderr(&o)
+    );
     // A baseline that claims fewer messages: the current run is a regression.
     let mut doc = v.clone();
     for r in doc["rows"].as_array_mut().unwrap() {

@@ -225,3 +225,180 @@ fn limits_stop_runaway_runs() {
     let o = simlab(&["run", "lb/supermarket", "--max-wall", "0s"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Under a pseudo-terminal (`script` gives the command one), sweep and compare draw their
+/// progress bar and finish; they used to wait forever for a stderr lock held by `main`.
+#[test]
+fn sweep_and_compare_finish_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` to provide a pseudo-terminal");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_simlab");
+    for cmd in [
+        format!("{bin} sweep paxos/failure-free --seeds 0..50 --jobs 1"),
+        format!("{bin} compare paxos/failure-free --vary network.loss=0,0.1 --seeds 0..5"),
+    ] {
+        let o = Command::new("timeout")
+            .args(["60", "script", "-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", text(&o));
+        assert!(
+            text(&o).contains("paxos/failure-free"),
+            "{cmd}: {}",
+            text(&o)
+        );
+    }
+}
+
+/// The gate refuses what it cannot compare (another scenario, a grid row or seed count the
+/// baseline lacks), prints one summary line, needs a change beyond both the threshold and the
+/// noise, and writes JUnit XML a reader can parse.
+#[test]
+fn the_gate_is_strict_and_reports_what_it_checked() {
+    let d = tmp("gate");
+    let base = d.join("base.json");
+    let args = [
+        "compare",
+        "example/gossip",
+        "--vary",
+        "gossip.fanout=1,3",
+        "--quiet",
+    ];
+    let run = |extra: &[&str]| simlab(&[&args[..], extra].concat());
+    let o = run(&["--seeds", "0..4", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    std::fs::write(&base, &o.stdout).unwrap();
+    let b = base.to_str().unwrap();
+    let junit = d.join("gate.xml");
+    let o = run(&[
+        "--seeds",
+        "0..4",
+        "--baseline",
+        b,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o)
+            .contains("gate: 2 rows x 1 metrics (last_learn_s), 4 seeds per point: 0 regressions"),
+        "{}",
+        text(&o)
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuites name=\"simlab\" tests=\"2\" failures=\"0\""),
+        "{xml}"
+    );
+    // A different seed count is refused unless allowed.
+    let o = run(&["--seeds", "0..2", "--baseline", b]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("4 seeds per point, this comparison 2"),
+        "{}",
+        text(&o)
+    );
+    let o = run(&["--seeds", "0..2", "--baseline", b, "--allow-seed-mismatch"]);
+    assert_ne!(o.status.code(), Some(2), "{}", text(&o));
+    // A grid row the baseline lacks, and another scenario's baseline, are refused.
+    let o = simlab(&[
+        "compare",
+        "example/gossip",
+        "--vary",
+        "gossip.fanout=2",
+        "--seeds",
+        "0..4",
+        "--baseline",
+        b,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("no row in the baseline"), "{}", text(&o));
+    let o = simlab(&[
+        "compare",
+        "example/gossip-faults",
+        "--vary",
+        "gossip.fanout=1,3",
+        "--seeds",
+        "0..4",
+        "--baseline",
+        b,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("the baseline is a comparison of `example/gossip`"));
+    // A baseline 40% better than now, with tight CIs, is a regression where the current CI is
+    // tight too (fanout 3: every seed equal) and noise where it is not (fanout 1); with
+    // baseline CIs wider than any difference, both are noise.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    for r in doc["rows"].as_array_mut().unwrap() {
+        let m = &mut r["metrics"]["last_learn_s"];
+        let mean = m["mean"].as_f64().unwrap();
+        m["mean"] = serde_json::json!(mean * 0.6);
+        m["ci95"] = serde_json::json!(0.0);
+    }
+    std::fs::write(&base, doc.to_string()).unwrap();
+    let o = run(&[
+        "--seeds",
+        "0..4",
+        "--baseline",
+        b,
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(5), "{}", text(&o));
+    assert!(
+        text(&o).contains("regression: last_learn_s at [gossip.fanout=3]: baseline"),
+        "{}",
+        text(&o)
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("failures=\"1\"") && xml.contains("<failure"),
+        "{xml}"
+    );
+    for r in doc["rows"].as_array_mut().unwrap() {
+        r["metrics"]["last_learn_s"]["ci95"] = serde_json::json!(1e9);
+    }
+    std::fs::write(&base, doc.to_string()).unwrap();
+    let o = run(&["--seeds", "0..4", "--baseline", b]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("2 changes beyond 5% were within noise"),
+        "{}",
+        text(&o)
+    );
+}
+
+/// `test --junit` writes one test case per scenario; completions load in bash; the man page
+/// renders.
+#[test]
+fn junit_completions_and_man_page() {
+    let d = tmp("junit");
+    let f = d.join("test.xml");
+    let o = simlab(&["test", "2pc", "--junit", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let xml = std::fs::read_to_string(&f).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 11, "{xml}");
+    assert!(xml.contains("name=\"2pc/failure-free\""));
+    let script = d.join("simlab.bash");
+    std::fs::write(&script, simlab(&["completions", "bash"]).stdout).unwrap();
+    let o = Command::new("bash")
+        .args([
+            "-c",
+            &format!("source {} && complete -p simlab", script.display()),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("-F _simlab simlab"),
+        "{}",
+        text(&o)
+    );
+    let man = simlab(&["man"]);
+    assert_eq!(man.status.code(), Some(0));
+    let roff = String::from_utf8_lossy(&man.stdout);
+    assert!(roff.contains(".TH simlab 1") && roff.contains("deterministic simulation testbed"));
+}

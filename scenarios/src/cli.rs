@@ -40,7 +40,7 @@ pub const EXIT_INTERNAL: i32 = 70;
 
 /// simlab: a deterministic simulation testbed for distributed protocols.
 #[derive(Parser, Debug)]
-#[command(name = "simlab", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "simlab", version, long_about = None, arg_required_else_help = true)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -90,6 +90,9 @@ enum Cmd {
         /// Worker threads (0 = all cores).
         #[arg(long, default_value_t = 0)]
         jobs: usize,
+        /// Also write the verdicts as JUnit XML (one test case per scenario).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Combine `sweep --shard K/N --format json` outputs into one sweep result.
     Merge {
@@ -102,6 +105,14 @@ enum Cmd {
     },
     /// Measure kernel speed: events/s, ns/event, peak memory, per trace sink.
     Bench(BenchArgs),
+    /// Print a shell completion script: `source <(simlab completions bash)`, or save it where
+    /// your shell looks (e.g. ~/.local/share/bash-completion/completions/simlab).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `simlab man > simlab.1; man ./simlab.1`.
+    Man,
     /// Which server owns each key under a consistent-hashing algorithm.
     Hash {
         /// mod_n, ring, jump, rendezvous, maglev or bounded.
@@ -254,6 +265,9 @@ struct SweepArgs {
     /// Also write sweep.json into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// No progress on stderr (by default: a bar on a terminal, a line every 5 s elsewhere).
+    #[arg(long)]
+    quiet: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -280,7 +294,15 @@ struct CompareArgs {
     /// A previous `compare --format json` output to check against.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
-    /// Allowed worsening in percent before exit code 5.
+    /// Accept a baseline measured over a different number of seeds per point.
+    #[arg(long)]
+    allow_seed_mismatch: bool,
+    /// With --baseline: also write the gate's verdicts as JUnit XML (one test case per grid
+    /// row and gated metric), which GitHub, GitLab and Jenkins render.
+    #[arg(long, value_name = "FILE", requires = "baseline")]
+    junit: Option<PathBuf>,
+    /// Allowed worsening in percent before exit code 5 (the change must also be beyond the
+    /// noise: the two 95% confidence intervals disjoint).
     #[arg(long, value_name = "PCT", default_value_t = 5.0)]
     max_regression: f64,
     /// Treat these metrics as larger-is-better. By default each metric's direction comes from
@@ -291,6 +313,9 @@ struct CompareArgs {
     /// Worker threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     jobs: usize,
+    /// No progress on stderr (by default: a bar on a terminal, a line every 5 s elsewhere).
+    #[arg(long)]
+    quiet: bool,
     /// Write compare.json (and the report) into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -402,8 +427,23 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
             targets,
             seeds,
             jobs,
-        } => cmd_test(reg, &targets, seeds.as_deref(), jobs, out),
+            junit,
+        } => cmd_test(reg, &targets, seeds.as_deref(), jobs, junit.as_deref(), out),
         Cmd::Merge { files, format } => cmd_merge(&files, format, out),
+        Cmd::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, reg.program(), out);
+            Ok(EXIT_OK)
+        }
+        Cmd::Man => {
+            // clap names commands with 'static strings; the process ends right after.
+            let name: &'static str = Box::leak(reg.program().to_string().into_boxed_str());
+            let cmd = <Cli as clap::CommandFactory>::command().name(name);
+            clap_mangen::Man::new(cmd)
+                .render(out)
+                .map_err(output_error)?;
+            Ok(EXIT_OK)
+        }
         Cmd::Bench(a) => cmd_bench(reg, a, out),
         Cmd::Hash {
             algo,
@@ -950,18 +990,83 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-fn progress_bar(total: u64) -> Option<indicatif::ProgressBar> {
-    if std::io::stderr().is_terminal() {
-        let pb = indicatif::ProgressBar::new(total);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} seeds [{elapsed} < {eta}]",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+/// Progress of a sweep or comparison on stderr: a bar on a terminal; elsewhere (CI logs,
+/// pipes) one line every few seconds, so a long job shows it is alive; nothing with --quiet.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    lines: Option<LineProgress>,
+}
+
+/// The off-terminal form: done/total, elapsed and an estimate, every `PROGRESS_EVERY`.
+struct LineProgress {
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    start: Instant,
+    last: std::sync::Mutex<Instant>,
+}
+
+/// How often the off-terminal progress line is printed.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Progress {
+    fn new(total: u64, what: &str, quiet: bool) -> Progress {
+        if quiet {
+            return Progress {
+                bar: None,
+                lines: None,
+            };
+        }
+        if std::io::stderr().is_terminal() {
+            let pb = indicatif::ProgressBar::new(total);
+            let template = format!("{{bar:40}} {{pos}}/{{len}} {what} [{{elapsed}} < {{eta}}]");
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(&template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            return Progress {
+                bar: Some(pb),
+                lines: None,
+            };
+        }
+        let now = Instant::now();
+        Progress {
+            bar: None,
+            lines: Some(LineProgress {
+                total,
+                done: std::sync::atomic::AtomicU64::new(0),
+                start: now,
+                last: std::sync::Mutex::new(now),
+            }),
+        }
+    }
+
+    /// One more run finished (called from worker threads).
+    fn tick(&self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+        let Some(l) = &self.lines else { return };
+        let done = l.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let now = Instant::now();
+        let Ok(mut last) = l.last.try_lock() else {
+            return;
+        };
+        if now.duration_since(*last) < PROGRESS_EVERY || done == l.total {
+            return;
+        }
+        *last = now;
+        let secs = now.duration_since(l.start).as_secs_f64();
+        let left = secs / done as f64 * (l.total - done) as f64;
+        eprintln!(
+            "progress: {done}/{} runs, {secs:.0} s elapsed, about {left:.0} s left",
+            l.total
         );
-        Some(pb)
-    } else {
-        None
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
     }
 }
 
@@ -1022,17 +1127,11 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
     let seeds: Vec<u64> = (lo..hi)
         .filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1))
         .collect();
-    let pb = progress_bar(seeds.len() as u64);
-    let tick = || {
-        if let Some(p) = &pb {
-            p.inc(1);
-        }
-    };
+    let pb = Progress::new(seeds.len() as u64, "seeds", a.quiet);
+    let tick = || pb.tick();
     let runs =
         sweep::run_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0)).map_err(usage)?;
-    if let Some(p) = &pb {
-        p.finish_and_clear();
-    }
+    pb.finish();
     let results = sweep::seed_results(&runs);
     let summary = sweep::summarize_sweep(&spec.name, [lo, hi], &results);
     let doc = match shard {
@@ -1192,18 +1291,14 @@ fn cmd_compare(
     let seeds: Vec<u64> = (lo..hi).collect();
     let points = grid(&a.vary)?;
     let base = load_spec(reg, &a.scenario, &a.sets)?;
-    let pb = progress_bar((points.len() * seeds.len()) as u64);
+    let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
     let mut rows = Vec::new();
     for p in &points {
         let mut sets = a.sets.clone();
         sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
         let mut spec = load_spec(reg, &a.scenario, &sets)?;
         spec.name = base.name.clone();
-        let tick = || {
-            if let Some(b) = &pb {
-                b.inc(1);
-            }
-        };
+        let tick = || pb.tick();
         let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
         let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for (_, o) in &runs {
@@ -1232,9 +1327,7 @@ fn cmd_compare(
             metrics,
         });
     }
-    if let Some(b) = &pb {
-        b.finish_and_clear();
-    }
+    pb.finish();
     for m in &a.metric {
         if !rows.iter().any(|r| r.metrics.contains_key(m)) {
             return Err(usage(format!(
@@ -1282,60 +1375,34 @@ fn cmd_compare(
                 _ => Better::Neither,
             }
         };
-        let regressions = regressions(&baseline, &doc, a.max_regression, &better, &a.metric);
-        if !regressions.is_empty() {
-            for r in &regressions {
-                let _ = writeln!(err, "regression: {r}");
-            }
+        let report = crate::gate::check(
+            &baseline,
+            &doc,
+            &crate::gate::GateOptions {
+                max_regression_pct: a.max_regression,
+                better: &better,
+                allow_seed_mismatch: a.allow_seed_mismatch,
+            },
+        )
+        .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
+        let _ = writeln!(err, "{}", report.summary(a.max_regression));
+        for r in &report.regressions {
+            let _ = writeln!(err, "{}", r.line());
+        }
+        if let Some(path) = &a.junit {
+            let rows: Vec<String> = doc
+                .rows
+                .iter()
+                .map(|r| crate::junit::params_key(&r.params))
+                .collect();
+            let xml = crate::junit::gate(&doc.scenario, &report, &rows).map_err(usage)?;
+            write_file(path, xml.as_bytes())?;
+        }
+        if !report.regressions.is_empty() {
             return Ok(EXIT_REGRESSION);
         }
     }
     Ok(EXIT_OK)
-}
-
-/// Metrics that got worse by more than `pct` percent against the baseline. `better` says
-/// which direction each metric improves in; [`Better::Neither`] metrics are not judged.
-pub fn regressions(
-    base: &CompareJson,
-    cur: &CompareJson,
-    pct: f64,
-    better: &dyn Fn(&str) -> Better,
-    only: &[String],
-) -> Vec<String> {
-    let mut out = Vec::new();
-    for row in &cur.rows {
-        let Some(b) = base.rows.iter().find(|r| r.params == row.params) else {
-            continue;
-        };
-        for (k, bm) in &b.metrics {
-            if !only.is_empty() && !only.contains(k) {
-                continue;
-            }
-            let Some(cm) = row.metrics.get(k) else {
-                continue;
-            };
-            let worse = match better(k) {
-                Better::Higher => bm.mean - cm.mean,
-                Better::Lower => cm.mean - bm.mean,
-                Better::Neither => continue,
-            };
-            let rel = if bm.mean == 0.0 {
-                if worse > 0.0 { f64::INFINITY } else { 0.0 }
-            } else {
-                100.0 * worse / bm.mean.abs()
-            };
-            if rel > pct {
-                out.push(format!(
-                    "{k} at {:?}: {} -> {} ({:+.2}% worse, allowed {pct}%)",
-                    row.params,
-                    fmt_num(bm.mean),
-                    fmt_num(cm.mean),
-                    rel
-                ));
-            }
-        }
-    }
-    out
 }
 
 // ---- replay / check-determinism ----------------------------------------------------------
@@ -1507,6 +1574,7 @@ fn cmd_test(
     targets: &[String],
     seeds: Option<&str>,
     jobs: usize,
+    junit: Option<&Path>,
     out: &mut dyn Write,
 ) -> Res<i32> {
     let mut names: Vec<String> = Vec::new();
@@ -1533,6 +1601,7 @@ fn cmd_test(
         "SCENARIO", "EXPECT", "RUNS", "OUTCOMES"
     );
     let mut failures = 0;
+    let mut verdicts = Vec::new();
     for name in &names {
         let spec = load_spec(reg, name, &[])?;
         let seeds: Vec<u64> = match range {
@@ -1555,6 +1624,12 @@ fn cmd_test(
             failures += 1;
         }
         let oc: Vec<String> = counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        verdicts.push(crate::junit::TestVerdict {
+            name: name.clone(),
+            expect: spec.expect.as_str().to_string(),
+            outcomes: oc.join(" "),
+            pass: ok,
+        });
         table.push_str(&format!(
             "{name:<wn$}  {:<16}  {:>5}  {:<40}  {}\n",
             spec.expect.as_str(),
@@ -1569,6 +1644,10 @@ fn cmd_test(
         failures
     ));
     w(out, &table)?;
+    if let Some(path) = junit {
+        let xml = crate::junit::test(&verdicts).map_err(usage)?;
+        write_file(path, xml.as_bytes())?;
+    }
     Ok(if failures == 0 { EXIT_OK } else { EXIT_SAFETY })
 }
 

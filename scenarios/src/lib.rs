@@ -6,6 +6,7 @@
 //! - [`registry`]: which protocols a binary knows ([`registry::BUILTINS`], or a user's list).
 //! - [`catalog`]: the built-in scenarios (each protocol ships its own).
 //! - [`runners`]: one seed of a spec, run by its protocol (`protocols::plugin::Protocol`).
+//! - [`gate`]: the regression gate of `compare --baseline` (pure: verdicts, no I/O).
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
@@ -18,7 +19,9 @@
 pub mod catalog;
 pub mod cli;
 mod cli_reports;
+pub mod gate;
 pub mod interrupt;
+mod junit;
 pub mod load;
 pub mod registry;
 pub mod runners;
@@ -56,9 +59,10 @@ pub fn main_with(protocols: &[&'static dyn DynProtocol]) -> ! {
     }
     let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let stdout = std::io::stdout();
-        let stderr = std::io::stderr();
         let mut out = stdout.lock();
-        let mut err = stderr.lock();
+        // Not locked for the whole command: the progress bar draws to stderr from a worker
+        // thread, and a lock held here made every sweep on a terminal wait forever.
+        let mut err = std::io::stderr();
         cli::run_cli_with(&reg, args, &mut out, &mut err)
     })) {
         Ok(c) => c,
