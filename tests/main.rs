@@ -11,4 +11,5 @@ mod kernel;
 mod lb;
 mod lock;
 mod paxos;
+mod replay;
 mod twopc;
