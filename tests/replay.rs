@@ -1,10 +1,14 @@
-//! Runs you can trust: floats survive every JSON and TOML simlab writes and reads back, so a
-//! sweep split into shards merges to the plain sweep byte for byte, for every catalog
-//! scenario. These use the library (and the CLI as an in-process function) for speed;
-//! tests/cli.rs drives the real binary.
+//! Runs you can trust: floats survive every JSON and TOML simlab writes and reads back, so
+//! every catalog scenario's full trace replays as the same run, and a sweep split into shards
+//! merges to the plain sweep byte for byte, for every catalog scenario. These use the library
+//! (and the CLI as an in-process function) for speed; tests/cli.rs drives the real binary.
 
+use std::io::Cursor;
+
+use protocols::plugin::Kind;
 use rayon::prelude::*;
 use scenarios::registry::Registry;
+use scenarios::replay::{full_trace, replay};
 
 use crate::common::spec;
 
@@ -80,7 +84,7 @@ fn floats_round_trip_exactly_through_json_and_toml() {
 }
 
 /// A spec with the floats that used to come back one ulp off keeps them exactly through
-/// `show` (TOML) and a JSON spec file (as in a trace header).
+/// `show` (TOML), a JSON spec file and a trace header.
 #[test]
 fn spec_floats_survive_show_json_and_trace_headers() {
     let sets = [
@@ -107,6 +111,14 @@ fn spec_floats_survive_show_json_and_trace_headers() {
         t.name = s.name.clone();
         assert_eq!(serde_json::to_string(&t).unwrap(), json, "{how}");
     }
+    let (_, bytes) = full_trace(&s, 1).unwrap();
+    let r = replay(&Registry::builtin(), Cursor::new(bytes), None).unwrap();
+    assert!(r.matches(), "{:?} {:?}", r.divergence, r.footer_diffs);
+    assert_eq!(
+        serde_json::to_string(&r.spec).unwrap(),
+        json,
+        "the header's spec is the spec"
+    );
 }
 
 /// `show` of every catalog scenario reads back as the same spec (every float exact).
@@ -126,6 +138,37 @@ fn every_catalog_scenario_survives_show() {
             e.name
         );
     }
+}
+
+/// Every catalog simulation's full trace (its own seed), as `run --trace full` writes it,
+/// replays with every event line, the footer and the node list equal. (An analysis has no
+/// trace.)
+#[test]
+fn every_catalog_trace_replays() {
+    let reg = Registry::builtin();
+    let entries: Vec<_> = reg
+        .catalog()
+        .iter()
+        .filter(|e| e.protocol.kind() != Kind::Analysis)
+        .map(|e| e.name)
+        .collect();
+    assert!(entries.len() > 40, "{}", entries.len());
+    let failures: Vec<String> = entries
+        .par_iter()
+        .filter_map(|name| {
+            let s = spec(name, &[]);
+            let (o, bytes) = full_trace(&s, s.seed).unwrap();
+            match replay(&Registry::builtin(), Cursor::new(bytes), None) {
+                Err(e) => Some(format!("{name}: {e}")),
+                Ok(r) if !r.matches() => {
+                    Some(format!("{name}: {:?} {:?}", r.divergence, r.footer_diffs))
+                }
+                Ok(r) => (r.output.events != o.events || r.file_events != o.events)
+                    .then(|| format!("{name}: event counts")),
+            }
+        })
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
 }
 
 /// For every catalog scenario, `sweep --seeds 0..6` in 3 shards, merged, prints exactly what

@@ -8,6 +8,8 @@
 //! - [`runners`]: one seed of a spec, run by its protocol (`protocols::plugin::Protocol`).
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
+//! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
+//!   compare every event line, the footer and the node list.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal.
 //!
@@ -19,6 +21,7 @@ pub mod cli;
 mod cli_reports;
 pub mod load;
 pub mod registry;
+pub mod replay;
 pub mod runners;
 pub mod spec;
 pub mod stats;
