@@ -12,4 +12,5 @@ mod lb;
 mod lock;
 mod outputs;
 mod paxos;
+mod replay;
 mod twopc;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::{BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -64,10 +64,14 @@ enum Cmd {
     Sweep(SweepArgs),
     /// Run a grid of parameter values x seeds; report mean and 95% CI per metric.
     Compare(CompareArgs),
-    /// Re-run a JSONL trace from its header and verify the digest in its footer.
+    /// Re-run a JSONL trace from its header and compare every event line, the footer and the
+    /// node list with the re-run (exit 4 at the first difference, 2 for a malformed file).
     Replay {
         /// A trace written by `run --trace full --out DIR`.
         file: PathBuf,
+        /// Also write the re-run's summary.json and reports (as `run --out`) into DIR.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Run each seed twice and compare traces event by event.
     CheckDeterminism {
@@ -193,7 +197,7 @@ struct RunArgs {
     context: u64,
     /// Events each export (timeline.txt, chrome.json, shiviz.log) holds at most, from the
     /// start of the --from/--to window; a cut export says so.
-    #[arg(long, value_name = "N", default_value_t = 100_000,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_EXPORT_EVENTS,
           value_parser = clap::value_parser!(u64).range(1..))]
     export_events: u64,
     #[command(flatten)]
@@ -417,7 +421,7 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
         Cmd::Run(a) => cmd_run(reg, a, out, err),
         Cmd::Sweep(a) => cmd_sweep(reg, a, out, err),
         Cmd::Compare(a) => cmd_compare(reg, a, out, err),
-        Cmd::Replay { file } => cmd_replay(reg, &file, out),
+        Cmd::Replay { file, out: dir } => cmd_replay(reg, &file, dir.as_deref(), out, err),
         Cmd::CheckDeterminism {
             scenario,
             seeds,
@@ -928,6 +932,9 @@ fn check_kinds(kinds: &[String], lines: crate::cli_reports::Lines<'_>) -> Res<()
     Ok(())
 }
 
+/// Events each export of `run --out` and `replay --out` holds at most, by default.
+const DEFAULT_EXPORT_EVENTS: u64 = 100_000;
+
 /// Traces kept in memory for reports are capped; a longer run's reports cover its start.
 const MEMORY_TRACE_CAP: usize = 2_000_000;
 
@@ -940,24 +947,16 @@ fn finish_trace(dir: &Path, body: &Path, spec: &Spec, seed: u64, o: &RunOutput) 
     let guard = crate::interrupt::Partial::new(&path);
     let f = fs::File::create(&path).map_err(io)?;
     let mut wr = BufWriter::new(f);
-    let header = TraceHeader {
-        simlab: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: spec.name.clone(),
-        seed,
-        nodes: o.nodes.clone(),
-        spec: serde_json::to_value(spec).expect("serialisable"),
-    };
-    serde_json::to_writer(&mut wr, &header).map_err(|e| io(e.into()))?;
+    // The same lines as `replay::full_trace`, which `replay` compares against.
+    let header = crate::replay::trace_header(spec, seed, &o.nodes);
+    wr.write_all(crate::replay::json_line(&header).as_bytes())
+        .map_err(io)?;
     wr.write_all(b"\n").map_err(io)?;
     let mut src = fs::File::open(body).map_err(io)?;
     std::io::copy(&mut src, &mut wr).map_err(io)?;
-    let footer = TraceFooter {
-        footer: true,
-        digest: o.trace_digest.clone(),
-        events: o.events,
-        outcome: o.outcome.clone(),
-    };
-    serde_json::to_writer(&mut wr, &footer).map_err(|e| io(e.into()))?;
+    let footer = crate::replay::trace_footer(o);
+    wr.write_all(crate::replay::json_line(&footer).as_bytes())
+        .map_err(io)?;
     wr.write_all(b"\n").map_err(io)?;
     wr.flush().map_err(io)?;
     guard.keep();
@@ -1407,70 +1406,120 @@ fn cmd_compare(
 
 // ---- replay / check-determinism ----------------------------------------------------------
 
-fn cmd_replay(reg: &Registry, file: &Path, out: &mut dyn Write) -> Res<i32> {
+fn cmd_replay(
+    reg: &Registry,
+    file: &Path,
+    dir: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Res<i32> {
     let f = fs::File::open(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    let mut lines = BufReader::new(f).lines();
-    let first = lines
-        .next()
-        .ok_or_else(|| usage(format!("{}: empty file", file.display())))?
+    // With --out, the reports are drawn from the re-run, kept in memory as `run --out` does.
+    let memory = std::rc::Rc::new(std::cell::RefCell::new(Vec::<sim::TraceLine>::new()));
+    let extra: Option<Box<dyn sim::TraceSink>> = dir.map(|_| {
+        let m = memory.clone();
+        Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| {
+            let mut v = m.borrow_mut();
+            // The exports' window, and one more event to tell them they were cut.
+            if v.len() <= DEFAULT_EXPORT_EVENTS as usize {
+                v.push(sim::TraceLine::from_record(r));
+            }
+        })) as Box<dyn sim::TraceSink>
+    });
+    if let Some(d) = dir {
+        ensure_dir(d)?;
+    }
+    let t0 = Instant::now();
+    let r = crate::replay::replay(reg, BufReader::new(f), extra)
         .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    let header: TraceHeader = serde_json::from_str(&first).map_err(|e| {
-        usage(format!(
-            "{}: line 1 is not a simlab trace header: {e}",
+    let wall_ms = t0.elapsed().as_millis() as u64;
+    let (h, o) = (&r.header, &r.output);
+    if h.simlab != env!("CARGO_PKG_VERSION") {
+        let _ = writeln!(
+            err,
+            "note: {} was written by simlab {}, this is simlab {}",
+            file.display(),
+            h.simlab,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    if let Some(d) = dir {
+        let json = run_json(&r.spec, h.seed, o, wall_ms);
+        let summary = serde_json::to_string_pretty(&json).expect("serialisable");
+        write_file(&d.join("summary.json"), summary.as_bytes())?;
+        let mem = memory.borrow();
+        let lines =
+            || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
+        let repro = format!(
+            "reproduce with: {} replay {}",
+            reg.program(),
             file.display()
-        ))
-    })?;
-    let mut footer: Option<TraceFooter> = None;
-    for l in lines {
-        let l = l.map_err(|e| usage(format!("{}: {e}", file.display())))?;
-        if l.starts_with("{\"footer\"") {
-            footer = Some(
-                serde_json::from_str(&l)
-                    .map_err(|e| usage(format!("{}: bad footer: {e}", file.display())))?,
-            );
+        );
+        crate::cli_reports::write_run_reports(
+            d,
+            &r.spec,
+            h.seed,
+            o,
+            &lines,
+            &repro,
+            None,
+            None,
+            DEFAULT_EXPORT_EVENTS,
+        )?;
+    }
+    if r.matches() {
+        w(
+            out,
+            &format!(
+                "replayed {} seed {}: all {} event lines, the footer (digest {}, outcome {}) \
+                 and the node list match the re-run\n",
+                h.scenario, h.seed, o.events, o.trace_digest, o.outcome
+            ),
+        )?;
+        return Ok(EXIT_OK);
+    }
+    let mut t = format!(
+        "replay of {} seed {} DIFFERS from the re-run ({}):\n",
+        h.scenario,
+        h.seed,
+        file.display()
+    );
+    if let Some(d) = &r.divergence {
+        t.push_str(&format!(
+            "first differing event: index {} (line {})\n",
+            d.index, d.line
+        ));
+        if !d.context.is_empty() {
+            t.push_str("  before it (the same in both):\n");
+            for c in &d.context {
+                t.push_str(&format!("    {c}\n"));
+            }
         }
+        let expected = d
+            .expected
+            .clone()
+            .unwrap_or_else(|| format!("(none: the re-run ended after {} events)", o.events));
+        let actual = d.actual.clone().unwrap_or_else(|| {
+            format!(
+                "(none: the file's events end here, after {}; line {} is its footer)",
+                r.file_events, d.line
+            )
+        });
+        t.push_str(&format!("  expected (re-run): {expected}\n"));
+        t.push_str(&format!("  actual (file):     {actual}\n"));
     }
-    let footer = footer.ok_or_else(|| {
-        usage(format!(
-            "{}: no footer line (the trace is truncated)",
-            file.display()
-        ))
-    })?;
-    let spec_text = serde_json::to_string(&header.spec).expect("serialisable");
-    let mut spec =
-        load::parse_in(reg, &spec_text, "trace header spec (json)", &[]).map_err(usage)?;
-    spec.name = header.scenario.clone();
-    let o = runners::run(RunRequest {
-        spec: &spec,
-        seed: header.seed,
-        sink: None,
-        interrupt: None,
-    })
-    .map_err(usage)?;
-    if o.trace_digest == footer.digest && o.events == footer.events {
-        w(
-            out,
-            &format!(
-                "replayed {} seed {}: {} events, digest {} matches; outcome {}\n",
-                header.scenario, header.seed, o.events, o.trace_digest, o.outcome
-            ),
-        )?;
-        Ok(EXIT_OK)
-    } else {
-        w(
-            out,
-            &format!(
-                "replay of {} seed {} DIFFERS: trace has digest {} over {} events, the re-run gives {} over {}\n",
-                header.scenario,
-                header.seed,
-                footer.digest,
-                footer.events,
-                o.trace_digest,
-                o.events
-            ),
-        )?;
-        Ok(EXIT_NONDETERMINISM)
+    for fd in &r.footer_diffs {
+        t.push_str(&format!("footer {fd}\n"));
     }
+    if !r.nodes_match() {
+        t.push_str(&format!(
+            "nodes: the header has [{}], the re-run has [{}]\n",
+            h.nodes.join(", "),
+            o.nodes.join(", ")
+        ));
+    }
+    w(out, &t)?;
+    Ok(EXIT_NONDETERMINISM)
 }
 
 /// Records one running digest value per event, to find the first divergent event.

@@ -10,6 +10,8 @@
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
+//! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
+//!   compare every event line, the footer and the node list.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal.
 //!
@@ -24,6 +26,7 @@ pub mod interrupt;
 mod junit;
 pub mod load;
 pub mod registry;
+pub mod replay;
 pub mod runners;
 pub mod spec;
 pub mod stats;
