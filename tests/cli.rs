@@ -1014,3 +1014,37 @@ fn output_snapshots() {
 fn list_snapshot() {
     insta::assert_snapshot!("list", stdout(&simlab(&["list"])));
 }
+
+/// Issue "Runs you can trust", item 1: a crash ends a node's volatile beliefs in the
+/// checkers too. c1 crashes at 1 s holding the lock, so C2's grant at 10.002 s overlaps
+/// nothing; the primary crashes at 5.05 s, so the backup's promotion at 6.001 s leaves one
+/// server serving. Both runs exit 0.
+#[test]
+fn crashed_nodes_neither_hold_locks_nor_serve() {
+    let o = simlab(&[
+        "run",
+        "lock/short-pause",
+        "--set",
+        r#"faults=[{ at = "1s", crash = "c1" }]"#,
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("outcome     ok"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("overlap_ms          0\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = simlab(&[
+        "run",
+        "failover/lease-perfect-clocks",
+        "--set",
+        r#"faults=[{ at = "5050ms", crash = "primary" }]"#,
+    ]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("outcome     ok"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("promoted_at_s               6.001\n"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -24,3 +24,40 @@ pub fn metric(o: &RunOutput, k: &str) -> f64 {
         )
     })
 }
+
+/// Seeds a crash campaign sweeps: `release` of them in release builds (how CI runs the suite),
+/// a tenth in debug builds, where a run is several times slower.
+pub fn crash_campaign_seeds(release: u64) -> Vec<u64> {
+    let n = if cfg!(debug_assertions) {
+        release / 10
+    } else {
+        release
+    };
+    (0..n).collect()
+}
+
+/// Sweeps catalog scenario `name` with `sets` over `seeds` and asserts every run is `ok`;
+/// panics naming the failing seeds and the first one's violations. Returns the runs.
+pub fn assert_campaign_ok(name: &str, sets: &[&str], seeds: &[u64]) -> Vec<(u64, RunOutput)> {
+    let runs = scenarios::sweep::run_seeds(&spec(name, sets), seeds, 0, &|| {}).unwrap();
+    let bad: Vec<&(u64, RunOutput)> = runs.iter().filter(|(_, o)| o.outcome != "ok").collect();
+    if let Some((seed, o)) = bad.first() {
+        panic!(
+            "{name} {sets:?}: {} of {} seeds failed ({:?}...); seed {seed}: {} {:?}",
+            bad.len(),
+            runs.len(),
+            bad.iter().take(10).map(|(s, _)| *s).collect::<Vec<_>>(),
+            o.outcome,
+            o.violations
+        );
+    }
+    println!("{name} {sets:?}: {} seeds, 0 violations", runs.len());
+    runs
+}
+
+/// Sum of metric `k` over `runs` (0 where a run lacks it).
+pub fn total(runs: &[(u64, RunOutput)], k: &str) -> f64 {
+    runs.iter()
+        .map(|(_, o)| o.metrics.get(k).copied().unwrap_or(0.0))
+        .sum()
+}

@@ -5,7 +5,7 @@
 //! Student-t prediction rate for its window); and the timeout trades mistakes for detection
 //! time in the expected direction.
 
-use crate::common::{metric, spec};
+use crate::common::{assert_campaign_ok, crash_campaign_seeds, metric, spec, total};
 
 use protocols::fd::phi::{PhiVariant, phi, predictive_false_suspicion};
 use scenarios::runners::RunOutput;
@@ -201,4 +201,21 @@ fn catalog_scenarios_meet_their_expectations() {
             "{name} is not deterministic"
         );
     }
+}
+
+// Crash campaign: random crash-restarts of both p and q under NFD-S. A restarted q knows
+// nothing of p's crash, so detection counts from q's restart when that came later; then
+// every detection is within delta + eta in every seed (10,000 in release). (The trust_stale
+// bug needs its own slower link; nfd_s_never_exceeds_delta_plus_eta catches it.)
+#[test]
+fn crash_campaign_detects_within_the_bound() {
+    let seeds = crash_campaign_seeds(10_000);
+    let runs = assert_campaign_ok("fd/crash-campaign", &[], &seeds);
+    let worst = runs
+        .iter()
+        .filter_map(|(_, o)| o.metrics.get("fd_detection_time_max").copied())
+        .fold(0.0, f64::max);
+    println!("fd/crash-campaign: worst detection {worst:.4} s");
+    assert!(worst > 0.1 && worst <= 0.25, "{worst}");
+    assert!(total(&runs, "fd_mistakes") > 0.0);
 }

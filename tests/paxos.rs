@@ -523,3 +523,10 @@ fn benchmark_5_acceptor_lossy_campaign() {
         );
     }
 }
+
+// Shows: zero violations and a decision in every seed when random crash-restarts and pauses
+// hit every node kind (5 acceptors, 3 proposers, 2 learners; at most two down at once).
+#[test]
+fn crash_campaign_acceptors_proposers_learners() {
+    assert_campaign("paxos/crash-campaign", &[]);
+}

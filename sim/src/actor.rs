@@ -84,6 +84,14 @@ impl<'a, A: Actor> Ctx<'a, A> {
     pub fn now(&self) -> Time {
         self.local_now
     }
+    /// How many times this node has crashed before this run of it (0 until its first
+    /// restart). Not durable state but the environment's fresh identity for a restarted
+    /// process, like a new pid: what a client needs to tell its requests from those of its
+    /// previous life.
+    #[inline]
+    pub fn incarnation(&self) -> u32 {
+        self.w.incarnation(self.me)
+    }
     /// The node's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut Stream {

@@ -100,6 +100,12 @@ pub trait Checker<A: Actor> {
     }
     /// A trace record (only if [`Checker::wants_events`]).
     fn event(&mut self, _rec: &Record<'_>, _v: &mut Verdicts) {}
+    /// A node crashed, restarted, paused or resumed: `rec.event` is one of
+    /// [`crate::Event::Crash`], `Restart`, `Pause`, `Resume`. Always called, whatever
+    /// [`Checker::wants_events`] says, and only for these four, so a checker can end its view
+    /// of a node's volatile state at the crash without paying a call per trace record. A
+    /// restart is reported before the restarted node's `on_start` runs.
+    fn node_event(&mut self, _rec: &Record<'_>, _v: &mut Verdicts) {}
     /// The run ended at `end` (the liveness deadline, or quiescence, or a limit).
     fn finish(&mut self, _end: Time, _v: &mut Verdicts) {}
     /// Numbers worth reporting (e.g. blocking time), merged into the run's metrics.

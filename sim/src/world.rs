@@ -706,6 +706,11 @@ impl<A: Actor> Core<A> {
         &self.nodes[n.idx()].durable
     }
 
+    /// How many times node `n` has crashed so far.
+    pub fn incarnation(&self, n: NodeId) -> u32 {
+        self.live[n.idx()].inc
+    }
+
     /// Run metrics, including checkers' metrics after the run.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
@@ -770,6 +775,23 @@ impl<A: Actor> Core<A> {
             return;
         }
         self.index += 1;
+    }
+
+    /// Emits a crash, restart, pause or resume record and hands it to every checker's
+    /// [`Checker::node_event`] (the cheap path: no call per other record).
+    fn emit_node_event(&mut self, event: Event<'static>) {
+        self.emit(event.clone(), None);
+        let rec = Record {
+            index: self.index - 1,
+            time: self.now,
+            event,
+            detail: None,
+        };
+        let mut v = Verdicts::default();
+        for c in self.checkers.iter_mut() {
+            c.node_event(&rec, &mut v);
+        }
+        self.verdicts(v);
     }
 
     fn note(&mut self, node: Option<NodeId>, text: &str) {
@@ -1488,7 +1510,7 @@ impl<A: Actor> World<A> {
                     return;
                 }
                 self.live[n.idx()].paused = true;
-                self.emit(Event::Pause { node: n }, None);
+                self.emit_node_event(Event::Pause { node: n });
             }
             Fault::Resume(n) => self.resume(n, quiet),
             Fault::Cut(pairs) => {
@@ -1578,7 +1600,7 @@ impl<A: Actor> World<A> {
         l.paused = false;
         l.inc += 1;
         let held = std::mem::take(&mut self.nodes[n.idx()].held);
-        self.emit(Event::Crash { node: n }, None);
+        self.emit_node_event(Event::Crash { node: n });
         for slot in held {
             if let Pending::Deliver(Envelope {
                 from,
@@ -1615,7 +1637,7 @@ impl<A: Actor> World<A> {
         self.actors[n.idx()] = Some(a);
         self.live[n.idx()].up = true;
         self.nodes[n.idx()].up_since = now;
-        self.emit(Event::Restart { node: n }, None);
+        self.emit_node_event(Event::Restart { node: n });
         self.call(n, |a, cx| a.on_start(cx));
     }
 
@@ -1633,7 +1655,7 @@ impl<A: Actor> World<A> {
             s.up_since = now;
             std::mem::take(&mut s.held)
         };
-        self.emit(Event::Resume { node: n }, None);
+        self.emit_node_event(Event::Resume { node: n });
         for slot in held {
             self.requeue(slot, now);
         }

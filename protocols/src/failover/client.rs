@@ -38,6 +38,9 @@ impl Client {
 
     /// Starts the first operation, staggered so clients do not move in lockstep.
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, FailoverNode>) {
+        // Op ids (and so written values) carry the incarnation in their high half: a restarted
+        // client must not take a late reply to its previous life's op for one of its own.
+        self.next_op = u64::from(ctx.incarnation()) << 32;
         let stagger = Time(self.op_interval.0 / self.count.max(1) * self.index);
         ctx.set_timer(self.op_interval + stagger, Timer::NextOp);
     }

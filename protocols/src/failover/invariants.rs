@@ -1,7 +1,10 @@
 //! Failover properties, judged from observations apart from the servers.
 //!
 //! - `single_primary` (always): at no instant do two servers serve clients. Serving intervals
-//!   run from a server's `Serving` to its `Stopped` (true time). Metrics: `overlap_ms` (total
+//!   run from a server's `Serving` to its `Stopped` or its crash (true time): a crashed
+//!   server answers nobody, and a restarted one reports `Serving` afresh if it serves again
+//!   (its lease is volatile; role and epoch are durable). A paused server keeps serving in
+//!   this sense: it wakes up believing it may. Metrics: `overlap_ms` (total
 //!   time two served at once), `gap_ms` (time after the first server started serving during
 //!   which none did: the failover's unavailability), `promotions`, and `promoted_at_s` /
 //!   `first_primary_stopped_at_s` (true times of the first promotion and of the first
@@ -11,13 +14,15 @@
 //!   enter with their interval; `NotPrimary` answers had no effect and are left out; writes
 //!   with unknown outcome (failed replication, timeout) may take effect any time after their
 //!   call or never (those whose value no read returned are left out: "never" always works
-//!   for them); reads without an answer are left out.
+//!   for them); reads without an answer are left out. A client's operations are known by
+//!   (client, op id); ids carry the client's incarnation, so a restarted client's operations
+//!   never collide with those of its previous life, whose pending ones stay unknown.
 //!
 //! Metrics also count `ops_done`, `ops_refused`, `ops_unknown`.
 
 use std::collections::BTreeMap;
 
-use sim::{Checker, NodeId, Property, Time, Verdicts};
+use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
 use super::history::{Op, RegisterOp, check_register};
 use super::node::{FailoverNode, Obs, OpKind, OpResult};
@@ -48,6 +53,8 @@ pub struct FailoverChecker {
     gap: Time,
     started: bool,
     promotions: u64,
+    /// Highest epoch any server has served in.
+    top_epoch: u64,
     promoted_at: Option<Time>,
     first_stopped_at: Option<Time>,
     ops: BTreeMap<(NodeId, u64), OpRecord>,
@@ -65,6 +72,7 @@ impl FailoverChecker {
             gap: Time::ZERO,
             started: false,
             promotions: 0,
+            top_epoch: 0,
             promoted_at: None,
             first_stopped_at: None,
             ops: BTreeMap::new(),
@@ -135,8 +143,12 @@ impl Checker<FailoverNode> for FailoverChecker {
                 if epoch > 1 && self.promoted_at.is_none() {
                     self.promoted_at = Some(at);
                 }
-                if epoch > 1 {
-                    self.promotions += 1;
+                // A promoted server that restarts serves its epoch again: one promotion.
+                if epoch > self.top_epoch {
+                    self.top_epoch = epoch;
+                    if epoch > 1 {
+                        self.promotions += 1;
+                    }
                 }
                 if let Some(g) = self.gap_since.take() {
                     self.gap += Time(at.0 - g.0);
@@ -154,20 +166,7 @@ impl Checker<FailoverNode> for FailoverChecker {
                 }
                 self.serving.insert(node, epoch);
             }
-            Obs::Stopped { .. } => {
-                self.serving.remove(&node);
-                if node == NodeId(0) {
-                    self.first_stopped_at = Some(at);
-                }
-                if self.serving.len() <= 1
-                    && let Some(s) = self.overlap_since.take()
-                {
-                    self.overlap += Time(at.0 - s.0);
-                }
-                if self.serving.is_empty() && self.started {
-                    self.gap_since = Some(at);
-                }
-            }
+            Obs::Stopped { .. } => self.stopped(at, node),
             Obs::Invoke { op, kind } => {
                 self.ops.insert(
                     (node, op),
@@ -181,6 +180,14 @@ impl Checker<FailoverNode> for FailoverChecker {
             Obs::Done { op, result } => self.set(node, op, Outcome::Done(at, result)),
             Obs::Refused { op } => self.set(node, op, Outcome::Refused),
             Obs::Unknown { op } => self.set(node, op, Outcome::Unknown),
+        }
+    }
+
+    fn node_event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
+        if let Event::Crash { node } = rec.event
+            && self.serving.contains_key(&node)
+        {
+            self.stopped(rec.time, node);
         }
     }
 
@@ -242,6 +249,22 @@ impl Checker<FailoverNode> for FailoverChecker {
 }
 
 impl FailoverChecker {
+    /// `node` stops serving at `at` (its `Stopped`, or its crash).
+    fn stopped(&mut self, at: Time, node: NodeId) {
+        self.serving.remove(&node);
+        if node == NodeId(0) {
+            self.first_stopped_at = Some(at);
+        }
+        if self.serving.len() <= 1
+            && let Some(s) = self.overlap_since.take()
+        {
+            self.overlap += Time(at.0 - s.0);
+        }
+        if self.serving.is_empty() && self.started {
+            self.gap_since = Some(at);
+        }
+    }
+
     fn set(&mut self, client: NodeId, op: u64, outcome: Outcome) {
         let r = self
             .ops

@@ -87,6 +87,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/bug-lease-from-ack.toml"),
     ),
     Scenario::new(
+        "failover/crash-campaign",
+        include_str!("catalog/crash-campaign.toml"),
+    ),
+    Scenario::new(
         "failover/lease-margin",
         include_str!("catalog/lease-margin.toml"),
     ),

@@ -122,6 +122,11 @@ impl Server {
 
     /// Starts heartbeating (primary) or watching (backup).
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, FailoverNode>) {
+        // Replication numbers carry the incarnation in their high half. Numbering from 0
+        // again after a restart would make the backup, which remembers the highest number it
+        // applied, take the restarted primary's writes for old duplicates: it would ack them
+        // without applying them, and lose acknowledged writes at the next failover.
+        self.next_seq = u64::from(ctx.incarnation()) << 32;
         match self.role {
             Role::Primary => self.heartbeat(ctx),
             Role::Backup => self.arm_promotion(ctx),

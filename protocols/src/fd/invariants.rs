@@ -2,7 +2,11 @@
 //! time from q's `Suspect`/`Trust` changes and p's crashes and restarts (trace events).
 //!
 //! - Detection time T_D, per crash: from the crash to the start of the suspicion q still holds
-//!   when p restarts or the run ends (0 if that suspicion began before the crash).
+//!   when p restarts or the run ends (0 if that suspicion began before the crash). q's
+//!   suspicions are volatile: a restarted q starts out trusting and knows nothing of the
+//!   crash, so T_D then runs from q's latest restart before that suspicion if it came after
+//!   p's crash (the bound is a promise of a monitor that is up; a paused q is a slow one and
+//!   may overrun it, which is why campaigns pause neither).
 //! - Mistakes: transitions to `Suspect` while p is up. Mistake duration T_M: from such a
 //!   transition to the next `Trust` while p is still up. Recurrence T_MR: time between
 //!   consecutive mistakes. Query accuracy P_A: the fraction of p's up time during which q
@@ -32,6 +36,8 @@ pub struct FdChecker {
     changes: Vec<(Time, bool)>,
     /// p's crashes (false) and restarts (true).
     p_events: Vec<(Time, bool)>,
+    /// q's restarts.
+    q_restarts: Vec<Time>,
     /// Heartbeats delivered to q while p was up.
     arrivals: u64,
     p_up: bool,
@@ -66,6 +72,7 @@ impl FdChecker {
             bound,
             changes: Vec::new(),
             p_events: Vec::new(),
+            q_restarts: Vec::new(),
             arrivals: 0,
             p_up: true,
             results: None,
@@ -147,8 +154,9 @@ impl FdChecker {
                 k += 1;
             }
             if suspect {
+                let from = self.detection_start(b, last_suspect_at);
                 q.detection
-                    .push(Time(last_suspect_at.0.saturating_sub(b.0)));
+                    .push(Time(last_suspect_at.0.saturating_sub(from.0)));
             } else {
                 final_undetected = Some(b);
             }
@@ -156,10 +164,21 @@ impl FdChecker {
         (q, final_undetected)
     }
 
+    /// Where T_D starts for a crash at `crash` detected by a suspicion that began at
+    /// `suspected`: the crash, or q's latest restart between the two.
+    fn detection_start(&self, crash: Time, suspected: Time) -> Time {
+        self.q_restarts
+            .iter()
+            .rev()
+            .find(|&&r| r <= suspected)
+            .map_or(crash, |&r| r.max(crash))
+    }
+
     fn judge_crash(&self, crash: Time, suspect: bool, last_suspect_at: Time, q: &mut Qos) {
         if suspect {
+            let from = self.detection_start(crash, last_suspect_at);
             q.detection
-                .push(Time(last_suspect_at.0.saturating_sub(crash.0)));
+                .push(Time(last_suspect_at.0.saturating_sub(from.0)));
         } else {
             q.undetected += 1;
         }
@@ -200,10 +219,11 @@ impl Checker<FdNode> for FdChecker {
                 self.p_events.push((rec.time, true));
             }
             // A restarted monitor starts out trusting p without reporting it.
-            Event::Restart { node }
-                if node == self.q && self.changes.last().is_some_and(|c| c.1) =>
-            {
-                self.changes.push((rec.time, false));
+            Event::Restart { node } if node == self.q => {
+                self.q_restarts.push(rec.time);
+                if self.changes.last().is_some_and(|c| c.1) {
+                    self.changes.push((rec.time, false));
+                }
             }
             Event::Deliver { from, to, .. } if from == self.p && to == self.q && self.p_up => {
                 self.arrivals += 1

@@ -106,6 +106,10 @@ const CATALOG: &[Scenario] = &[
         "fd/bug-trust-stale",
         include_str!("catalog/bug-trust-stale.toml"),
     ),
+    Scenario::new(
+        "fd/crash-campaign",
+        include_str!("catalog/crash-campaign.toml"),
+    ),
     Scenario::new("fd/nfd-s-crash", include_str!("catalog/nfd-s-crash.toml")),
     Scenario::new(
         "fd/nfd-s-mistakes",

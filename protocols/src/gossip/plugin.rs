@@ -52,6 +52,10 @@ const METRICS: &[MetricMeta] = &[MetricMeta::lower(
 /// Built-in scenarios.
 const CATALOG: &[Scenario] = &[
     Scenario::new(
+        "example/gossip-crash-campaign",
+        include_str!("catalog/gossip-crash-campaign.toml"),
+    ),
+    Scenario::new(
         "example/gossip-faults",
         include_str!("catalog/gossip-faults.toml"),
     ),

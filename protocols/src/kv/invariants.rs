@@ -235,11 +235,7 @@ impl Checker<KvNode> for KvChecker {
         }
     }
 
-    fn wants_events(&self) -> bool {
-        true
-    }
-
-    fn event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
+    fn node_event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
         // A crashed client's requests can never complete: they are abandoned, not judged.
         if let Event::Crash { node } = rec.event
             && matches!(self.cluster.role(node), Role::Client(_))

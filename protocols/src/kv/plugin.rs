@@ -218,4 +218,8 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/kv-cluster-join.toml"),
     ),
     Scenario::new("ch/kv-cluster", include_str!("catalog/kv-cluster.toml")),
+    Scenario::new(
+        "ch/kv-crash-campaign",
+        include_str!("catalog/kv-crash-campaign.toml"),
+    ),
 ];

@@ -79,6 +79,10 @@ impl Client {
 
     /// Sets the plan's timers (on the client's own clock, counted from the start of the run).
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, LockNode>) {
+        // Request ids carry the incarnation in their high half: a restarted client must not
+        // take a late grant to its previous life's request as the answer to its own, since
+        // it would count that lease from its own, later, attempt.
+        self.next_req = u64::from(ctx.incarnation()) << 32;
         let now = ctx.now();
         let at = |t: Time| Time(t.0.saturating_sub(now.0));
         ctx.set_timer(at(self.plan.acquire_at), Timer::Acquire);

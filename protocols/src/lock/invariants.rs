@@ -1,7 +1,9 @@
 //! Lock properties, judged from observations apart from the roles.
 //!
 //! - `mutual_exclusion` (always): at no instant do two clients believe they hold the lock.
-//!   A belief runs from the client's `Acquired` to its `Released` (true time). With fencing on,
+//!   A belief runs from the client's `Acquired` to its `Released` or its crash (true time):
+//!   the belief is the client's volatile state, so it dies with it, while a paused client
+//!   keeps believing (Kleppmann's GC pause). With fencing on,
 //!   overlapping beliefs are expected and harmless — the storage refuses the stale holder —
 //!   so the property becomes `belief_overlap` (sometimes: reported as reached, never a
 //!   failure) and only `overlap_ms` measures it. Kleppmann's point: the lock alone cannot give
@@ -10,7 +12,9 @@
 //!   numbered in the order clients got them; each write belongs to the writer's latest
 //!   acquisition; a write applied after a write of a later acquisition is a lost update (the
 //!   later holder's value is overwritten by a stale one). So the final register always holds
-//!   the write of the latest holder whose write got through.
+//!   the write of the latest holder whose write got through. A restarted client numbers its
+//!   writes from 1 again, so a write is known by (client, number, token): a write of its
+//!   previous life still in flight keeps the acquisition it was issued under.
 //!
 //! Metrics: `overlap_ms` (total time two or more clients believed), `lock_acquisitions`,
 //! `writes_applied`, `writes_rejected`, `rejected_token` (the last token fencing refused),
@@ -18,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use sim::{Checker, NodeId, Property, Time, Verdicts};
+use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
 use super::node::{LockNode, Obs};
 
@@ -35,8 +39,8 @@ pub struct LockChecker {
     believers: BTreeMap<NodeId, u64>,
     overlap_since: Option<Time>,
     overlap: Time,
-    /// (client, write number) -> (acquisition number, token).
-    writes: BTreeMap<(NodeId, u32), (u64, u64)>,
+    /// (client, write number, token) -> acquisition number.
+    writes: BTreeMap<(NodeId, u32, u64), u64>,
     /// The applied write with the highest acquisition number: (acquisition, client, token).
     newest_applied: Option<(u64, NodeId, u64)>,
     final_write: Option<(NodeId, u64)>,
@@ -132,10 +136,10 @@ impl Checker<LockNode> for LockChecker {
                         self.name(node)
                     )
                 });
-                self.writes.insert((node, n), (k, token));
+                self.writes.insert((node, n, token), k);
             }
             Obs::WriteApplied { client, n, token } => {
-                let (k, _) = *self.writes.get(&(client, n)).unwrap_or_else(|| {
+                let k = *self.writes.get(&(client, n, token)).unwrap_or_else(|| {
                     panic!(
                         "the storage applied a write nobody issued: {} #{n}",
                         self.name(client)
@@ -160,6 +164,14 @@ impl Checker<LockNode> for LockChecker {
                 self.rejected += 1;
                 self.rejected_token = Some(token);
             }
+        }
+    }
+
+    fn node_event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
+        if let Event::Crash { node } = rec.event
+            && self.believers.remove(&node).is_some()
+        {
+            self.close_overlap(rec.time);
         }
     }
 

@@ -82,6 +82,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/check-before-write.toml"),
     ),
     Scenario::new(
+        "lock/crash-campaign",
+        include_str!("catalog/crash-campaign.toml"),
+    ),
+    Scenario::new(
         "lock/delayed-release",
         include_str!("catalog/delayed-release.toml"),
     ),

@@ -133,6 +133,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/campaign-replay.toml"),
     ),
     Scenario::new(
+        "paxos/crash-campaign",
+        include_str!("catalog/crash-campaign.toml"),
+    ),
+    Scenario::new(
         "paxos/duelling-backoff",
         include_str!("catalog/duelling-backoff.toml"),
     ),

@@ -355,11 +355,7 @@ impl Checker<TwoPcNode> for TwoPcChecker {
         }
     }
 
-    fn wants_events(&self) -> bool {
-        true
-    }
-
-    fn event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
+    fn node_event(&mut self, rec: &Record<'_>, _v: &mut Verdicts) {
         match rec.event {
             Event::Crash { node } => self.down_since[node.idx()] = Some(rec.time),
             Event::Restart { node } => {

@@ -162,6 +162,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/coordinator-crash-recover-commit.toml"),
     ),
     Scenario::new(
+        "2pc/crash-campaign",
+        include_str!("catalog/crash-campaign.toml"),
+    ),
+    Scenario::new(
         "2pc/failure-free",
         include_str!("catalog/failure-free.toml"),
     ),
