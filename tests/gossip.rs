@@ -18,6 +18,7 @@ fn catalog_scenarios_meet_their_expectations() {
                 spec: &s,
                 seed: s.seed,
                 sink: None,
+                interrupt: None,
             })
             .unwrap()
         };
@@ -51,6 +52,7 @@ fn crash_campaign_learns_once_and_spreads_everything() {
         spec: &s,
         seed: s.seed,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     assert_eq!(o.violations[0].property, "learn_once");

@@ -17,6 +17,7 @@ fn catalog_scenarios_meet_their_expectations() {
                 spec: &s,
                 seed: s.seed,
                 sink: None,
+                interrupt: None,
             })
             .unwrap()
         };
@@ -43,6 +44,7 @@ fn crash_campaign_resolves_every_request() {
         spec: &s,
         seed: s.seed,
         sink: None,
+        interrupt: None,
     })
     .unwrap();
     assert_eq!(o.outcome, "safety_violation");
