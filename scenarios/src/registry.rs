@@ -179,6 +179,10 @@ mod tests {
                 );
             }
         }
-        assert_eq!(files, r.catalog().len(), "a listed scenario has no file of its own");
+        assert_eq!(
+            files,
+            r.catalog().len(),
+            "a listed scenario has no file of its own"
+        );
     }
 }

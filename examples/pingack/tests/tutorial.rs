@@ -9,8 +9,14 @@ fn blocks_for(doc: &str, file: &str) -> String {
     while let Some(l) = lines.next() {
         if l.trim() == marker {
             let fence = lines.next().expect("a code block after the marker");
-            assert!(fence.starts_with("```"), "{file}: marker not followed by a code block");
-            let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+            assert!(
+                fence.starts_with("```"),
+                "{file}: marker not followed by a code block"
+            );
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
             out.push(body.join("\n"));
         }
     }
