@@ -33,7 +33,7 @@ mod workload;
 
 pub use bugs::Bug;
 pub use invariants::TwoPcChecker;
-pub use log::{CoordRecord, Log, PartRecord};
+pub use log::{CoordRecord, DurableLog, Log, PartRecord};
 pub use message::{Msg, TxnId};
 pub use node::{Config, Obs, Timer, TwoPcNode};
 pub use plugin::{TwoPc, per_txn_metrics, setup};
@@ -273,17 +273,17 @@ mod tests {
             let mem = w.actor(coord).unwrap().log();
             let pc = variant == Variant::PresumedCommit;
             assert_eq!(
-                mem.coord.get(&t),
+                mem.coord().get(&t),
                 pc.then_some(&CoordRecord::Commit),
                 "{variant:?}"
             );
             assert_eq!(
-                w.durable(coord).coord.get(&t),
+                w.durable(coord).replay().coord().get(&t),
                 Some(&CoordRecord::Commit),
                 "{variant:?}"
             );
             assert_eq!(
-                w.actor(p1).unwrap().log().part.get(&t),
+                w.actor(p1).unwrap().log().part().get(&t),
                 Some(&PartRecord::Committed)
             );
             let durable = if pc {
@@ -291,7 +291,11 @@ mod tests {
             } else {
                 PartRecord::Committed
             };
-            assert_eq!(w.durable(p1).part.get(&t), Some(&durable), "{variant:?}");
+            assert_eq!(
+                w.durable(p1).replay().part().get(&t),
+                Some(&durable),
+                "{variant:?}"
+            );
         }
     }
 }
