@@ -12,7 +12,7 @@ use scenarios::runners::{self, RunRequest};
 use sim::faults::Everything;
 use sim::{
     Actor, Ctx, EventKind, FaultAction, FaultRate, FaultStep, LinkConfig, Message, NodeId,
-    RandomFaults, Rule, Time, TimeDist, TraceLine, Verdict, World, WorldBuilder,
+    RandomFaults, Rule, Stop, Time, TimeDist, TraceLine, Verdict, World, WorldBuilder,
 };
 
 #[derive(Clone, Debug, PartialEq)]
@@ -452,6 +452,30 @@ fn drift_and_clock_steps_move_local_timers() {
     assert_eq!(log_of(&w, 1)[0].0, ms(100).0);
 }
 
+/// A timer whose local deadline would pass the end of local time (an `i64` of ns) never
+/// fires. It used to be clamped to the end, which a clock already there had passed: the timer
+/// fired at once, and a protocol re-arming its timer ran in place for ever.
+#[test]
+fn a_timer_past_the_end_of_local_time_never_fires() {
+    let mut b = WorldBuilder::<Probe>::new(0);
+    b.node_with_clock("n0", i64::MAX - 1_000, 0);
+    let acts = vec![Act::Timer {
+        node: 0,
+        after: ms(100),
+        tag: 1,
+    }];
+    b.factory(move |_, d: &Log| Probe {
+        acts: acts.clone(),
+        log: d.clone(),
+        restarted: false,
+    });
+    b.end(ms(1000));
+    let mut w = b.build().unwrap();
+    let r = w.run();
+    assert_eq!(r.stop, Stop::TimeLimit);
+    assert!(log_of(&w, 0).is_empty(), "{:?}", log_of(&w, 0));
+}
+
 /// Duplication delivers a message twice (both copies carry the same message id).
 #[test]
 fn duplication_delivers_twice() {
@@ -711,7 +735,7 @@ fn misuse_is_a_clear_build_error() {
             },
         ));
     });
-    assert!(e.contains("ppm must be > -1000000"), "{e}");
+    assert!(e.contains("drift.ppm must be in -999999..=1000000"), "{e}");
     let e = err(&|b| {
         b.random_faults(RandomFaults {
             crash: Some(FaultRate {

@@ -6,6 +6,7 @@ mod common;
 mod digests;
 mod failover;
 mod fd;
+mod fuzz;
 mod gossip;
 mod hashing;
 mod kernel;

@@ -127,6 +127,49 @@ pub struct RandomFaults {
 /// Highest random fault rate a scenario may ask for, per second of simulated time.
 pub const MAX_FAULT_RATE: f64 = 1e6;
 
+/// The largest clock step a scenario may give, in milliseconds either way: the duration
+/// bound, 2^62 ns (about 146 years). A local clock is an `i64` of nanoseconds when a timer is
+/// set on it, so a step near `i64::MAX` would leave no room for any timer (a step of 1e13 ms
+/// used to saturate there and make every timer fire at once, for ever).
+pub const MAX_CLOCK_STEP_MS: f64 = crate::time::MAX_DURATION.0 as f64 / 1e6;
+
+/// The fastest drift a scenario may give, in ppm: a clock running twice as fast as true time.
+/// (The slowest is just above -1e6 ppm, a clock that still runs.) Faster clocks would reach
+/// the end of local time within a run and could overflow its arithmetic.
+pub const MAX_DRIFT_PPM: i64 = 1_000_000;
+
+impl FaultAction {
+    /// Checks the action's own ranges (node names are checked when the world is built). The
+    /// message starts with the field, e.g. `clock_step.delta_ms must be ...`.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            FaultAction::ClockStep { delta_ms, .. }
+                if !(delta_ms.is_finite() && delta_ms.abs() <= MAX_CLOCK_STEP_MS) =>
+            {
+                Err(format!(
+                    "clock_step.delta_ms must be a finite number of milliseconds in \
+                     [-{MAX_CLOCK_STEP_MS}, {MAX_CLOCK_STEP_MS}] (146 years, 2^62 ns, either \
+                     way), got {delta_ms:?}"
+                ))
+            }
+            FaultAction::Drift { ppm, .. } if !(*ppm > -1_000_000 && *ppm <= MAX_DRIFT_PPM) => {
+                Err(format!(
+                    "drift.ppm must be in -999999..={MAX_DRIFT_PPM} (a clock that still runs, \
+                     at most twice as fast as true time), got {ppm}"
+                ))
+            }
+            FaultAction::AddRule(r) if r.nth == Some(0) => Err(format!(
+                "add_rule.nth is 1-based: it must be >= 1, got 0 (rule `{}`)",
+                r.name
+            )),
+            FaultAction::SetLink { link, .. } => {
+                link.validate().map_err(|e| format!("set_link.link.{e}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl RandomFaults {
     /// True if no kind is enabled.
     pub fn is_empty(&self) -> bool {
@@ -173,4 +216,42 @@ pub struct Phases {
     pub heal_at: Time,
     /// Time after `heal_at` within which `eventually` properties must hold; the run ends then.
     pub liveness: Time,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(delta_ms: f64) -> FaultAction {
+        FaultAction::ClockStep {
+            node: "n".into(),
+            delta_ms,
+        }
+    }
+
+    /// Clock steps within the duration bound either way pass; beyond it, or not finite, the
+    /// error names the field and the range. Drift is bounded on both sides.
+    #[test]
+    fn clock_faults_have_derived_ranges() {
+        assert!(step(MAX_CLOCK_STEP_MS).validate().is_ok());
+        assert!(step(-MAX_CLOCK_STEP_MS).validate().is_ok());
+        for bad in [1e13, -1e13, f64::NAN, f64::INFINITY] {
+            let e = step(bad).validate().unwrap_err();
+            assert!(e.starts_with("clock_step.delta_ms must be"), "{e}");
+            assert!(e.contains("146 years"), "{e}");
+        }
+        let drift = |ppm| FaultAction::Drift {
+            node: "n".into(),
+            ppm,
+        };
+        assert!(drift(MAX_DRIFT_PPM).validate().is_ok());
+        assert!(drift(-999_999).validate().is_ok());
+        for bad in [MAX_DRIFT_PPM + 1, -1_000_000, i64::MAX] {
+            let e = drift(bad).validate().unwrap_err();
+            assert!(
+                e.starts_with("drift.ppm must be in -999999..=1000000"),
+                "{e}"
+            );
+        }
+    }
 }

@@ -28,6 +28,10 @@ macro_rules! kassert {
     };
 }
 
+/// The local deadline of a timer that never fires: one set past the end of local time (an
+/// `i64` of nanoseconds), which a clock stepped or drifting far ahead can reach.
+const NEVER_LOCAL: i64 = i64::MAX;
+
 /// Why a run stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stop {
@@ -290,10 +294,11 @@ impl<A: Actor> WorldBuilder<A> {
             })
         };
         for (i, (_, ppm)) in self.clocks.iter().enumerate() {
-            if *ppm <= -1_000_000 {
+            if *ppm <= -1_000_000 || *ppm > crate::faults::MAX_DRIFT_PPM {
                 return Err(format!(
-                    "node `{}`: drift {ppm} ppm must be > -1000000",
-                    self.names[i]
+                    "node `{}`: drift {ppm} ppm must be in -999999..={}",
+                    self.names[i],
+                    crate::faults::MAX_DRIFT_PPM
                 ));
             }
         }
@@ -502,15 +507,11 @@ fn resolve(
         }
         FaultAction::Heal(_) => Fault::Heal,
         FaultAction::ClockStep { node: s, delta_ms } => {
-            if !delta_ms.is_finite() {
-                return Err(format!("{what}: clock_step.delta_ms must be finite"));
-            }
+            a.validate().map_err(|e| format!("{what}.{e}"))?;
             Fault::ClockStep(node(s, what)?, libm::round(delta_ms * 1e6) as i64)
         }
         FaultAction::Drift { node: s, ppm } => {
-            if *ppm <= -1_000_000 {
-                return Err(format!("{what}: drift.ppm must be > -1000000, got {ppm}"));
-            }
+            a.validate().map_err(|e| format!("{what}.{e}"))?;
             Fault::Drift(node(s, what)?, *ppm)
         }
         FaultAction::AddRule(r) => Fault::AddRule(Box::new(
@@ -523,8 +524,7 @@ fn resolve(
             one_way,
             link,
         } => {
-            link.validate()
-                .map_err(|e| format!("{what}: set_link: {e}"))?;
+            a.validate().map_err(|e| format!("{what}.{e}"))?;
             if from.is_none() && to.is_none() {
                 Fault::SetLink(None, link.clone())
             } else {
@@ -1042,8 +1042,15 @@ impl<A: Actor> Core<A> {
             (at.0.min(i64::MAX as u64) as i64, at)
         } else {
             let ns = &self.nodes[node.idx()];
-            let d = (ns.clock.local_at(self.now.0) + after.0 as i128).min(i64::MAX as i128);
-            (d as i64, Time(ns.clock.true_at(d, self.now.0)))
+            let d = ns.clock.local_at(self.now.0) + after.0 as i128;
+            if d >= NEVER_LOCAL as i128 {
+                // Past the end of local time: the timer never fires. (Clamping the deadline
+                // to the end instead made a clock stepped near it fire every timer at once,
+                // over and over.)
+                (NEVER_LOCAL, Time::MAX)
+            } else {
+                (d as i64, Time(ns.clock.true_at(d, self.now.0)))
+            }
         };
         let inc = live.inc;
         self.emit(
@@ -1114,7 +1121,12 @@ impl<A: Actor> Core<A> {
                 && *node == n
                 && !held.contains(&(i as u32))
             {
-                moves.push((i as u32, Time(clock.true_at(*deadline as i128, now))));
+                let at = if *deadline == NEVER_LOCAL {
+                    Time::MAX
+                } else {
+                    Time(clock.true_at(*deadline as i128, now))
+                };
+                moves.push((i as u32, at));
             }
         }
         for (slot, at) in moves {

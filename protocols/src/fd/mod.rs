@@ -56,6 +56,13 @@ pub enum Kind {
     PhiAccrual,
 }
 
+/// The smallest `fd.phi_threshold`: phi 0.01 is reached about two standard deviations before
+/// a heartbeat is due (normal model); much lower and 10^-phi rounds to 1.
+pub const MIN_PHI_THRESHOLD: f64 = 0.01;
+
+/// The largest `fd.phi_threshold`: 10^-300 is still a normal double.
+pub const MAX_PHI_THRESHOLD: f64 = 300.0;
+
 /// Parameters (`[fd]` in scenario files).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -121,12 +128,16 @@ impl Params {
                 self.heartbeat_jitter
             ));
         }
+        // Checked whatever the kind, since every kind reads the table. The normal model
+        // inverts its tail at 10^-phi, which must be a probability below 1 (it rounds to 1
+        // for phi below about 5e-17, where the old check let 1e-20 through to a panic) and
+        // above 0: [0.01, 300] keeps it well inside, from suspecting two standard deviations
+        // before a heartbeat is due to far beyond any run's resolution.
         if !(self.phi_threshold.is_finite()
-            && self.phi_threshold > 0.0
-            && self.phi_threshold <= 300.0)
+            && (MIN_PHI_THRESHOLD..=MAX_PHI_THRESHOLD).contains(&self.phi_threshold))
         {
             return Err(format!(
-                "fd.phi_threshold must be in (0, 300], got {}",
+                "fd.phi_threshold must be in [{MIN_PHI_THRESHOLD}, {MAX_PHI_THRESHOLD}], got {:?}",
                 self.phi_threshold
             ));
         }
@@ -156,5 +167,45 @@ impl Params {
     /// NFD-S's detection-time bound `delta + eta` (None for the other detectors).
     pub fn detection_bound(&self) -> Option<Time> {
         (self.kind == Kind::NfdS).then(|| self.delta + self.heartbeat_interval)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The phi threshold is checked where the normal model's tail inverse is defined, for
+    /// every detector kind (each builds the same table), and its ends are usable.
+    #[test]
+    fn phi_threshold_range_is_where_the_inverse_is_defined() {
+        for kind in [Kind::Timeout, Kind::NfdS, Kind::PhiAccrual] {
+            for bad in [1e-20, 0.0, -1.0, 300.5, f64::NAN] {
+                let p = Params {
+                    kind,
+                    phi_threshold: bad,
+                    ..Params::default()
+                };
+                let e = p.validate().unwrap_err();
+                assert!(e.contains("fd.phi_threshold must be in [0.01, 300]"), "{e}");
+            }
+        }
+        for (v, th) in [
+            (PhiVariant::Normal, MIN_PHI_THRESHOLD),
+            (PhiVariant::Normal, MAX_PHI_THRESHOLD),
+            (PhiVariant::Akka, MIN_PHI_THRESHOLD),
+            (PhiVariant::Cassandra, MAX_PHI_THRESHOLD),
+        ] {
+            let y = phi::standard_threshold(v, th);
+            assert!(y.is_finite(), "{v:?} {th}: {y}");
+        }
+    }
+
+    /// A suspicion point past the end of every run is "never", found at once (it used to walk
+    /// there one nanosecond at a time).
+    #[test]
+    fn a_huge_deviation_never_suspects() {
+        let y = phi::standard_threshold(PhiVariant::Normal, 8.0);
+        let d = phi::suspicion_delay(PhiVariant::Normal, 8.0, y, 1e8, 3.6e18);
+        assert_eq!(d, phi::SUSPICION_NEVER);
     }
 }

@@ -60,7 +60,12 @@ impl Monitor {
             delta: p.delta,
             threshold: p.phi_threshold,
             variant: p.phi_variant,
-            ystar: standard_threshold(p.phi_variant, p.phi_threshold),
+            // Only the phi detector uses it; the others never evaluate the inverse.
+            ystar: if p.kind == Kind::PhiAccrual {
+                standard_threshold(p.phi_variant, p.phi_threshold)
+            } else {
+                0.0
+            },
             min_sd: p.min_std_deviation.0 as f64,
             trust_stale: p.bugs.contains(&Bug::TrustStaleHeartbeats),
             window,
@@ -99,7 +104,9 @@ impl Monitor {
                     0
                 };
                 let i = self.cur_i + 1;
-                let tau = i * self.eta.0 + self.delta.0;
+                // Saturating: with eta and delta near the 146-year bound the product passes
+                // u64::MAX, which is "never" anyway.
+                let tau = i.saturating_mul(self.eta.0).saturating_add(self.delta.0);
                 ctx.set_timer(Time(tau.saturating_sub(now)), Timer::Freshness { i });
             }
             Kind::PhiAccrual => {
@@ -151,7 +158,11 @@ impl Monitor {
                 if self.max_seq < i {
                     self.set_suspect(true, ctx);
                 }
-                let next = Time((i + 1) * self.eta.0 + self.delta.0);
+                let next = Time(
+                    (i + 1)
+                        .saturating_mul(self.eta.0)
+                        .saturating_add(self.delta.0),
+                );
                 ctx.set_timer(
                     Time(next.0.saturating_sub(ctx.now().0)),
                     Timer::Freshness { i: i + 1 },

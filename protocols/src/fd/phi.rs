@@ -200,6 +200,10 @@ pub fn standard_threshold(variant: PhiVariant, threshold: f64) -> f64 {
     }
 }
 
+/// What [`suspicion_delay`] returns when phi reaches the threshold only after 2^63 ns, past
+/// the end of any run (phases end by 2 x 2^62 ns): "never".
+pub const SUSPICION_NEVER: u64 = 1 << 63;
+
 /// The first whole nanosecond `d >= 0` after the last heartbeat at which phi reaches
 /// `threshold`, given the window's `mean` and `sd` in ns and the variant's
 /// [`standard_threshold`] `ystar`. Starts from the closed-form guess and corrects by single
@@ -210,11 +214,12 @@ pub fn suspicion_delay(variant: PhiVariant, threshold: f64, ystar: f64, mean: f6
         _ => mean + ystar * sd,
     };
     let reached = |d: u64| phi(variant, d as f64, mean, sd) >= threshold;
-    let mut d = if guess <= 0.0 {
-        0
-    } else {
-        guess.ceil().min(9.0e18) as u64
-    };
+    if guess >= SUSPICION_NEVER as f64 {
+        // Past the end of every run (a huge heartbeat interval or deviation): walking to the
+        // crossing one nanosecond at a time from the cap would take for ever.
+        return SUSPICION_NEVER;
+    }
+    let mut d = if guess <= 0.0 { 0 } else { guess.ceil() as u64 };
     // The guess is within a few ns of the answer: walk to the exact first crossing.
     while d > 0 && reached(d - 1) {
         d -= 1;

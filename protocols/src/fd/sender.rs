@@ -32,7 +32,11 @@ impl Sender {
     pub fn on_start(&mut self, ctx: &mut Ctx<'_, FdNode>) {
         let now = ctx.now();
         self.next_seq = now.0 / self.eta.0 + 1;
-        let first = Time(self.next_seq * self.eta.0 - now.0);
+        let first = Time(
+            self.next_seq
+                .saturating_mul(self.eta.0)
+                .saturating_sub(now.0),
+        );
         let after = if self.jitter == Time::ZERO {
             first
         } else {
@@ -47,7 +51,12 @@ impl Sender {
         self.next_seq += 1;
         let after = if self.jitter == Time::ZERO {
             // Back on the grid: the due time of heartbeat next_seq, so no error accumulates.
-            Time((self.next_seq * self.eta.0).saturating_sub(ctx.now().0))
+            // Saturating: with eta near the 146-year bound the product can pass u64::MAX.
+            Time(
+                self.next_seq
+                    .saturating_mul(self.eta.0)
+                    .saturating_sub(ctx.now().0),
+            )
         } else {
             self.gap(ctx)
         };

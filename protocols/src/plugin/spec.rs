@@ -248,6 +248,11 @@ impl Spec {
                 .validate()
                 .map_err(|e| format!("network.links[{i}].link.{e}"))?;
         }
+        for (i, f) in self.faults.iter().enumerate() {
+            f.action
+                .validate()
+                .map_err(|e| format!("faults[{i}].{e}"))?;
+        }
         if let Some(r) = &self.random {
             r.validate()?;
             if self.phases.is_none() && !r.is_empty() {

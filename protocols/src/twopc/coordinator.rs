@@ -56,9 +56,8 @@ impl Coordinator {
     /// Start or restart: bump the incarnation (forced, so ids are never reused), recover
     /// undecided and un-ACKed transactions from the log, and schedule the workload.
     pub(crate) fn start(&mut self, env: &mut Env<'_, '_>) {
-        let first = env.log.incarnation == 0;
-        env.log.incarnation += 1;
-        self.inc = env.log.incarnation;
+        let first = env.log.incarnation() == 0;
+        self.inc = env.log.next_incarnation();
         env.force_uncounted();
         env.cx.observe(Obs::CoordStarted {
             incarnation: self.inc,
@@ -66,7 +65,7 @@ impl Coordinator {
         let variant = env.cfg.params.variant;
         let all: BTreeSet<usize> = (0..env.cfg.n()).collect();
         let records: Vec<(TxnId, CoordRecord)> =
-            env.log.coord.iter().map(|(t, r)| (*t, *r)).collect();
+            env.log.coord().iter().map(|(t, r)| (*t, *r)).collect();
         for (txn, rec) in records {
             match rec {
                 CoordRecord::Commit if variant == Variant::PresumedCommit => {}
@@ -74,7 +73,7 @@ impl Coordinator {
                 CoordRecord::Abort => self.resend_decision(txn, false, all.clone(), env),
                 CoordRecord::Collecting => {
                     // Presumed commit: collecting without a decision means abort; tell all.
-                    env.log.coord.insert(txn, CoordRecord::Abort);
+                    env.log.set_coord(txn, CoordRecord::Abort);
                     env.cx.observe(Obs::Decided { txn, commit: false });
                     env.cx
                         .note(format!("recovery: {txn} was collecting votes, aborting"));
@@ -145,7 +144,7 @@ impl Coordinator {
             seq: k as u32 + 1,
         };
         if env.cfg.params.variant == Variant::PresumedCommit {
-            env.log.coord.insert(txn, CoordRecord::Collecting);
+            env.log.set_coord(txn, CoordRecord::Collecting);
             env.force();
         }
         env.cx.observe(Obs::Begin(txn));
@@ -232,7 +231,7 @@ impl Coordinator {
         env.cx.observe(Obs::Decided { txn, commit });
         let variant = env.cfg.params.variant;
         if commit {
-            env.log.coord.insert(txn, CoordRecord::Commit);
+            env.log.set_coord(txn, CoordRecord::Commit);
             if env.cfg.has(Bug::CommitBeforeForce) {
                 env.cx.note(format!(
                     "bug commit_before_force: commit record of {txn} left in the log buffer"
@@ -243,12 +242,12 @@ impl Coordinator {
         } else {
             match variant {
                 Variant::PresumedNothing => {
-                    env.log.coord.insert(txn, CoordRecord::Abort);
+                    env.log.set_coord(txn, CoordRecord::Abort);
                     env.force();
                 }
                 Variant::PresumedAbort => {}
                 Variant::PresumedCommit => {
-                    env.log.coord.insert(txn, CoordRecord::Abort);
+                    env.log.set_coord(txn, CoordRecord::Abort);
                 }
             }
         }
@@ -275,7 +274,7 @@ impl Coordinator {
         } else if !(commit && variant == Variant::PresumedCommit) {
             // Nothing to wait for: end record (presumed commit keeps its forced commit record;
             // forgetting it would mean the same thing).
-            env.log.coord.remove(&txn);
+            env.log.end_coord(txn);
         }
     }
 
@@ -292,7 +291,7 @@ impl Coordinator {
                 env.cx.cancel_timer(t);
             }
             self.txns.remove(&txn);
-            env.log.coord.remove(&txn); // the end record, lazy
+            env.log.end_coord(txn); // the end record, lazy
             env.cx.observe(Obs::AllAcked(txn));
         }
     }
@@ -307,7 +306,7 @@ impl Coordinator {
                 state: State::AwaitAcks { commit, .. },
                 ..
             }) => *commit,
-            None => match env.log.coord.get(&txn) {
+            None => match env.log.coord().get(&txn) {
                 Some(CoordRecord::Commit) => true,
                 Some(CoordRecord::Abort | CoordRecord::Collecting) => false,
                 // No record: the presumption.

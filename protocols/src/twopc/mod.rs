@@ -33,7 +33,7 @@ mod workload;
 
 pub use bugs::Bug;
 pub use invariants::TwoPcChecker;
-pub use log::{CoordRecord, Log, PartRecord};
+pub use log::{CoordRecord, DurableLog, Log, PartRecord};
 pub use message::{Msg, TxnId};
 pub use node::{Config, Obs, Timer, TwoPcNode};
 pub use plugin::{TwoPc, per_txn_metrics, setup};
@@ -41,6 +41,7 @@ pub use workload::Workload;
 
 use serde::{Deserialize, Serialize};
 use sim::Time;
+use sim::time::MAX_DURATION;
 
 /// Which presumption the protocol uses (Mohan, Lindsay & Obermarck 1986).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +158,19 @@ impl Params {
                 self.transactions
             ));
         }
+        // A derived range: the workload computes every start time up front, and the last one,
+        // start + interval x (transactions - 1), must be a time (it overflowed u64 before).
+        let last = u128::from(self.start.0)
+            + u128::from(self.interval.0) * u128::from(self.transactions - 1);
+        if last > u128::from(MAX_DURATION.0) {
+            return Err(format!(
+                "twopc.start + twopc.interval x (twopc.transactions - 1), the last transaction's \
+                 start, must be at most 146 years (2^62 ns), got {} + {} x {}",
+                self.start,
+                self.interval,
+                self.transactions - 1
+            ));
+        }
         let prob = |p: f64, what: &str| -> Result<(), String> {
             if (0.0..=1.0).contains(&p) {
                 Ok(())
@@ -252,6 +266,27 @@ mod tests {
     // records are lazy, so the coordinator's in-memory log forgets an ACKed transaction while
     // its durable log still holds the forced commit record; presumed commit keeps its commit
     // record; participants' commit records are lazy (in memory only) under presumed commit.
+    /// The last transaction's start must be a time: a derived range over three fields.
+    #[test]
+    fn the_last_start_must_fit_in_simulated_time() {
+        let p = Params {
+            transactions: 5,
+            interval: Time::from_secs(3_600_000_000),
+            ..Params::default()
+        };
+        let e = p.validate().unwrap_err();
+        assert!(
+            e.contains("twopc.start + twopc.interval x (twopc.transactions - 1)"),
+            "{e}"
+        );
+        let ok = Params {
+            transactions: 1_000_000,
+            interval: Time::from_secs(4_000),
+            ..Params::default()
+        };
+        assert_eq!(ok.validate(), Ok(()));
+    }
+
     #[test]
     fn logs_after_a_commit_follow_the_variant() {
         let t = TxnId { inc: 1, seq: 1 };
@@ -273,17 +308,17 @@ mod tests {
             let mem = w.actor(coord).unwrap().log();
             let pc = variant == Variant::PresumedCommit;
             assert_eq!(
-                mem.coord.get(&t),
+                mem.coord().get(&t),
                 pc.then_some(&CoordRecord::Commit),
                 "{variant:?}"
             );
             assert_eq!(
-                w.durable(coord).coord.get(&t),
+                w.durable(coord).replay().coord().get(&t),
                 Some(&CoordRecord::Commit),
                 "{variant:?}"
             );
             assert_eq!(
-                w.actor(p1).unwrap().log().part.get(&t),
+                w.actor(p1).unwrap().log().part().get(&t),
                 Some(&PartRecord::Committed)
             );
             let durable = if pc {
@@ -291,7 +326,11 @@ mod tests {
             } else {
                 PartRecord::Committed
             };
-            assert_eq!(w.durable(p1).part.get(&t), Some(&durable), "{variant:?}");
+            assert_eq!(
+                w.durable(p1).replay().part().get(&t),
+                Some(&durable),
+                "{variant:?}"
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use sim::{Actor, Ctx, NodeId, TimerId};
 
 use super::coordinator::Coordinator;
-use super::log::Log;
+use super::log::{DurableLog, Log};
 use super::message::{Msg, TxnId};
 use super::participant::Participant;
 use super::workload::Workload;
@@ -126,7 +126,7 @@ pub(crate) struct Env<'e, 'a> {
     pub cx: &'e mut Ctx<'a, TwoPcNode>,
     /// Shared configuration.
     pub cfg: &'e Config,
-    /// The node's log (in memory; forced writes persist all of it).
+    /// The node's log (in memory; a forced write persists every change since the last one).
     pub log: &'e mut Log,
     forced: bool,
     local: VecDeque<(NodeId, Msg)>,
@@ -169,12 +169,12 @@ pub struct TwoPcNode {
 
 impl TwoPcNode {
     /// Builds (or rebuilds after a crash) node `id` from its durable log.
-    pub fn new(cfg: &Arc<Config>, id: NodeId, durable: &Log) -> Self {
+    pub fn new(cfg: &Arc<Config>, id: NodeId, durable: &DurableLog) -> Self {
         let coord = (id == cfg.coord).then(Coordinator::new);
         let part = cfg.part_index(id).map(Participant::new);
         TwoPcNode {
             cfg: cfg.clone(),
-            log: durable.clone(),
+            log: Log::recover(durable),
             coord,
             part,
         }
@@ -210,7 +210,9 @@ impl TwoPcNode {
             route(coord, part, from, msg, &mut env);
         }
         if env.forced {
-            let d = env.log.clone();
+            // One new batch on the shared chain: O(records since the last force), not a copy
+            // of the whole log.
+            let d = env.log.force();
             env.cx.persist(d);
         }
     }
@@ -235,7 +237,7 @@ fn route(
 impl Actor for TwoPcNode {
     type Msg = Msg;
     type Timer = Timer;
-    type Durable = Log;
+    type Durable = DurableLog;
     type Obs = Obs;
 
     fn on_start(&mut self, cx: &mut Ctx<'_, Self>) {

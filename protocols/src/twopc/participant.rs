@@ -39,7 +39,7 @@ impl Participant {
     pub(crate) fn start(&mut self, env: &mut Env<'_, '_>) {
         let mut prepared = Vec::new();
         let mut decided = Vec::new();
-        for (t, r) in &env.log.part {
+        for (t, r) in env.log.part() {
             if *r == PartRecord::Prepared {
                 prepared.push(*t)
             } else {
@@ -66,11 +66,11 @@ impl Participant {
 
     fn on_prepare(&mut self, txn: TxnId, env: &mut Env<'_, '_>) {
         let coord = env.cfg.coord;
-        match env.log.part.get(&txn).copied() {
+        match env.log.part().get(&txn).copied() {
             None => {
                 let yes = env.cfg.workload.yes(txn.seq, self.idx);
                 if yes {
-                    env.log.part.insert(txn, PartRecord::Prepared);
+                    env.log.set_part(txn, PartRecord::Prepared);
                     if env.cfg.has(Bug::UnforcedPrepare) {
                         env.cx.note(format!("bug unforced_prepare: voting YES on {txn} with the prepare record unforced"));
                     } else {
@@ -81,7 +81,7 @@ impl Participant {
                     let t = env.timer(env.cfg.params.decision_timeout, Timer::Inquire(txn));
                     self.timers.insert(txn, t);
                 } else {
-                    env.log.part.insert(txn, PartRecord::Aborted);
+                    env.log.set_part(txn, PartRecord::Aborted);
                     env.cx.observe(Obs::Voted { txn, yes: false });
                     env.cx.observe(Obs::Learned { txn, commit: false });
                     env.send(coord, Msg::Vote { txn, yes: false });
@@ -96,11 +96,12 @@ impl Participant {
 
     fn on_decision(&mut self, from: NodeId, txn: TxnId, commit: bool, env: &mut Env<'_, '_>) {
         let mut target = txn;
-        if env.cfg.has(Bug::StaleDecision) && env.log.part.get(&txn) != Some(&PartRecord::Prepared)
+        if env.cfg.has(Bug::StaleDecision)
+            && env.log.part().get(&txn) != Some(&PartRecord::Prepared)
         {
             let current = env
                 .log
-                .part
+                .part()
                 .iter()
                 .rev()
                 .find(|(_, r)| **r == PartRecord::Prepared)
@@ -113,7 +114,7 @@ impl Participant {
             }
         }
         let variant = env.cfg.params.variant;
-        match env.log.part.get(&target).copied() {
+        match env.log.part().get(&target).copied() {
             Some(PartRecord::Prepared) => self.learn(target, commit, env),
             Some(r @ (PartRecord::Committed | PartRecord::Aborted)) => {
                 if (r == PartRecord::Committed) != commit {
@@ -126,7 +127,7 @@ impl Participant {
                 // lost). Record it so a late PREPARE gets NO. A COMMIT cannot be applied: the
                 // participant has no prepared work for it.
                 if !commit {
-                    env.log.part.insert(target, PartRecord::Aborted);
+                    env.log.set_part(target, PartRecord::Aborted);
                     if variant.acks(false) {
                         env.force();
                     }
@@ -149,7 +150,7 @@ impl Participant {
         } else {
             PartRecord::Aborted
         };
-        env.log.part.insert(txn, rec);
+        env.log.set_part(txn, rec);
         if env.cfg.params.variant.acks(commit) {
             env.force();
         }
@@ -160,13 +161,13 @@ impl Participant {
     }
 
     fn on_term_query(&mut self, from: NodeId, txn: TxnId, env: &mut Env<'_, '_>) {
-        match env.log.part.get(&txn).copied() {
+        match env.log.part().get(&txn).copied() {
             Some(PartRecord::Committed) => env.send(from, Msg::Commit(txn)),
             Some(PartRecord::Aborted) => env.send(from, Msg::Abort(txn)),
             Some(PartRecord::Prepared) => {} // uncertain too: nothing to tell
             None => {
                 // Not voted yet: abort on its own (forced: it promises a NO vote) and say so.
-                env.log.part.insert(txn, PartRecord::Aborted);
+                env.log.set_part(txn, PartRecord::Aborted);
                 env.force();
                 env.cx
                     .note(format!("termination: {txn} not voted yet, aborting it"));
@@ -178,14 +179,14 @@ impl Participant {
 
     pub(crate) fn on_inquire_timer(&mut self, txn: TxnId, env: &mut Env<'_, '_>) {
         self.timers.remove(&txn);
-        if env.log.part.get(&txn) != Some(&PartRecord::Prepared) {
+        if env.log.part().get(&txn) != Some(&PartRecord::Prepared) {
             return;
         }
         if env.cfg.has(Bug::AbortAfterYes) {
             env.cx.note(format!(
                 "bug abort_after_yes: giving up on {txn} after voting YES"
             ));
-            env.log.part.insert(txn, PartRecord::Aborted);
+            env.log.set_part(txn, PartRecord::Aborted);
             env.force();
             env.cx.observe(Obs::Learned { txn, commit: false });
             return;
