@@ -403,3 +403,72 @@ fn junit_completions_and_man_page() {
     let roff = String::from_utf8_lossy(&man.stdout);
     assert!(roff.contains(".TH simlab 1") && roff.contains("deterministic simulation testbed"));
 }
+
+/// A Kubernetes Indexed Job (JOB_COMPLETION_INDEX, 0-based, with --shard-count) and a Slurm
+/// array (SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) pick the
+/// shard when --shard is absent; their shards merge into the plain sweep, byte for byte.
+#[test]
+fn batch_systems_pick_the_shard() {
+    let d = tmp("batch");
+    let sweep = [
+        "sweep",
+        "2pc/lossy-duplication",
+        "--seeds",
+        "0..12",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let plain = simlab(&sweep);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
+    let shard = |env: &[(&str, String)], extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_simlab"));
+        c.args(sweep).args(extra);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    for system in ["k8s", "slurm"] {
+        let mut files = Vec::new();
+        for i in 0..3u64 {
+            let (env, extra): (Vec<(&str, String)>, Vec<&str>) = if system == "k8s" {
+                (
+                    vec![("JOB_COMPLETION_INDEX", i.to_string())],
+                    vec!["--shard-count", "3"],
+                )
+            } else {
+                (
+                    vec![
+                        ("SLURM_ARRAY_TASK_ID", (i + 1).to_string()),
+                        ("SLURM_ARRAY_TASK_MIN", "1".to_string()),
+                        ("SLURM_ARRAY_TASK_COUNT", "3".to_string()),
+                    ],
+                    vec![],
+                )
+            };
+            let o = shard(&env, &extra);
+            assert_eq!(o.status.code(), Some(0), "{system} {i}: {}", text(&o));
+            let f = d.join(format!("{system}-{i}.json"));
+            std::fs::write(&f, &o.stdout).unwrap();
+            files.push(f.to_str().unwrap().to_string());
+        }
+        let mut merge = vec!["merge"];
+        merge.extend(files.iter().map(String::as_str));
+        let merged = simlab(&merge);
+        assert_eq!(merged.stdout, plain.stdout, "{system}: {}", text(&merged));
+    }
+    let o = shard(&[("JOB_COMPLETION_INDEX", "0".to_string())], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("give --shard-count"), "{}", text(&o));
+    let o = shard(
+        &[("JOB_COMPLETION_INDEX", "3".to_string())],
+        &["--shard-count", "3"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("not below --shard-count 3"),
+        "{}",
+        text(&o)
+    );
+}

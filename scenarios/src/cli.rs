@@ -257,9 +257,15 @@ struct SweepArgs {
     /// Worker threads (0 = all cores). Results never depend on it.
     #[arg(long, default_value_t = 0)]
     jobs: usize,
-    /// Run only shard K of N (1-based): seeds A+K-1, A+K-1+N, ...
+    /// Run only shard K of N (1-based): seeds A+K-1, A+K-1+N, ... Without it, a Kubernetes
+    /// Indexed Job (JOB_COMPLETION_INDEX, with --shard-count) or a Slurm array
+    /// (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT) picks the shard.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// With JOB_COMPLETION_INDEX (a Kubernetes Indexed Job): the number of shards (the Job's
+    /// `completions`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    shard_count: Option<u64>,
     /// Override a field (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
@@ -989,6 +995,59 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
+/// The shard a batch system assigned, when no `--shard` was given: a Kubernetes Indexed Job
+/// (`JOB_COMPLETION_INDEX`, 0-based, with `--shard-count`) or a Slurm array
+/// (`SLURM_ARRAY_TASK_ID` counted from `SLURM_ARRAY_TASK_MIN`, `SLURM_ARRAY_TASK_COUNT`
+/// shards). `None` when neither is set.
+pub fn shard_from_env(
+    count: Option<u64>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<(u64, u64)>, String> {
+    let num = |k: &str| -> Result<Option<u64>, String> {
+        env(k)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{k}=`{v}`: expected a whole number"))
+            })
+            .transpose()
+    };
+    if let Some(i) = num("JOB_COMPLETION_INDEX")? {
+        let n = count.ok_or(
+            "JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job): give --shard-count N, the \
+             Job's completions"
+                .to_string(),
+        )?;
+        if i >= n {
+            return Err(format!(
+                "JOB_COMPLETION_INDEX={i} is not below --shard-count {n}"
+            ));
+        }
+        return Ok(Some((i + 1, n)));
+    }
+    if count.is_some() {
+        return Err("--shard-count needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)".into());
+    }
+    if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+        let n = num("SLURM_ARRAY_TASK_COUNT")?.ok_or_else(|| {
+            "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not".to_string()
+        })?;
+        let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+        let k = id
+            .checked_sub(min)
+            .map(|k| k + 1)
+            .filter(|k| (1..=n).contains(k))
+            .ok_or_else(|| {
+                format!(
+                    "SLURM_ARRAY_TASK_ID={id} with SLURM_ARRAY_TASK_MIN={min} is not one of \
+                     {n} tasks: use a contiguous --array (e.g. 1-{n})"
+                )
+            })?;
+        return Ok(Some((k, n)));
+    }
+    Ok(None)
+}
+
 /// Progress of a sweep or comparison on stderr: a bar on a terminal; elsewhere (CI logs,
 /// pipes) one line every few seconds, so a long job shows it is alive; nothing with --quiet.
 struct Progress {
@@ -1117,12 +1176,10 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
     let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
     a.limits.apply(&mut spec);
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
-    let shard = a
-        .shard
-        .as_deref()
-        .map(parse_shard)
-        .transpose()
-        .map_err(usage)?;
+    let shard = match a.shard.as_deref() {
+        Some(k_of_n) => Some(parse_shard(k_of_n).map_err(usage)?),
+        None => shard_from_env(a.shard_count, &|k| std::env::var(k).ok()).map_err(usage)?,
+    };
     let seeds: Vec<u64> = (lo..hi)
         .filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1))
         .collect();
