@@ -472,3 +472,71 @@ fn batch_systems_pick_the_shard() {
         text(&o)
     );
 }
+
+/// `sweep --format jsonl` writes one record per seed (failing seeds included); records from
+/// separate runs merge into the plain sweep byte for byte, and records that do not form one
+/// campaign (a seed twice, a gap, another spec) are refused.
+#[test]
+fn seed_records_merge_into_the_plain_sweep() {
+    let d = tmp("records");
+    let base = [
+        "sweep",
+        "paxos/campaign-3",
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--seeds",
+    ];
+    let mut files = Vec::new();
+    for (i, range) in ["0..7", "7..12"].iter().enumerate() {
+        let o = simlab(&[&base[..], &[range]].concat());
+        let f = d.join(format!("r{i}.jsonl"));
+        std::fs::write(&f, &o.stdout).unwrap();
+        let lines = String::from_utf8_lossy(&o.stdout).lines().count();
+        assert_eq!(lines, if i == 0 { 7 } else { 5 }, "{}", text(&o));
+        files.push(f.to_str().unwrap().to_string());
+    }
+    let rec: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&files[0])
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    for k in [
+        "scenario",
+        "seed",
+        "outcome",
+        "trace_digest",
+        "metrics",
+        "spec_hash",
+        "simlab",
+    ] {
+        assert!(rec.get(k).is_some(), "record lacks {k}: {rec}");
+    }
+    let merged = simlab(&["merge", &files[0], &files[1], "--format", "json"]);
+    let plain = simlab(&[
+        "sweep",
+        "paxos/campaign-3",
+        "--seeds",
+        "0..12",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(merged.stdout, plain.stdout, "{}", text(&merged));
+    let o = simlab(&["merge", &files[1], &files[1]]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("appears twice"), "{}", text(&o));
+    let o = simlab(&[&base[..], &["12..14", "--set", "network.loss=0.5"]].concat());
+    let other = d.join("other.jsonl");
+    std::fs::write(&other, &o.stdout).unwrap();
+    let o = simlab(&["merge", &files[0], &files[1], other.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("records of different campaigns"),
+        "{}",
+        text(&o)
+    );
+}

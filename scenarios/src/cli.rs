@@ -142,6 +142,8 @@ enum Format {
     Json,
     Csv,
     Markdown,
+    /// One JSON record per line (sweep: one per seed, for collecting campaigns).
+    Jsonl,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -1169,8 +1171,8 @@ fn sweep_exit(s: &SweepSummary) -> i32 {
 }
 
 fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
-    if !matches!(a.format, Format::Text | Format::Json) {
-        return Err(usage("sweep --format must be text or json"));
+    if !matches!(a.format, Format::Text | Format::Json | Format::Jsonl) {
+        return Err(usage("sweep --format must be text, json or jsonl"));
     }
     let t0 = Instant::now();
     let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
@@ -1195,7 +1197,7 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
             scenario: spec.name.clone(),
             seeds: [lo, hi],
             shard: [k, n],
-            results,
+            results: results.clone(),
         })
         .expect("serialisable"),
         None => serde_json::to_string_pretty(&summary).expect("serialisable"),
@@ -1210,6 +1212,16 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
     }
     match a.format {
         Format::Json => w(out, &(doc + "\n"))?,
+        Format::Jsonl => {
+            let hash = crate::sweep::spec_hash(&spec);
+            for r in &results {
+                let rec = crate::sweep::SeedRecord::new(&spec.name, &hash, r);
+                w(
+                    out,
+                    &(serde_json::to_string(&rec).expect("serialisable") + "\n"),
+                )?;
+            }
+        }
         _ => w(out, &sweep_text(&summary))?,
     }
     let code = sweep_exit(&summary);
@@ -1220,6 +1232,26 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
 }
 
 fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32> {
+    if !matches!(format, Format::Text | Format::Json) {
+        return Err(usage("merge --format must be text or json"));
+    }
+    let texts: Vec<(String, String)> = files
+        .iter()
+        .map(|f| {
+            fs::read_to_string(f)
+                .map(|t| (f.display().to_string(), t))
+                .map_err(|e| usage(format!("{}: {e}", f.display())))
+        })
+        .collect::<Res<_>>()?;
+    // Per-seed records (`sweep --format jsonl`) from any number of machines and files.
+    if texts
+        .iter()
+        .any(|(_, t)| serde_json::from_str::<ShardFile>(t).is_err())
+    {
+        let (scenario, range, results) = sweep::merge_records(&texts).map_err(usage)?;
+        let summary = sweep::summarize_sweep(&scenario, range, &results);
+        return merged(&summary, format, out);
+    }
     let mut shards = Vec::new();
     for f in files {
         let text = fs::read_to_string(f).map_err(|e| usage(format!("{}: {e}", f.display())))?;
@@ -1263,14 +1295,19 @@ fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32>
         )));
     }
     let summary = sweep::summarize_sweep(&scenario, range, &results);
+    merged(&summary, format, out)
+}
+
+/// Prints a merged sweep as the plain sweep would.
+fn merged(summary: &SweepSummary, format: Format, out: &mut dyn Write) -> Res<i32> {
     match format {
         Format::Json => w(
             out,
-            &(serde_json::to_string_pretty(&summary).expect("serialisable") + "\n"),
+            &(serde_json::to_string_pretty(summary).expect("serialisable") + "\n"),
         )?,
-        _ => w(out, &sweep_text(&summary))?,
+        _ => w(out, &sweep_text(summary))?,
     }
-    Ok(sweep_exit(&summary))
+    Ok(sweep_exit(summary))
 }
 
 // ---- compare -----------------------------------------------------------------------------
@@ -1343,6 +1380,11 @@ fn cmd_compare(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Res<i32> {
+    if a.format == Format::Jsonl {
+        return Err(usage(
+            "compare --format must be text, json, csv or markdown (jsonl is sweep's per-seed form)",
+        ));
+    }
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let points = grid(&a.vary)?;
@@ -1406,7 +1448,7 @@ fn cmd_compare(
         Format::Json => json + "\n",
         Format::Csv => crate::cli_reports::compare_table(&doc, &a.vary, false),
         Format::Markdown => crate::cli_reports::compare_table(&doc, &a.vary, true),
-        Format::Text => crate::cli_reports::compare_text(&doc),
+        Format::Text | Format::Jsonl => crate::cli_reports::compare_text(&doc),
     };
     w(out, &text)?;
     if let Some(bpath) = &a.baseline {
@@ -1799,6 +1841,9 @@ struct BenchRow {
 }
 
 fn cmd_bench(reg: &Registry, a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
+    if !matches!(a.format, Format::Text | Format::Json) {
+        return Err(usage("bench --format must be text or json"));
+    }
     let scenario = a
         .scenario
         .clone()

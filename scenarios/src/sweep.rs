@@ -24,6 +24,121 @@ pub struct SeedResult {
     pub trace_digest: String,
 }
 
+/// One seed of a campaign as `sweep --format jsonl` writes it: enough to merge campaigns run
+/// on many machines (and to keep failing seeds, as seed records), and to tell whether two
+/// records come from the same spec and simlab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRecord {
+    /// Scenario name.
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// Its outcome.
+    pub outcome: String,
+    /// Its trace digest (empty for an analysis).
+    pub trace_digest: String,
+    /// Its metrics.
+    pub metrics: BTreeMap<String, f64>,
+    /// 16 hex digits identifying the resolved spec (see [`spec_hash`]).
+    pub spec_hash: String,
+    /// The simlab version that ran it.
+    pub simlab: String,
+}
+
+impl SeedRecord {
+    /// The record of one seed's result.
+    pub fn new(scenario: &str, spec_hash: &str, r: &SeedResult) -> SeedRecord {
+        SeedRecord {
+            scenario: scenario.to_string(),
+            seed: r.seed,
+            outcome: r.outcome.clone(),
+            trace_digest: r.trace_digest.clone(),
+            metrics: r.metrics.clone(),
+            spec_hash: spec_hash.to_string(),
+            simlab: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// A hash of the resolved spec's canonical JSON (FNV-1a, 64 bits): equal specs, equal hash.
+pub fn spec_hash(spec: &Spec) -> String {
+    let json = serde_json::to_string(spec).expect("a spec serialises");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in json.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01B3);
+    }
+    format!("{h:016x}")
+}
+
+/// Merges seed records (`(file name, text)` of JSONL files): one scenario, one spec hash and
+/// simlab version, every seed once and the seeds contiguous. Returns the scenario, the seed
+/// range and the results in seed order.
+pub fn merge_records(
+    files: &[(String, String)],
+) -> Result<(String, [u64; 2], Vec<SeedResult>), String> {
+    let mut recs: Vec<SeedRecord> = Vec::new();
+    for (name, text) in files {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let r: SeedRecord = serde_json::from_str(line).map_err(|e| {
+                format!(
+                    "{name}: line {}: neither a `sweep --shard K/N --format json` output nor \
+                     `sweep --format jsonl` records: {e}",
+                    i + 1
+                )
+            })?;
+            if let Some(f) = recs.first()
+                && (&f.scenario, &f.spec_hash, &f.simlab) != (&r.scenario, &r.spec_hash, &r.simlab)
+            {
+                return Err(format!(
+                    "{name}: line {}: a record of {} (spec {}, simlab {}), the first was of {} \
+                     (spec {}, simlab {}): records of different campaigns",
+                    i + 1,
+                    r.scenario,
+                    r.spec_hash,
+                    r.simlab,
+                    f.scenario,
+                    f.spec_hash,
+                    f.simlab
+                ));
+            }
+            recs.push(r);
+        }
+    }
+    if recs.is_empty() {
+        return Err("no seed records to merge".into());
+    }
+    recs.sort_by_key(|r| r.seed);
+    for w in recs.windows(2) {
+        if w[0].seed == w[1].seed {
+            return Err(format!("seed {} appears twice", w[0].seed));
+        }
+        if w[1].seed != w[0].seed + 1 {
+            return Err(format!(
+                "seeds {}..{} are missing: the records do not cover one range",
+                w[0].seed + 1,
+                w[1].seed
+            ));
+        }
+    }
+    let range = [recs[0].seed, recs[recs.len() - 1].seed + 1];
+    let scenario = recs[0].scenario.clone();
+    let results = recs
+        .into_iter()
+        .map(|r| SeedResult {
+            seed: r.seed,
+            outcome: r.outcome,
+            metrics: r.metrics,
+            trace_digest: r.trace_digest,
+        })
+        .collect();
+    Ok((scenario, range, results))
+}
+
 /// Runs `seeds` of `spec` on `jobs` threads (0 = all cores); returns results in seed order.
 /// `progress` is called once per finished seed (from any thread).
 pub fn run_seeds(
