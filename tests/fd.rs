@@ -1,4 +1,4 @@
-//! Failure detection (VALIDATION.md, "Failure detection"): phi matches the published values;
+//! Failure detection (validation target, "Failure detection"): phi matches the published values;
 //! NFD-S never exceeds delta + eta in thousands of crash trials while its Bug switch does;
 //! detection times match the closed forms on a constant-delay link; with i.i.d. normal
 //! inter-arrivals phi accrual makes about 10^-Phi false suspicions per interval (exactly the
@@ -21,7 +21,7 @@ fn values(runs: &[(u64, RunOutput)], k: &str) -> Vec<f64> {
     runs.iter().map(|(_, o)| metric(o, k)).collect()
 }
 
-// VALIDATION.md: mu = 1000 ms, sigma = 100 ms -> 0.3010, 1.6430, 2.8697, 6.5426 (to 0.1%).
+// Published values: mu = 1000 ms, sigma = 100 ms -> 0.3010, 1.6430, 2.8697, 6.5426 (to 0.1%).
 #[test]
 #[allow(clippy::approx_constant)] // 0.3010 is the published table value (it is log10 2)
 fn phi_matches_the_published_values() {

@@ -3,7 +3,9 @@
 //! spreads every rumor after the heal; the volatile_seen bug is caught by `learn_once`, in its
 //! scripted scenario and in the campaign.
 
-use crate::common::{assert_campaign_ok, crash_campaign_seeds, spec};
+use crate::common::{
+    assert_campaign_ok, assert_meets_expectation_deterministically, crash_campaign_seeds, spec,
+};
 
 use scenarios::runners::{RunRequest, run};
 use scenarios::sweep::run_seeds;
@@ -12,22 +14,7 @@ use scenarios::sweep::run_seeds;
 #[test]
 fn catalog_scenarios_meet_their_expectations() {
     for name in scenarios::catalog::family("example") {
-        let s = spec(name, &[]);
-        let one = || {
-            run(RunRequest {
-                spec: &s,
-                seed: s.seed,
-                sink: None,
-                interrupt: None,
-            })
-            .unwrap()
-        };
-        let (a, b) = (one(), one());
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
+        assert_meets_expectation_deterministically(name);
     }
 }
 

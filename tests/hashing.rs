@@ -1,9 +1,9 @@
-//! Integration tests: consistent hashing through the catalog (VALIDATION.md, "Consistent
+//! Integration tests: consistent hashing through the catalog (validation target, "Consistent
 //! hashing") and the key-value cluster on the kernel (misrouting while membership spreads,
 //! keys moved at a join, availability, crashes, the serve_misrouted bug), plus the lookup
 //! benchmark (ignored; run by hand).
 //!
-//! Statistical tests follow VALIDATION.md's rule: R >= 5 fixed seeds, mean and 95% CI
+//! Statistical tests follow the validation rule: R >= 5 fixed seeds, mean and 95% CI
 //! half-width h across seeds, pass if |mean - expected| <= tol * expected + 2h. Seeds are
 //! never retried.
 

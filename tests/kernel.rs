@@ -1,4 +1,4 @@
-//! Kernel integration tests: determinism (DET-1..3 of VALIDATION.md), every fault kind shown
+//! Kernel integration tests: determinism (DET-1..3: one seed, one trace; other seeds, other traces; simultaneous events in insertion order), every fault kind shown
 //! acting in a trace, conservation, the rule pipeline, and clear errors on misuse.
 //!
 //! Most tests use `Probe`, a scripted actor: at start it performs a list of timed actions

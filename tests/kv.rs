@@ -2,7 +2,10 @@
 //! pause campaign of storage nodes, clients and the coordinator resolves every request and
 //! serves every key by its owner; the serve_misrouted bug is caught by `served_by_owner`.
 
-use crate::common::{assert_campaign_ok, crash_campaign_seeds, spec, total};
+use crate::common::{
+    assert_campaign_ok, assert_meets_expectation_deterministically, crash_campaign_seeds, spec,
+    total,
+};
 
 use scenarios::runners::{RunRequest, run};
 
@@ -11,22 +14,7 @@ use scenarios::runners::{RunRequest, run};
 fn catalog_scenarios_meet_their_expectations() {
     let names = scenarios::catalog::family("ch");
     for name in names.into_iter().filter(|n| n.contains("/kv-")) {
-        let s = spec(name, &[]);
-        let one = || {
-            run(RunRequest {
-                spec: &s,
-                seed: s.seed,
-                sink: None,
-                interrupt: None,
-            })
-            .unwrap()
-        };
-        let (a, b) = (one(), one());
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
+        assert_meets_expectation_deterministically(name);
     }
 }
 

@@ -1,7 +1,7 @@
-//! Integration tests: load balancing and queueing against queueing theory (VALIDATION.md,
+//! Integration tests: load balancing and queueing against queueing theory (validation targets,
 //! "Load balancing and queueing"), balls into bins, the catalog, and the benchmarks.
 //!
-//! Statistical tests follow VALIDATION.md's rule: R >= 5 fixed seeds, mean and 95% CI
+//! Statistical tests follow the validation rule: R >= 5 fixed seeds, mean and 95% CI
 //! half-width h across seeds, pass if |mean - expected| <= tol + 2h. Seeds are never retried.
 //! Sizes are chosen so the whole module runs in about 90 s in release on this 2-core machine
 //! while others build (seeds run in parallel within each test).
@@ -57,7 +57,7 @@ fn paired(a: &[RunOutput], b: &[RunOutput], name: &str) -> Summary {
     summarize(&xs)
 }
 
-/// VALIDATION.md's rule: |mean - expected| <= tol + 2h.
+/// the validation rule: |mean - expected| <= tol + 2h.
 fn close(label: &str, s: &Summary, expected: f64, tol: f64) {
     let ok = (s.mean - expected).abs() <= tol + 2.0 * s.ci95;
     println!(
@@ -97,7 +97,7 @@ fn bounded(label: &str, s: &Summary, bound: f64, above: bool) {
 
 /// Random dispatching makes every server M/M/1 (Poisson thinning): T = 1/(1 - lambda), wait
 /// T - 1, sojourn ~ Exp(1 - lambda) so the q-quantile is -ln(1 - q)/(1 - lambda), and the
-/// fraction of servers with >= i customers is lambda^i. Tolerance 0.5% (VALIDATION.md), plus
+/// fraction of servers with >= i customers is lambda^i. Tolerance 0.5% (the validation target), plus
 /// the histogram's 0.8% bucket width for quantiles; n = 100, 8 seeds.
 #[test]
 fn random_is_mm1_at_every_lambda() {
@@ -145,7 +145,7 @@ fn random_is_mm1_at_every_lambda() {
     }
 }
 
-/// Power of d choices (with replacement) at n = 1000, d = 2 and 3: T lies in VALIDATION.md's
+/// Power of d choices (with replacement) at n = 1000, d = 2 and 3: T lies in the validation targets'
 /// band above the n -> infinity limit (+0.5% at lambda <= 0.8, +1% at 0.9; finite-n bias is
 /// upward), checked as limit - 2h <= mean <= limit * (1 + band) + 2h. The queue-length tails
 /// queue_ge_i match s_i = lambda^((d^i - 1)/(d - 1)) within the same relative band + 2h, for

@@ -1,4 +1,4 @@
-//! Integration tests: single-decree Paxos (VALIDATION.md, "Paxos").
+//! Integration tests: single-decree Paxos (validation target, "Paxos").
 //!
 //! Shows: every catalog scenario meets its declared outcome, deterministically; every bug
 //! switch is caught by its scripted schedule, and that schedule is harmless without the bug;
@@ -174,7 +174,7 @@ fn bug_schedules_break_agreement_as_documented() {
     );
 }
 
-// Shows (VALIDATION.md latency target): with constant one-way delay d and one proposer
+// Shows (validation target: latency): with constant one-way delay d and one proposer
 // separate from n acceptors, the value is chosen and known to the proposer at exactly 4d
 // (prepare, promise, accept, accepted), with one ballot and n * (4 + learners) messages.
 #[test]
@@ -216,7 +216,7 @@ fn distinguished_proposer_ends_the_duel() {
     assert!(d.iter().all(|(_, _, v)| v.contains("Value(1)")), "{d:?}");
 }
 
-// Shows (VALIDATION.md liveness): with 5 acceptors, 2 of them crashed and 10% loss, the
+// Shows (validation target: liveness): with 5 acceptors, 2 of them crashed and 10% loss, the
 // stable proposer decides in every seed of the campaign.
 #[test]
 fn five_acceptors_two_crashed_lossy_always_decides() {
@@ -235,7 +235,7 @@ fn five_acceptors_two_crashed_lossy_always_decides() {
     );
 }
 
-// Shows (VALIDATION.md liveness): with 3 of 5 acceptors crashed nothing is ever chosen or
+// Shows (validation target: liveness): with 3 of 5 acceptors crashed nothing is ever chosen or
 // decided although the proposer keeps trying, and no safety property fails.
 #[test]
 fn three_of_five_crashed_never_decides() {
@@ -253,7 +253,7 @@ fn three_of_five_crashed_never_decides() {
     }
 }
 
-// Shows (VALIDATION.md liveness): the scripted duel without backoff is a livelock: with a
+// Shows (validation target: liveness): the scripted duel without backoff is a livelock: with a
 // 6 ms period each proposer starts a ballot every 6 ms, forever, and nothing is chosen —
 // over 1 s (the catalog window) and over 10 s; only `decided` fails.
 #[test]
@@ -288,7 +288,7 @@ fn duelling_with_fixed_backoff_still_livelocks() {
     assert!(metric(&o, "ballots_used") >= 280.0, "{:?}", o.metrics);
 }
 
-// Shows (VALIDATION.md liveness): the same duel with randomized backoff decides in every
+// Shows (validation target: liveness): the same duel with randomized backoff decides in every
 // seed; prints the mean and the largest time to decision.
 #[test]
 fn duelling_with_backoff_decides() {

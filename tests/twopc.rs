@@ -1,4 +1,4 @@
-//! Two-phase commit against VALIDATION.md ("Two-phase commit"): every `2pc/` catalog scenario
+//! Two-phase commit against its validation targets ("Two-phase commit"): every `2pc/` catalog scenario
 //! meets its declared outcome; exact message and forced-write counts per convention; latency
 //! 2d / 3d / 4d with a constant delay d; P(commit) = (1 - p)^N within a 95% CI; blocking time
 //! equal to the coordinator's downtime; zero atomicity violations and full termination over
@@ -222,7 +222,7 @@ fn constant_delay_latency_is_2d_3d_4d() {
 
 // Shows: with independent NO votes, the fraction of committed transactions matches
 // (1 - p)^N (or the product of 1 - p_i) within tol + 2h, h the 95% CI half-width over
-// R = 20 seeds of 200 transactions each (VALIDATION.md's rule, tol = 0).
+// R = 20 seeds of 200 transactions each (the validation rule, tol = 0).
 #[test]
 fn commit_probability_matches_the_product_of_yes_probabilities() {
     let cases: [(u32, &str, f64); 4] = [

@@ -1,7 +1,7 @@
 //! The `simlab` command line. The only module in the workspace that parses arguments, reads
 //! or writes files, reads the wall clock, or looks at the terminal.
 //!
-//! Exit codes (DESIGN.md): 0 ok; 1 safety violation (or `test` found an unmet expectation);
+//! Exit codes (a stable contract): 0 ok; 1 safety violation (or `test` found an unmet expectation);
 //! 2 usage or spec error; 3 liveness failure; 4 nondeterminism; 5 regression; 70 internal error.
 
 #![allow(clippy::disallowed_methods)] // wall clock for `wall_ms`, progress and `bench` only
@@ -596,7 +596,7 @@ fn cmd_show(reg: &Registry, scenario: &str, sets: &[String], out: &mut dyn Write
 
 // ---- run ---------------------------------------------------------------------------------
 
-/// The `run --format json` document (DESIGN.md contract).
+/// The `run --format json` document (a stable contract, snapshot-tested).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct RunJson {
     /// Scenario name.
@@ -1312,7 +1312,7 @@ fn merged(summary: &SweepSummary, format: Format, out: &mut dyn Write) -> Res<i3
 
 // ---- compare -----------------------------------------------------------------------------
 
-/// The `compare --format json` document (DESIGN.md contract).
+/// The `compare --format json` document (a stable contract, snapshot-tested).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct CompareJson {
     /// Scenario name.
@@ -1831,7 +1831,7 @@ struct BenchRow {
     kernel_events_per_s: f64,
     model_events_per_s: f64,
     ns_per_model_event: f64,
-    /// Customers served (queueing models only): the perf-reference's unit for comparing
+    /// Customers served (queueing models only): the reference loops' unit for comparing
     /// implementations that use different numbers of kernel events per customer.
     customers: Option<u64>,
     customers_per_s: Option<f64>,

@@ -1,5 +1,5 @@
 //! Statistics across seeds: mean and the half-width of its 95% confidence interval (Student's
-//! t), the rule VALIDATION.md uses for every statistical target.
+//! t), the rule the validation targets use for every statistical target.
 
 use serde::{Deserialize, Serialize};
 

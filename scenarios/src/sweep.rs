@@ -189,7 +189,7 @@ pub fn run_seeds_until(
     }
 }
 
-/// The `sweep --format json` document (DESIGN.md contract).
+/// The `sweep --format json` document (a stable contract, snapshot-tested).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepSummary {
     /// Scenario name.

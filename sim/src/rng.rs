@@ -269,7 +269,7 @@ mod tests {
     use super::*;
 
     /// Pins the first outputs of every variate for seed 42, so a change of generator, key
-    /// derivation or formula is a visible, reviewed change (DESIGN.md: value stability).
+    /// derivation or formula is a visible, reviewed change (value stability: a seed's streams never change).
     #[test]
     fn first_outputs_are_pinned() {
         let mut s = Stream::new(42, "pin");

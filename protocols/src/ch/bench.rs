@@ -1,7 +1,7 @@
 //! The lookup benchmark behind `simlab bench ch/ring-balance`: per algorithm, time per
 //! lookup, structure size, balance over the keys looked up, and keys moved on growth.
 //!
-//! The library never reads the wall clock (DESIGN.md): the caller passes a clock
+//! The library never reads the wall clock (a determinism rule): the caller passes a clock
 //! (`now_secs`, seconds from any origin) and only the CLI hands in a real one. Everything
 //! else is deterministic: structures are built with seed 0 and keys are
 //! [`super::analysis::draw_keys`]`(0, keys)`.

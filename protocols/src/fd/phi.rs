@@ -301,7 +301,7 @@ mod tests {
         }
     }
 
-    // VALIDATION.md: mu = 1000 ms, sigma = 100 ms -> phi(1000) = 0.3010, phi(1200) = 1.6430,
+    // Published values: mu = 1000 ms, sigma = 100 ms -> phi(1000) = 0.3010, phi(1200) = 1.6430,
     // phi(1300) = 2.8697, phi(1500) = 6.5426, to 0.1%.
     #[test]
     #[allow(clippy::approx_constant)] // 0.3010 is the published table value (it is log10 2)

@@ -1,4 +1,4 @@
-//! Closed forms the validation tests compare against (VALIDATION.md, "Load balancing and
+//! Closed forms the validation tests compare against (validation target, "Load balancing and
 //! queueing"). Time unit: the mean service time; `lambda` is the arrival rate per server.
 //!
 //! Sources: M/M/1 and GI/M/1 (Kleinrock, Queueing Systems vol. 1); power of d choices and
@@ -173,7 +173,7 @@ pub fn poisson_pmf(mu: f64, k: u32) -> f64 {
 mod tests {
     use super::*;
 
-    /// The table of VALIDATION.md, to its 3-4 significant digits.
+    /// The published table, to its 3-4 significant digits.
     #[test]
     fn power_of_d_matches_the_validation_table() {
         let table = [
