@@ -1110,3 +1110,47 @@ fn crashed_nodes_neither_hold_locks_nor_serve() {
         stdout(&o)
     );
 }
+
+/// `list FAMILY` lists one family (or one protocol's scenarios) and refuses an unknown one,
+/// naming the choices; each command's `--format` accepts only the formats it writes.
+#[test]
+fn list_by_family_and_formats_per_command() {
+    let o = simlab(&["list", "paxos"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    let rows: Vec<&str> = text.lines().skip(1).collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.starts_with("paxos/")), "{rows:?}");
+    let all = simlab(&["list"]);
+    let n_paxos = stdout(&all)
+        .lines()
+        .filter(|l| l.starts_with("paxos/"))
+        .count();
+    assert_eq!(rows.len(), n_paxos);
+    let o = simlab(&["list", "nope"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("choose one of: 2pc,"), "{}", stderr(&o));
+    for (cmd, bad) in [
+        (&["run", "example/gossip"][..], "csv"),
+        (&["run", "example/gossip"][..], "jsonl"),
+        (
+            &["sweep", "example/gossip", "--seeds", "0..1"][..],
+            "markdown",
+        ),
+        (
+            &["compare", "example/gossip", "--vary", "gossip.fanout=2"][..],
+            "jsonl",
+        ),
+        (&["merge", "x.json"][..], "csv"),
+    ] {
+        let mut args = cmd.to_vec();
+        args.extend(["--format", bad]);
+        let o = simlab(&args);
+        assert_eq!(code(&o), 2, "{args:?}");
+        assert!(
+            stderr(&o).contains("invalid value"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod fd;
 mod fuzz;
 mod gossip;
 mod hashing;
+mod junit_reader;
 mod kernel;
 mod kv;
 mod lb;

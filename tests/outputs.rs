@@ -293,6 +293,9 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
         xml.contains("<testsuites name=\"simlab\" tests=\"2\" failures=\"0\""),
         "{xml}"
     );
+    let cases = crate::junit_reader::read(&xml);
+    assert_eq!(cases.len(), 2);
+    assert!(cases.iter().all(|c| c.failure.is_none()));
     // A different seed count is refused unless allowed.
     let o = run(&["--seeds", "0..2", "--baseline", b]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -359,6 +362,11 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
         xml.contains("failures=\"1\"") && xml.contains("<failure"),
         "{xml}"
     );
+    let failed: Vec<_> = crate::junit_reader::read(&xml)
+        .into_iter()
+        .filter(|c| c.failure.is_some())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
     for r in doc["rows"].as_array_mut().unwrap() {
         r["metrics"]["last_learn_s"]["ci95"] = serde_json::json!(1e9);
     }
@@ -383,6 +391,10 @@ fn junit_completions_and_man_page() {
     let xml = std::fs::read_to_string(&f).unwrap();
     let family = scenarios::registry::Registry::builtin().family("2pc").len();
     assert_eq!(xml.matches("<testcase ").count(), family, "{xml}");
+    let cases = crate::junit_reader::read(&xml);
+    assert_eq!(cases.len(), family);
+    assert!(cases.iter().any(|c| c.name == "2pc/failure-free"));
+    assert!(cases.iter().all(|c| c.failure.is_none()), "{cases:?}");
     assert!(xml.contains("name=\"2pc/failure-free\""));
     let script = d.join("simlab.bash");
     std::fs::write(&script, simlab(&["completions", "bash"]).stdout).unwrap();
@@ -539,4 +551,202 @@ fn seed_records_merge_into_the_plain_sweep() {
         "{}",
         text(&o)
     );
+}
+
+/// Compare charts read: a parameter spanning decades gets a log axis with its decades as
+/// ticks, a string parameter gets its values as labels (never positions 0, 1, 2), `--x`
+/// picks the axis and must name a varied parameter, axes carry the metric's unit, and every
+/// metric gets its chart (no cap).
+#[test]
+fn compare_charts_pick_their_axes() {
+    let read_dir = |d: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("chart-"))
+            .collect();
+        v.sort();
+        v
+    };
+    let tick = |svg: &str, t: &str| svg.contains(&format!(">\n{t}\n</text>"));
+    // vnodes 1..1000: a log axis, so 1, 10, 100 and 1000 are all ticks.
+    let d = tmp("charts-log");
+    let o = simlab(&[
+        "compare",
+        "ch/ring-balance",
+        "--vary",
+        "ch.vnodes=1,10,100,1000",
+        "--seeds",
+        "0..3",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let svg = std::fs::read_to_string(d.join("chart-share_cv.svg")).unwrap();
+    for t in ["1", "10", "100", "1000"] {
+        assert!(tick(&svg, t), "tick {t} missing on the log axis");
+    }
+    // Every metric of a comparison has its chart: this one reports more than the 24 that
+    // used to be drawn (the rest dropped without a word).
+    let d = tmp("charts-all");
+    let o = simlab(&[
+        "compare",
+        "ch/kv-cluster-join",
+        "--vary",
+        "kv.algorithm=ring,jump",
+        "--seeds",
+        "0..1",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("compare.json")).unwrap()).unwrap();
+    let metrics = doc["rows"][0]["metrics"].as_object().unwrap().len();
+    assert!(metrics > 24, "{metrics} metrics");
+    assert_eq!(read_dir(&d).len(), metrics);
+    // A string parameter: its values label the axis; numbers under it would be positions.
+    let d = tmp("charts-cat");
+    let algos = ["mod_n", "ring", "jump", "rendezvous"];
+    let vary = format!("ch.algorithm={}", algos.join(","));
+    let o = simlab(&[
+        "compare",
+        "ch/growth",
+        "--vary",
+        &vary,
+        "--seeds",
+        "0..2",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let svg = std::fs::read_to_string(d.join("chart-memory_bytes.svg")).unwrap();
+    for a in algos {
+        assert!(tick(&svg, a), "category {a} missing");
+    }
+    assert!(
+        svg.contains(">\nmemory_bytes (bytes)\n</text>"),
+        "the y axis names its unit"
+    );
+    // --x must be one of the varied parameters: exit 2 before any run.
+    let o = simlab(&[
+        "compare",
+        "ch/growth",
+        "--vary",
+        &vary,
+        "--x",
+        "ch.servers",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--x `ch.servers`: not a varied parameter; choose one of: ch.algorithm")
+    );
+}
+
+/// The Kubernetes Indexed Job manifest and the Slurm array script README ships run as the
+/// batch systems would run them (every index or task id, with the variables each system
+/// sets, a small scenario and seed range given through their SCENARIO and SEEDS variables),
+/// and their shards merge into the plain sweep byte for byte.
+#[test]
+fn shipped_batch_files_run_and_merge() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/batch");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_simlab"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let (scenario, seeds) = ("2pc/lossy-duplication", "0..40");
+    let plain = simlab(&[
+        "sweep", scenario, "--seeds", seeds, "--format", "json", "--quiet",
+    ]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
+    let merge_dir = |d: &std::path::Path| {
+        let mut files: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .filter(|p| p.ends_with(".json"))
+            .collect();
+        files.sort();
+        let mut args = vec!["merge"];
+        args.extend(files.iter().map(String::as_str));
+        simlab(&args)
+    };
+
+    // Kubernetes: the container's `sh -c` script is the folded block under `args:`.
+    let yaml = std::fs::read_to_string(root.join("sweep-indexed-job.yaml")).unwrap();
+    let lines: Vec<&str> = yaml.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim() == "- >-")
+        .expect("args: - >-");
+    let indent = lines[at + 1].len() - lines[at + 1].trim_start().len();
+    let script: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.len() - l.trim_start().len() == indent && !l.trim().is_empty())
+        .map(|l| l.trim())
+        .collect();
+    let script = script.join(" ");
+    let field = |key: &str| -> u64 {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(key))
+            .unwrap_or_else(|| panic!("{key} missing"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let completions = field("completions:");
+    assert!(
+        script.contains(&format!("--shard-count {completions}")),
+        "completions and --shard-count differ: {script}"
+    );
+    let d = tmp("k8s-files");
+    let script = script.replace("/results/", &format!("{}/", d.display()));
+    for i in 0..completions {
+        let o = Command::new("sh")
+            .args(["-c", &script])
+            .env("PATH", &path)
+            .env("SCENARIO", scenario)
+            .env("SEEDS", seeds)
+            .env("JOB_COMPLETION_INDEX", i.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "index {i}: {}", text(&o));
+    }
+    let merged = merge_dir(&d);
+    assert_eq!(merged.stdout, plain.stdout, "k8s: {}", text(&merged));
+
+    // Slurm: the script runs as is, once per task of its `--array=A-B`.
+    let sbatch = root.join("sweep-array.sbatch");
+    let body = std::fs::read_to_string(&sbatch).unwrap();
+    let range = body
+        .lines()
+        .find_map(|l| l.strip_prefix("#SBATCH --array="))
+        .expect("#SBATCH --array=");
+    let (a, b) = range.split_once('-').unwrap();
+    let (a, b): (u64, u64) = (a.parse().unwrap(), b.parse().unwrap());
+    let d = tmp("slurm-files");
+    for id in a..=b {
+        let o = Command::new("bash")
+            .arg(&sbatch)
+            .current_dir(&d)
+            .env("PATH", &path)
+            .env("SCENARIO", scenario)
+            .env("SEEDS", seeds)
+            .env("SLURM_ARRAY_TASK_ID", id.to_string())
+            .env("SLURM_ARRAY_TASK_MIN", a.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", (b - a + 1).to_string())
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "task {id}: {}", text(&o));
+    }
+    let merged = merge_dir(&d);
+    assert_eq!(merged.stdout, plain.stdout, "slurm: {}", text(&merged));
 }

@@ -40,12 +40,12 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(0x17, 0xbe, 0xcf),
 ];
 
-fn color(i: usize) -> RGBColor {
+pub(crate) fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
-type DrawResult = Result<(), String>;
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(crate) type DrawResult = Result<(), String>;
 
 /// Renders with `draw`; on any plotting error, renders the "no data" chart instead.
 fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> String {
@@ -62,7 +62,7 @@ fn render(title: &str, draw: impl FnOnce(&Area<'_>) -> DrawResult) -> String {
 }
 
 /// A chart with only its title and the words "no data".
-fn no_data(title: &str) -> String {
+pub(crate) fn no_data(title: &str) -> String {
     let mut s = String::new();
     {
         let root = SVGBackend::with_string(&mut s, (WIDTH, HEIGHT)).into_drawing_area();
@@ -96,7 +96,11 @@ fn no_data(title: &str) -> String {
 
 /// The padded range of `vals` (finite ones; positive ones only if `log`), or `None`.
 /// The top gets extra room (`head` of the span) so the legend box rarely hides data.
-fn range_head(vals: impl Iterator<Item = f64>, log: bool, head: f64) -> Option<Range<f64>> {
+pub(crate) fn range_head(
+    vals: impl Iterator<Item = f64>,
+    log: bool,
+    head: f64,
+) -> Option<Range<f64>> {
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for v in vals.filter(|v| v.is_finite() && (!log || *v > 0.0)) {
         lo = lo.min(v);
@@ -127,7 +131,7 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> Option<Range<f64>> {
 }
 
 /// Head room above the data for charts with the legend in the upper right corner.
-const HEAD: f64 = 0.15;
+pub(crate) const HEAD: f64 = 0.15;
 
 fn ok_point(&(x, y): &(f64, f64), log_y: bool) -> bool {
     x.is_finite() && y.is_finite() && (!log_y || y > 0.0)
@@ -162,11 +166,14 @@ where
         .y_desc(y_label)
         .x_label_formatter(&fmt)
         .y_label_formatter(&fmt)
+        .label_style(("sans-serif", 16))
+        .axis_desc_style(("sans-serif", 17))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(|e| err(&e))?;
     series(&mut c)?;
     c.configure_series_labels()
+        .label_font(("sans-serif", 16))
         .background_style(WHITE.mix(0.85))
         .border_style(RGBColor(0xaa, 0xaa, 0xaa))
         .position(legend)
@@ -237,6 +244,45 @@ pub fn line_chart(
     })
 }
 
+/// A level over time (a value that holds until it next changes: cluster members, queue
+/// length): drawn as steps, never as diagonals between samples, the last value held until
+/// `until` (the end of the run) if that is later. Points are taken in time order; see
+/// [`line_chart`] for the rest.
+pub fn level_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    until: Option<f64>,
+) -> String {
+    let steps: Vec<Series> = series
+        .iter()
+        .map(|(name, p)| {
+            let mut p = p.clone();
+            if let (Some(end), Some(&(x, y))) = (until, p.last())
+                && end > x
+            {
+                p.push((end, y));
+            }
+            (name.clone(), step_points(&p))
+        })
+        .collect();
+    line_chart(title, x_label, y_label, &steps, false)
+}
+
+/// `(x, y)` samples of a level as the corners of its step line: each value holds until the
+/// next sample's x.
+pub fn step_points(p: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::with_capacity(p.len() * 2);
+    for (i, &(x, y)) in p.iter().enumerate() {
+        if i > 0 {
+            out.push((x, p[i - 1].1));
+        }
+        out.push((x, y));
+    }
+    out
+}
+
 /// Empirical CDF points of `samples` (non-finite ones ignored): sorted values paired with
 /// the fraction of samples `<=` each, ready for [`cdf_chart`].
 pub fn cdf_points(samples: &[f64]) -> Vec<(f64, f64)> {
@@ -291,75 +337,23 @@ pub fn cdf_chart(title: &str, x_label: &str, series: &[Series]) -> String {
     })
 }
 
-/// Compares variants: one line per series through `(x, mean)`, with a vertical error bar
-/// `mean ± ci95` (95% confidence half-width; NaN or negative treated as 0) at each point.
-/// With several series, each is shifted slightly along x ("dodged", 0.6% of the x span per
-/// series) so bars at the same x do not hide each other.
+/// Compares variants on a linear x axis: one line per series through `(x, mean)`, with a
+/// vertical error bar `mean ± ci95` (95% confidence half-width; NaN or negative treated as 0)
+/// at each point. With several series, each is shifted slightly along x ("dodged") so bars
+/// at the same x do not hide each other. See [`crate::compare_chart`] for log and
+/// categorical axes.
 pub fn comparison_chart(title: &str, x_label: &str, y_label: &str, series: &[CiSeries]) -> String {
-    let ok = |&(x, m, _): &(f64, f64, f64)| x.is_finite() && m.is_finite();
-    let ci = |c: f64| if c.is_finite() { c.abs() } else { 0.0 };
-    let pts = || series.iter().flat_map(|(_, p)| p.iter().filter(|p| ok(p)));
-    let xr = range(pts().map(|p| p.0), false);
-    let yr = range_head(
-        pts().flat_map(|&(_, m, c)| [m - ci(c), m + ci(c)]),
-        false,
-        HEAD,
-    );
-    let (Some(xr), Some(yr)) = (xr, yr) else {
-        return no_data(title);
-    };
-    let cap = (xr.end - xr.start) * 0.008;
-    let dodge = if series.len() > 1 {
-        (xr.end - xr.start) * 0.006
-    } else {
-        0.0
-    };
-    render(title, |root| {
-        let y = RangedCoordf64::from(yr);
-        let ur = SeriesLabelPosition::UpperRight;
-        chart(root, [title, x_label, y_label], xr, y, ur, |c| {
-            for (i, (name, p)) in series.iter().enumerate() {
-                let col = color(i);
-                // Dodge: shift each series a little along x so error bars at the same x
-                // stay apart.
-                let shift = (i as f64 - (series.len() as f64 - 1.0) / 2.0) * dodge;
-                let p: Vec<(f64, f64, f64)> = p
-                    .iter()
-                    .copied()
-                    .filter(|p| ok(p))
-                    .map(|(x, m, e)| (x + shift, m, e))
-                    .collect();
-                if p.is_empty() {
-                    continue;
-                }
-                c.draw_series(LineSeries::new(
-                    p.iter().map(|&(x, m, _)| (x, m)),
-                    col.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?
-                .label(name.as_str())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(2))
-                });
-                c.draw_series(
-                    p.iter()
-                        .map(|&(x, m, _)| Circle::new((x, m), 3, col.filled())),
-                )
-                .map_err(|e| e.to_string())?;
-                // Error bars: a vertical bar with caps (1 px strokes).
-                c.draw_series(p.iter().flat_map(|&(x, m, e)| {
-                    let (lo, hi) = (m - ci(e), m + ci(e));
-                    [
-                        PathElement::new(vec![(x, lo), (x, hi)], col.stroke_width(1)),
-                        PathElement::new(vec![(x - cap, lo), (x + cap, lo)], col.stroke_width(1)),
-                        PathElement::new(vec![(x - cap, hi), (x + cap, hi)], col.stroke_width(1)),
-                    ]
-                }))
-                .map_err(|e| e.to_string())?;
-            }
-            Ok(())
-        })
-    })
+    crate::compare_chart::compare_chart(
+        &crate::compare_chart::CompareAxes {
+            title: title.to_string(),
+            x_label: x_label.to_string(),
+            y_label: y_label.to_string(),
+            x: crate::compare_chart::XScale::Linear,
+            log_y: false,
+            legend_title: None,
+        },
+        series,
+    )
 }
 
 #[cfg(test)]
@@ -414,11 +408,29 @@ mod tests {
         let bars: Vec<&String> = bars.iter().filter(|l| stroke(l) != "#000000").collect();
         assert_eq!(bars.len(), 18, "{bars:?}");
         assert_eq!(bars.iter().filter(|l| stroke(l) == "#1F77B4").count(), 9);
-        assert_eq!(count(&svg, "<circle"), 6);
+        // 6 points, plus one swatch per series in the legend panel.
+        assert_eq!(count(&svg, "<circle"), 8);
         assert_eq!(
             svg,
             comparison_chart("latency vs loss", "loss", "p99 (ms)", &series)
         );
+    }
+
+    #[test]
+    fn levels_are_steps() {
+        assert_eq!(
+            step_points(&[(0.0, 3.0), (1.0, 2.0), (2.5, 3.0)]),
+            vec![(0.0, 3.0), (1.0, 3.0), (1.0, 2.0), (2.5, 2.0), (2.5, 3.0)]
+        );
+        assert!(step_points(&[]).is_empty());
+        let svg = level_chart(
+            "members",
+            "time (s)",
+            "members",
+            &[("m".into(), vec![(1.0, 2.0)])],
+            Some(5.0),
+        );
+        assert!(!svg.contains("no data"));
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
+//! * [`compare_chart`] — a metric against a parameter: linear, log or categorical x axis, CI
+//!   bars, legend panel.
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
@@ -21,6 +23,7 @@
 pub mod charts;
 pub mod chrome;
 mod common;
+pub mod compare_chart;
 pub mod fmt;
 pub mod html;
 pub mod jsonl;
@@ -33,8 +36,9 @@ mod perf_tests;
 #[cfg(test)]
 mod testdata;
 
-pub use charts::{cdf_chart, cdf_points, comparison_chart, line_chart};
+pub use charts::{cdf_chart, cdf_points, comparison_chart, level_chart, line_chart};
 pub use chrome::{chrome_string, write_chrome};
+pub use compare_chart::{CompareAxes, XScale, compare_chart, x_scale_for};
 pub use fmt::fmt_f64;
 pub use html::{
     CompareReport, CompareRow, RunReport, ViolationRow, compare_csv, compare_html,

@@ -48,8 +48,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// List the built-in scenarios.
-    List,
+    /// List the built-in scenarios, all or one family's.
+    List {
+        /// A family (the part before `/`, e.g. `2pc`, `ch`) or a protocol name (e.g. `kv`).
+        family: Option<String>,
+    },
     /// Print a scenario's fully resolved spec as TOML (copy it, edit it, run the file).
     Show {
         /// Catalog name (`family/name`) or file path.
@@ -103,8 +106,8 @@ enum Cmd {
         /// Shard files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Json)]
+        /// Output format: json or text.
+        #[arg(long, default_value = "json", value_parser = formats(&["json", "text"]))]
         format: Format,
     },
     /// Measure kernel speed: events/s, ns/event, peak memory, per trace sink.
@@ -127,8 +130,8 @@ enum Cmd {
         /// Virtual nodes per server (ring, bounded).
         #[arg(long, default_value_t = 100)]
         vnodes: u32,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        /// Output format: text or json.
+        #[arg(long, default_value = "text", value_parser = formats(&["text", "json"]))]
         format: Format,
         /// Keys (for `jump`, a decimal number is the 64-bit key itself).
         #[arg(required = true)]
@@ -144,6 +147,16 @@ enum Format {
     Markdown,
     /// One JSON record per line (sweep: one per seed, for collecting campaigns).
     Jsonl,
+}
+
+/// A `--format` parser that offers (in `--help`, completions and errors) only the formats
+/// its command writes.
+fn formats(
+    allowed: &'static [&'static str],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(allowed)
+        .map(|s: String| Format::from_str(&s, false).expect("every listed format is a Format"))
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -172,8 +185,8 @@ struct RunArgs {
     /// Write the run's files (summary.json, trace.jsonl, reports) into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = formats(&["text", "json"]))]
     format: Format,
     /// Print the event timeline.
     #[arg(long)]
@@ -271,8 +284,8 @@ struct SweepArgs {
     /// Override a field (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     sets: Vec<String>,
-    /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text, json, or jsonl (one record per seed, for collecting campaigns).
+    #[arg(long, default_value = "text", value_parser = formats(&["text", "json", "jsonl"]))]
     format: Format,
     /// Also write sweep.json into DIR.
     #[arg(long, value_name = "DIR")]
@@ -300,8 +313,12 @@ struct CompareArgs {
     /// Only these metrics (repeatable; default: all).
     #[arg(long)]
     metric: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text, json, csv or markdown.
+    #[arg(
+        long,
+        default_value = "text",
+        value_parser = formats(&["text", "json", "csv", "markdown"])
+    )]
     format: Format,
     /// A previous `compare --format json` output to check against.
     #[arg(long, value_name = "FILE")]
@@ -309,6 +326,20 @@ struct CompareArgs {
     /// Accept a baseline measured over a different number of seeds per point.
     #[arg(long)]
     allow_seed_mismatch: bool,
+    /// Charts (with --out): the varied parameter on the x axis; the others become one line
+    /// each. Default: the first varied parameter whose values are numbers, else the first.
+    #[arg(long = "x", value_name = "PARAM")]
+    x_param: Option<String>,
+    /// Charts: a logarithmic x axis (default: log when the x values are positive and span
+    /// two decades or more, such as vnodes 1..1000).
+    #[arg(long, conflicts_with = "linear_x")]
+    log_x: bool,
+    /// Charts: a linear x axis even when the values span decades.
+    #[arg(long)]
+    linear_x: bool,
+    /// Charts: a logarithmic y axis.
+    #[arg(long)]
+    log_y: bool,
     /// With --baseline: also write the gate's verdicts as JUnit XML (one test case per grid
     /// row and gated metric), which GitHub, GitLab and Jenkins render.
     #[arg(long, value_name = "FILE", requires = "baseline")]
@@ -354,8 +385,8 @@ struct BenchArgs {
     /// and maximum are reported too; every repeat must give the same trace digest.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
     repeat: u32,
-    /// Output format (text or json).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format: text or json.
+    #[arg(long, default_value = "text", value_parser = formats(&["text", "json"]))]
     format: Format,
 }
 
@@ -424,7 +455,7 @@ pub fn run_cli_with(
 
 fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     match cmd {
-        Cmd::List => cmd_list(reg, out),
+        Cmd::List { family } => cmd_list(reg, family.as_deref(), out),
         Cmd::Show { scenario, sets } => cmd_show(reg, &scenario, &sets, out),
         Cmd::Run(a) => cmd_run(reg, a, out, err),
         Cmd::Sweep(a) => cmd_sweep(reg, a, out, err),
@@ -546,8 +577,8 @@ fn exit_for_outcome(outcome: &str) -> i32 {
 
 // ---- list / show -------------------------------------------------------------------------
 
-fn cmd_list(reg: &Registry, out: &mut dyn Write) -> Res<i32> {
-    let mut rows = Vec::new();
+fn cmd_list(reg: &Registry, family: Option<&str>, out: &mut dyn Write) -> Res<i32> {
+    let mut rows: Vec<(String, String, String, String)> = Vec::new();
     for e in reg.catalog() {
         let name = e.name;
         match load::parse_in(reg, e.toml, name, &[]) {
@@ -564,6 +595,21 @@ fn cmd_list(reg: &Registry, out: &mut dyn Write) -> Res<i32> {
                 format!("(does not load: {e})"),
             )),
         }
+    }
+    if let Some(f) = family {
+        let fam = |n: &str| n.split_once('/').map_or(n, |(a, _)| a).to_string();
+        let known: std::collections::BTreeSet<String> = rows
+            .iter()
+            .flat_map(|r| [fam(&r.0), r.1.clone()])
+            .filter(|x| x != "?")
+            .collect();
+        if !known.contains(f) {
+            return Err(usage(format!(
+                "list `{f}`: no such family or protocol; choose one of: {}",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+        rows.retain(|r| fam(&r.0) == f || r.1 == f);
     }
     let wn = rows.iter().map(|r| r.0.len()).max().unwrap_or(4).max(8);
     let mut s = format!(
@@ -729,9 +775,6 @@ fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
 pub use reports::{TraceFooter, TraceHeader};
 
 fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
-    if !matches!(a.format, Format::Text | Format::Json) {
-        return Err(usage("run --format must be text or json"));
-    }
     if a.trace == TraceMode::Full && a.out.is_none() {
         return Err(usage("--trace full writes DIR/trace.jsonl: give --out DIR"));
     }
@@ -1171,9 +1214,6 @@ fn sweep_exit(s: &SweepSummary) -> i32 {
 }
 
 fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
-    if !matches!(a.format, Format::Text | Format::Json | Format::Jsonl) {
-        return Err(usage("sweep --format must be text, json or jsonl"));
-    }
     let t0 = Instant::now();
     let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
     a.limits.apply(&mut spec);
@@ -1232,9 +1272,6 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
 }
 
 fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32> {
-    if !matches!(format, Format::Text | Format::Json) {
-        return Err(usage("merge --format must be text or json"));
-    }
     let texts: Vec<(String, String)> = files
         .iter()
         .map(|f| {
@@ -1380,14 +1417,21 @@ fn cmd_compare(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Res<i32> {
-    if a.format == Format::Jsonl {
-        return Err(usage(
-            "compare --format must be text, json, csv or markdown (jsonl is sweep's per-seed form)",
-        ));
-    }
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let points = grid(&a.vary)?;
+    if let Some(x) = &a.x_param
+        && !points.iter().flatten().any(|(k, _)| k == x)
+    {
+        let keys: Vec<&str> = points
+            .first()
+            .map(|p| p.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default();
+        return Err(usage(format!(
+            "--x `{x}`: not a varied parameter; choose one of: {}",
+            keys.join(", ")
+        )));
+    }
     let base = load_spec(reg, &a.scenario, &a.sets)?;
     let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
     let mut rows = Vec::new();
@@ -1442,7 +1486,18 @@ fn cmd_compare(
     if let Some(dir) = &a.out {
         ensure_dir(dir)?;
         write_file(&dir.join("compare.json"), json.as_bytes())?;
-        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary, &a.metric)?;
+        let opts = crate::cli_reports::ChartOptions {
+            x: a.x_param.clone(),
+            log_x: (a.log_x || a.linear_x).then_some(a.log_x),
+            log_y: a.log_y,
+        };
+        let own = base.protocol.metrics();
+        let unit = |m: &str| {
+            protocols::plugin::metrics::lookup(own, m)
+                .map(|meta| meta.unit.to_string())
+                .unwrap_or_default()
+        };
+        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary, &a.metric, &opts, &unit)?;
     }
     let text = match a.format {
         Format::Json => json + "\n",
@@ -1841,9 +1896,6 @@ struct BenchRow {
 }
 
 fn cmd_bench(reg: &Registry, a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
-    if !matches!(a.format, Format::Text | Format::Json) {
-        return Err(usage("bench --format must be text or json"));
-    }
     let scenario = a
         .scenario
         .clone()

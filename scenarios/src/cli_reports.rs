@@ -2,7 +2,7 @@
 //! into `--out DIR`, and the text tables of `compare`. File writing stays in the CLI layer;
 //! `reports` only turns data into bytes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use reports::{
@@ -45,21 +45,33 @@ fn stream(
     Ok(())
 }
 
-/// Charts of a run: every time series as a line chart, every histogram as a CDF.
-pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
+/// Charts of a run, all of them: every time series as a level (steps: a sampled value holds
+/// until the next sample), every histogram as a CDF; `unit` labels the y axis of a series
+/// and the x axis of a CDF.
+pub fn run_charts(o: &RunOutput, unit: &dyn Fn(&str) -> String) -> Vec<(String, String)> {
+    let label = |name: &str| match unit(name) {
+        u if u.is_empty() => name.to_string(),
+        u => format!("{name} ({u})"),
+    };
     let mut charts = Vec::new();
-    for (name, pts) in o.series.iter().take(12) {
+    for (name, pts) in &o.series {
         let s = vec![(name.clone(), pts.clone())];
         charts.push((
             name.clone(),
-            reports::line_chart(name, "time (s)", name, &s, false),
+            reports::level_chart(
+                name,
+                "time (s)",
+                &label(name),
+                &s,
+                Some(o.sim_time_ns as f64 / 1e9),
+            ),
         ));
     }
-    for (name, pts) in o.cdfs.iter().take(12) {
+    for (name, pts) in &o.cdfs {
         let s = vec![(name.clone(), pts.clone())];
         charts.push((
             format!("{name} (CDF)"),
-            reports::cdf_chart(&format!("{name} CDF"), name, &s),
+            reports::cdf_chart(&format!("{name} CDF"), &label(name), &s),
         ));
     }
     charts
@@ -125,7 +137,13 @@ pub fn write_run_reports(
     };
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
-    let charts = run_charts(o);
+    let own = spec.protocol.metrics();
+    let unit = |m: &str| {
+        protocols::plugin::metrics::lookup(own, m)
+            .map(|meta| meta.unit.to_string())
+            .unwrap_or_default()
+    };
+    let charts = run_charts(o, &unit);
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
@@ -234,34 +252,92 @@ fn report_of(doc: &CompareJson, varied: &[String]) -> CompareReport {
     }
 }
 
-/// Comparison charts: for each metric, the metric against the first varied parameter (its
-/// values in order, as numbers when they all parse), one line per combination of the others,
-/// with 95% CI bars.
+/// How `compare` draws its charts (`--x`, `--log-x`, `--linear-x`, `--log-y`).
+#[derive(Clone, Debug, Default)]
+pub struct ChartOptions {
+    /// The varied parameter on the x axis; `None`: the first numeric one, else the first.
+    pub x: Option<String>,
+    /// `Some(true)`: log x axis; `Some(false)`: linear; `None`: log when the values are
+    /// positive and span two decades or more.
+    pub log_x: Option<bool>,
+    /// A log y axis.
+    pub log_y: bool,
+}
+
+/// The values `key` takes over the rows, in first-seen (grid) order.
+fn values_of(doc: &CompareJson, key: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for r in &doc.rows {
+        if let Some(v) = r.params.get(key)
+            && !seen.contains(v)
+        {
+            seen.push(v.clone());
+        }
+    }
+    seen
+}
+
+/// The varied parameter for the x axis: the one asked for, else the first whose values
+/// are all numbers (so `--vary policy=... --vary lambda=...` plots against lambda, one
+/// line per policy), else the first.
+pub fn x_param(
+    doc: &CompareJson,
+    varied: &[String],
+    asked: Option<&str>,
+) -> Result<String, String> {
+    if let Some(x) = asked {
+        return if varied.iter().any(|v| v == x) {
+            Ok(x.to_string())
+        } else {
+            Err(format!(
+                "--x `{x}`: not a varied parameter; choose one of: {}",
+                varied.join(", ")
+            ))
+        };
+    }
+    let numeric = |k: &String| {
+        values_of(doc, k)
+            .iter()
+            .all(|v| v.trim().parse::<f64>().is_ok())
+    };
+    Ok(varied
+        .iter()
+        .find(|k| numeric(k))
+        .or(varied.first())
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// `name (unit)`, or `name` when the metric has no unit.
+fn with_unit(name: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({unit})")
+    }
+}
+
+/// Comparison charts, one per metric (all of them: no cap): the metric against the x
+/// parameter (see [`x_param`]; categorical when its values are not all numbers), one line
+/// per combination of the other varied parameters in grid order, with 95% CI bars. `unit`
+/// gives each metric's unit for the y axis.
 pub fn compare_charts(
     doc: &CompareJson,
     varied: &[String],
     only: &[String],
-) -> Vec<(String, String)> {
-    let Some(xk) = varied.first() else {
-        return Vec::new();
-    };
-    let xs: Vec<String> = {
-        let mut seen = Vec::new();
-        for r in &doc.rows {
-            if let Some(v) = r.params.get(xk)
-                && !seen.contains(v)
-            {
-                seen.push(v.clone());
-            }
-        }
-        seen
-    };
-    let numeric = xs.iter().all(|x| x.parse::<f64>().is_ok());
+    opts: &ChartOptions,
+    unit: &dyn Fn(&str) -> String,
+) -> Result<Vec<(String, String)>, String> {
+    if varied.is_empty() {
+        return Ok(Vec::new());
+    }
+    let xk = x_param(doc, varied, opts.x.as_deref())?;
+    let xs = values_of(doc, &xk);
+    let scale = reports::x_scale_for(&xs, opts.log_x);
     let xpos = |v: &str| -> f64 {
-        if numeric {
-            v.parse().unwrap_or(0.0)
-        } else {
-            xs.iter().position(|x| x == v).unwrap_or(0) as f64
+        match &scale {
+            reports::XScale::Categories(c) => c.iter().position(|x| x == v).unwrap_or(0) as f64,
+            _ => v.trim().parse().unwrap_or(f64::NAN),
         }
     };
     let metrics: BTreeSet<String> = doc
@@ -273,40 +349,46 @@ pub fn compare_charts(
     for m in metrics
         .iter()
         .filter(|m| only.is_empty() || only.contains(m))
-        .take(24)
     {
-        let mut series: BTreeMap<String, Vec<(f64, f64, f64)>> = BTreeMap::new();
+        // Series in grid order (first appearance), not sorted by label: `d=10` after `d=2`.
+        let others: Vec<&String> = varied.iter().filter(|k| **k != xk).collect();
+        let mut series: Vec<reports::charts::CiSeries> = Vec::new();
         for r in &doc.rows {
-            let Some(x) = r.params.get(xk) else { continue };
+            let Some(x) = r.params.get(&xk) else { continue };
             let Some(v) = r.metrics.get(m) else { continue };
-            let label: Vec<String> = r
-                .params
+            // The legend's heading names the other parameters; each line gives their values.
+            let label: Vec<String> = others
                 .iter()
-                .filter(|(k, _)| *k != xk)
-                .map(|(k, v)| format!("{k}={v}"))
+                .filter_map(|k| r.params.get(*k).cloned())
                 .collect();
             let label = if label.is_empty() {
                 m.clone()
             } else {
-                label.join(" ")
+                label.join(", ")
             };
-            series
-                .entry(label)
-                .or_default()
-                .push((xpos(x), v.mean, v.ci95));
+            let point = (xpos(x), v.mean, v.ci95);
+            match series.iter_mut().find(|(l, _)| *l == label) {
+                Some((_, pts)) => pts.push(point),
+                None => series.push((label, vec![point])),
+            }
         }
-        let s: Vec<reports::charts::CiSeries> = series.into_iter().collect();
-        let xlabel = if numeric {
-            xk.clone()
-        } else {
-            format!("{xk} ({})", xs.join(", "))
+        let axes = reports::CompareAxes {
+            title: format!("{m} vs {xk}"),
+            x_label: xk.clone(),
+            y_label: with_unit(m, &unit(m)),
+            x: scale.clone(),
+            log_y: opts.log_y,
+            legend_title: (!others.is_empty()).then(|| {
+                others
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
         };
-        charts.push((
-            m.clone(),
-            reports::comparison_chart(&format!("{m} vs {xk}"), &xlabel, m, &s),
-        ));
+        charts.push((m.clone(), reports::compare_chart(&axes, &series)));
     }
-    charts
+    Ok(charts)
 }
 
 /// Writes `compare.html`, `compare.csv`, `compare.md` and one chart per metric into `dir`.
@@ -315,13 +397,18 @@ pub fn write_compare_reports(
     doc: &CompareJson,
     vary: &[String],
     only: &[String],
+    opts: &ChartOptions,
+    unit: &dyn Fn(&str) -> String,
 ) -> Result<(), Failure> {
     let varied: Vec<String> = vary
         .iter()
         .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string()))
         .collect();
     let mut rep = report_of(doc, &varied);
-    rep.charts = compare_charts(doc, &varied, only);
+    rep.charts = compare_charts(doc, &varied, only, opts, unit).map_err(|message| Failure {
+        code: crate::cli::EXIT_USAGE,
+        message,
+    })?;
     for (m, svg) in &rep.charts {
         write(
             dir,

@@ -56,7 +56,11 @@ const METRICS: &[MetricMeta] = &[
         "ms",
         "time after the first serving during which none served",
     ),
-    MetricMeta::neither("promotions", "", "times the backup promoted itself"),
+    MetricMeta::neither(
+        "promotions",
+        "promotions",
+        "times the backup promoted itself",
+    ),
     MetricMeta::neither("promoted_at_s", "s", "true time of the backup's promotion"),
     MetricMeta::neither(
         "first_primary_stopped_at_s",

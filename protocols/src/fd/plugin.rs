@@ -82,7 +82,11 @@ const METRICS: &[MetricMeta] = &[
         "fraction",
         "fraction of p's up time during which q trusts p",
     ),
-    MetricMeta::lower("fd_mistakes", "", "false suspicions while p was up"),
+    MetricMeta::lower(
+        "fd_mistakes",
+        "suspicions",
+        "false suspicions while p was up",
+    ),
     MetricMeta::neither(
         "fd_heartbeats_received",
         "messages",
@@ -95,7 +99,7 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::lower(
         "fd_undetected_crashes",
-        "",
+        "crashes",
         "crashes p recovered from before q noticed",
     ),
 ];

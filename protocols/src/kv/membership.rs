@@ -77,6 +77,10 @@ impl Coordinator {
         self.last_seen.iter_mut().for_each(|t| *t = now);
         cx.persist(self.log());
         cx.set_timer(self.cluster.p.heartbeat, Timer::Check);
+        // The members chart starts where the run does, not at the first change.
+        let t = cx.metrics_time();
+        cx.metrics()
+            .sample("members", t, self.view.members.len() as f64);
         self.schedule_change(cx);
         if self.restarted {
             self.push(self.storage_ids(), cx);

@@ -129,12 +129,12 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::neither(
         "membership_changes",
-        "",
+        "changes",
         "membership changes (joins, leaves, removals)",
     ),
     MetricMeta::lower(
         "keys_moved",
-        "",
+        "keys",
         "keys whose owner changed, summed over changes",
     ),
     MetricMeta::lower(
@@ -188,7 +188,7 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::lower(
         "keys_transferred",
-        "",
+        "keys",
         "keys handed off between storage nodes",
     ),
     MetricMeta::neither(

@@ -127,32 +127,32 @@ fn lossless(s: &Spec) -> bool {
 const LB_METRICS: &[MetricMeta] = &[
     MetricMeta::neither(
         "sojourn_theory",
-        "",
+        "service times",
         "closed-form mean sojourn, in mean service times",
     ),
     MetricMeta::lower(
         "sojourn_mean",
-        "",
+        "service times",
         "mean time in system, in mean service times",
     ),
     MetricMeta::lower(
         "sojourn_p50",
-        "",
+        "service times",
         "median time in system, in mean service times",
     ),
     MetricMeta::lower(
         "sojourn_p99",
-        "",
+        "service times",
         "99th percentile time in system, in mean service times",
     ),
     MetricMeta::lower(
         "sojourn_p999",
-        "",
+        "service times",
         "99.9th percentile time in system, in mean service times",
     ),
     MetricMeta::lower(
         "wait_mean",
-        "",
+        "service times",
         "mean time waiting in queue, in mean service times",
     ),
     MetricMeta::neither(
@@ -170,17 +170,29 @@ const LB_METRICS: &[MetricMeta] = &[
         "fraction",
         "time-average fraction of servers with >= i customers",
     ),
-    MetricMeta::lower("max_queue", "", "largest queue length after the warm-up"),
-    MetricMeta::neither("customers", "", "departures after the warm-up"),
-    MetricMeta::neither("customers_total", "", "departures over the whole run"),
-    MetricMeta::neither("arrivals_total", "", "arrivals over the whole run"),
+    MetricMeta::lower(
+        "max_queue",
+        "jobs",
+        "largest queue length after the warm-up",
+    ),
+    MetricMeta::neither("customers", "customers", "departures after the warm-up"),
+    MetricMeta::neither(
+        "customers_total",
+        "customers",
+        "departures over the whole run",
+    ),
+    MetricMeta::neither("arrivals_total", "arrivals", "arrivals over the whole run"),
     MetricMeta::neither(
         "model_events",
-        "",
+        "events",
         "arrivals plus departures over the whole run",
     ),
-    MetricMeta::neither("in_system_end", "", "jobs at servers when the run ended"),
-    MetricMeta::neither("kernel_events", "", "kernel queue entries"),
+    MetricMeta::neither(
+        "in_system_end",
+        "jobs",
+        "jobs at servers when the run ended",
+    ),
+    MetricMeta::neither("kernel_events", "events", "kernel queue entries"),
 ];
 
 /// Balls into bins, the one-shot form of power of d choices (`protocol = "bins"`).
@@ -227,7 +239,7 @@ impl Protocol for Bins {
 }
 
 const BINS_METRICS: &[MetricMeta] = &[
-    MetricMeta::lower("max_load", "", "largest number of balls in a bin"),
+    MetricMeta::lower("max_load", "balls", "largest number of balls in a bin"),
     MetricMeta::neither(
         "load_eq_*_theory",
         "fraction",

@@ -51,11 +51,15 @@ const METRICS: &[MetricMeta] = &[
         "ms",
         "time two or more clients believed they held the lock",
     ),
-    MetricMeta::neither("lock_acquisitions", "", "lock acquisitions by all clients"),
-    MetricMeta::neither("writes_applied", "", "writes the storage applied"),
+    MetricMeta::neither(
+        "lock_acquisitions",
+        "acquisitions",
+        "lock acquisitions by all clients",
+    ),
+    MetricMeta::neither("writes_applied", "writes", "writes the storage applied"),
     MetricMeta::neither(
         "writes_rejected",
-        "",
+        "writes",
         "writes the storage refused (fencing)",
     ),
     MetricMeta::neither("rejected_token", "", "the last token fencing refused"),

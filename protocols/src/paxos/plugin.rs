@@ -63,7 +63,7 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::lower(
         "ballots_used",
-        "",
+        "ballots",
         "ballots started by all proposers (phase-1 attempts)",
     ),
     MetricMeta::neither(

@@ -59,7 +59,7 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::lower(
         "forced_writes_per_txn",
-        "",
+        "writes per transaction",
         "forced log writes per transaction",
     ),
     MetricMeta::neither(
@@ -67,7 +67,7 @@ const METRICS: &[MetricMeta] = &[
         "messages",
         "protocol messages sent (raw count)",
     ),
-    MetricMeta::neither("forced_writes", "", "forced log writes (raw count)"),
+    MetricMeta::neither("forced_writes", "writes", "forced log writes (raw count)"),
     MetricMeta::lower(
         "decision_latency_mean",
         "s",
