@@ -195,8 +195,8 @@ fn power_of_d_within_band_above_limit_and_tails() {
 
 /// Round robin: server i gets arrivals i, i+n, ..., so each server is E_n/M/1 and
 /// T = 1/(1 - sigma) with sigma the root of sigma = (n lambda/(n lambda + 1 - sigma))^n —
-/// exact for every n. Tolerance 0.5% + 2h, at n = 10 and n = 100, 8 seeds. Round robin beats
-/// random (M/M/1) and, from lambda = 0.7 on, loses to power of two (n -> infinity limit).
+/// exact for every n. Tolerance 0.5% + 2h, at n = 10 and n = 100, 8 seeds. (Where that
+/// formula sits between random and power of two is a unit test of `lb::theory`.)
 #[test]
 fn round_robin_matches_en_m1() {
     for (n, lambda, horizon) in [
@@ -221,10 +221,6 @@ fn round_robin_matches_en_m1() {
             t,
             0.005 * t,
         );
-        assert!(t < theory::mm1_sojourn(lambda));
-        if lambda >= 0.7 {
-            assert!(t > theory::power_of_d_sojourn(lambda, 2));
-        }
     }
 }
 
@@ -305,10 +301,6 @@ fn utilization_equals_lambda_for_every_policy() {
             &metric(&rs, "utilization"),
             0.8,
             0.004,
-        );
-        assert_eq!(
-            metric(&rs, "utilization").mean,
-            metric(&rs, "queue_ge_1").mean
         );
     }
 }

@@ -13,6 +13,7 @@
 //! - [`failover`]: primary-backup replication with failover and leases.
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
 //!   implements in its `plugin.rs`, and the scenario format it reads.
+//! - [`stats`]: Student's t for every 95% confidence interval in the workspace.
 //!
 //! Architecture invariant: protocols never touch kernel internals; they see only `sim`'s
 //! public actor API (`Actor`, `Ctx`, `Checker`). Checkers live apart from the roles they judge.
@@ -26,4 +27,5 @@ pub mod lb;
 pub mod lock;
 pub mod paxos;
 pub mod plugin;
+pub mod stats;
 pub mod twopc;

@@ -3,27 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Two-sided 95% quantiles of Student's t for 1..=30 degrees of freedom.
-const T95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
-
-/// The two-sided 95% t quantile for `df` degrees of freedom (df > 30: a Cornish-Fisher
-/// correction of 1.96, accurate to 1e-3).
-pub fn t95(df: usize) -> f64 {
-    match df {
-        0 => f64::INFINITY,
-        1..=30 => T95[df - 1],
-        _ => {
-            let z = 1.959_964;
-            let d = df as f64;
-            z + (z * z * z + z) / (4.0 * d)
-                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * d * d)
-        }
-    }
-}
+pub use protocols::stats::t95;
 
 /// Summary of one metric over seeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -74,13 +54,6 @@ pub fn summarize(xs: &[f64]) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn t_quantiles_join_smoothly() {
-        assert!((t95(30) - 2.042).abs() < 1e-3);
-        assert!((t95(31) - 2.040).abs() < 2e-3);
-        assert!((t95(1000) - 1.962).abs() < 1e-3);
-    }
 
     #[test]
     fn summary_of_known_values() {

@@ -174,6 +174,17 @@ mod tests {
     use super::*;
 
     /// The published table, to its 3-4 significant digits.
+    /// Round robin (E_n/M/1 per server) beats random (M/M/1) at every load, and loses to
+    /// power of two choices under heavy load: the ordering the simulated policies show.
+    #[test]
+    fn round_robin_sits_between_random_and_power_of_two() {
+        for (n, lambda) in [(10, 0.5), (100, 0.5), (100, 0.9)] {
+            let t = round_robin_sojourn(n, lambda);
+            assert!(t < mm1_sojourn(lambda), "n {n}, lambda {lambda}");
+        }
+        assert!(round_robin_sojourn(100, 0.9) > power_of_d_sojourn(0.9, 2));
+    }
+
     #[test]
     fn power_of_d_matches_the_validation_table() {
         let table = [
