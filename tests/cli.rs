@@ -805,6 +805,37 @@ fn test_command_checks_expectations() {
     let o = simlab(&["test", &f]);
     assert_eq!(code(&o), 1);
     assert!(stdout(&o).contains("FAIL"));
+    // Declared metric values: met, then missed (and reported, in the table and in JUnit).
+    let met = write(
+        &d,
+        "met.toml",
+        &format!(
+            "{GOSSIP}\n[expect_metrics]\nmessages_dropped = {{ value = 0 }}\nlast_learn_s = {{ min = 0.001, max = 1 }}\n"
+        ),
+    );
+    let o = simlab(&["test", &met, "--seeds", "0..3"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let missed = write(
+        &d,
+        "missed.toml",
+        &format!(
+            "{GOSSIP}\n[expect_metrics]\nlast_learn_s = {{ max = 0.0001 }}\nno_such = {{ value = 1 }}\n"
+        ),
+    );
+    let junit = d.join("t.xml");
+    let o = simlab(&["test", &missed, "--junit", junit.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("seed 0: last_learn_s = 0.022, expected <= 0.0001"),
+        "{out}"
+    );
+    assert!(
+        out.contains("seed 0: metric `no_such` was not reported"),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("last_learn_s = 0.022"), "{xml}");
 }
 
 /// `bench` reports model events, rates and memory per sink.

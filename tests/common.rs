@@ -61,24 +61,3 @@ pub fn total(runs: &[(u64, RunOutput)], k: &str) -> f64 {
         .map(|(_, o)| o.metrics.get(k).copied().unwrap_or(0.0))
         .sum()
 }
-
-/// Runs catalog scenario `name` at its own seed twice: the outcome is the declared `expect`
-/// and both runs have one trace digest.
-pub fn assert_meets_expectation_deterministically(name: &str) {
-    let s = spec(name, &[]);
-    let one = || {
-        scenarios::runners::run(scenarios::runners::RunRequest {
-            spec: &s,
-            seed: s.seed,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-    };
-    let (a, b) = (one(), one());
-    assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-    assert_eq!(
-        a.trace_digest, b.trace_digest,
-        "{name} is not deterministic"
-    );
-}

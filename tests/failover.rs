@@ -187,33 +187,6 @@ fn random_partitions_campaign() {
     }
 }
 
-// Every failover scenario meets its declared outcome, deterministically.
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    for name in scenarios::catalog::family("failover") {
-        let s = spec(name, &[]);
-        let a = run(RunRequest {
-            spec: &s,
-            seed: s.seed,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        let b = run(RunRequest {
-            spec: &s,
-            seed: s.seed,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
-    }
-}
-
 // Crash campaign: random crash-restarts of the primary, the backup and both clients under
 // leases with a margin. A crashed server stops serving at its crash, so one primary at a time
 // and a linearizable history in every seed (10,000 in release), with failovers in most.

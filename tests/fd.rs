@@ -174,35 +174,6 @@ fn longer_timeouts_trade_mistakes_for_detection_time() {
     }
 }
 
-// Every fd scenario meets its declared outcome at its own seed, deterministically.
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    for name in scenarios::catalog::family("fd") {
-        // The long measurement runs are cut to 100 s here: the outcome does not depend on it.
-        let long = name.ends_with("mistakes") || name.ends_with("normal");
-        let s = spec(name, if long { &["duration=100s"] } else { &[] });
-        let a = scenarios::runners::run(scenarios::runners::RunRequest {
-            spec: &s,
-            seed: s.seed,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        let b = scenarios::runners::run(scenarios::runners::RunRequest {
-            spec: &s,
-            seed: s.seed,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
-    }
-}
-
 // Crash campaign: random crash-restarts of both p and q under NFD-S. A restarted q knows
 // nothing of p's crash, so detection counts from q's restart when that came later; then
 // every detection is within delta + eta in every seed (10,000 in release). (The trust_stale

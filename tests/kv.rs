@@ -2,21 +2,9 @@
 //! pause campaign of storage nodes, clients and the coordinator resolves every request and
 //! serves every key by its owner; the serve_misrouted bug is caught by `served_by_owner`.
 
-use crate::common::{
-    assert_campaign_ok, assert_meets_expectation_deterministically, crash_campaign_seeds, spec,
-    total,
-};
+use crate::common::{assert_campaign_ok, crash_campaign_seeds, spec, total};
 
 use scenarios::runners::{RunRequest, run};
-
-// Every kv scenario meets its declared outcome, deterministically.
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    let names = scenarios::catalog::family("ch");
-    for name in names.into_iter().filter(|n| n.contains("/kv-")) {
-        assert_meets_expectation_deterministically(name);
-    }
-}
 
 // Crash campaign: 3000 seeds (release) with zero violations; crashed clients abandon their
 // requests, crashed storage nodes are removed and rejoin. The scripted bug scenario still

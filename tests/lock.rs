@@ -200,34 +200,6 @@ fn every_bug_is_caught() {
     assert_eq!(o.outcome, "ok", "{:?}", o.violations);
 }
 
-// Every lock scenario meets its declared outcome (they are scripted, so one seed decides), and
-// the same seed twice gives the same trace digest.
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    for name in scenarios::catalog::family("lock") {
-        let s = spec(name, &[]);
-        let a = run(RunRequest {
-            spec: &s,
-            seed: 7,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        let b = run(RunRequest {
-            spec: &s,
-            seed: 7,
-            sink: None,
-            interrupt: None,
-        })
-        .unwrap();
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
-    }
-}
-
 // Campaign: random pauses on six contending clients. With fencing, data_safety holds in all
 // 3000 seeds; without it the same schedules lose updates (the first failing seed is printed).
 #[test]

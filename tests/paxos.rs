@@ -93,24 +93,6 @@ fn first_broken(b: Bug) -> &'static str {
     }
 }
 
-// Shows: every paxos catalog scenario meets its `expect` on its default seed, and a second
-// run gives the same trace digest (DET-1).
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    let names = scenarios::catalog::family("paxos");
-    assert!(names.len() >= 6 + Bug::ALL.len(), "{names:?}");
-    for name in names {
-        let s = spec(name, &[]);
-        let a = one(&s, s.seed);
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        let b = one(&s, s.seed);
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
-    }
-}
-
 // Shows: every Bug switch has its scenario, and its scripted schedule (rules, crashes,
 // partitions written in the scenario file) is caught by the documented property; the same
 // schedule with the bug switched off is safe and decides.

@@ -71,24 +71,6 @@ fn campaign_seeds() -> u64 {
     }
 }
 
-// Shows: every 2pc catalog scenario meets its `expect` on its default seed, and runs twice to
-// the same trace digest.
-#[test]
-fn catalog_scenarios_meet_their_expectations() {
-    let names = scenarios::catalog::family("2pc");
-    assert!(names.len() >= 11, "{names:?}");
-    for name in names {
-        let s = spec(name, &[]);
-        let a = one(&s, s.seed);
-        assert_eq!(a.outcome, s.expect.as_str(), "{name}: {:?}", a.violations);
-        let b = one(&s, s.seed);
-        assert_eq!(
-            a.trace_digest, b.trace_digest,
-            "{name} is not deterministic"
-        );
-    }
-}
-
 // Shows: with no faults and a constant delay, messages and forced log writes per transaction
 // are exactly the convention's counts (docs/twopc.md), for every variant, with the
 // coordinator separate or co-located with p1, and for commits, all-NO aborts and mixed votes.

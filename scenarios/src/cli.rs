@@ -1818,11 +1818,17 @@ fn cmd_test(
         }
         let n_safety = counts.get("safety_violation").copied().unwrap_or(0);
         let n_live = counts.get("liveness_failure").copied().unwrap_or(0);
-        let ok = match spec.expect {
+        let outcome_ok = match spec.expect {
             Expect::Ok => n_safety == 0 && n_live == 0,
             Expect::SafetyViolation => n_safety > 0,
             Expect::LivenessFailure => n_live > 0 && n_safety == 0,
         };
+        // Declared metric values ([expect_metrics]) must hold on every run.
+        let misses: Vec<String> = runs
+            .iter()
+            .flat_map(|(seed, o)| crate::expect::metric_misses(&spec, *seed, &o.metrics))
+            .collect();
+        let ok = outcome_ok && misses.is_empty();
         if !ok {
             failures += 1;
         }
@@ -1831,6 +1837,7 @@ fn cmd_test(
             name: name.clone(),
             expect: spec.expect.as_str().to_string(),
             outcomes: oc.join(" "),
+            misses: misses.clone(),
             pass: ok,
         });
         table.push_str(&format!(
@@ -1840,6 +1847,13 @@ fn cmd_test(
             oc.join(" "),
             if ok { "PASS" } else { "FAIL" }
         ));
+        const SHOWN: usize = 5;
+        for m in misses.iter().take(SHOWN) {
+            table.push_str(&format!("    {m}\n"));
+        }
+        if misses.len() > SHOWN {
+            table.push_str(&format!("    ... and {} more\n", misses.len() - SHOWN));
+        }
     }
     table.push_str(&format!(
         "{} passed, {} failed\n",

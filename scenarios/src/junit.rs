@@ -13,6 +13,8 @@ pub struct TestVerdict {
     pub expect: String,
     /// Outcome counts, e.g. `ok=20 safety_violation=1`.
     pub outcomes: String,
+    /// Declared metric values a run missed (`[expect_metrics]`), one line each.
+    pub misses: Vec<String>,
     /// Whether the expectation held.
     pub pass: bool,
 }
@@ -32,6 +34,9 @@ pub fn test(verdicts: &[TestVerdict]) -> Result<String, String> {
         } else {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
             s.set_message(format!("expected {}, got {}", v.expect, v.outcomes));
+            if !v.misses.is_empty() {
+                s.set_description(v.misses.join("\n"));
+            }
             s
         };
         let mut case = TestCase::new(v.name.clone(), status);

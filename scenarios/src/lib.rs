@@ -21,6 +21,7 @@
 pub mod catalog;
 pub mod cli;
 mod cli_reports;
+pub mod expect;
 pub mod gate;
 pub mod interrupt;
 mod junit;

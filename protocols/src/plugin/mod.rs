@@ -23,4 +23,4 @@ pub mod spec;
 pub use metrics::{Better, KERNEL_METRICS, MetricMeta};
 pub use protocol::{BenchCounts, BenchTable, DynProtocol, Kind, Params, Protocol, Scenario};
 pub use run::{RunOutput, RunRequest, analysis_output, collect, configure, run_world, simulate};
-pub use spec::{DEFAULT_DURATION, Expect, LinkSpec, NetworkSpec, Proto, Spec};
+pub use spec::{DEFAULT_DURATION, Expect, LinkSpec, MetricExpect, NetworkSpec, Proto, Spec};

@@ -116,6 +116,7 @@ where
         let mut description = None;
         let mut protocol: Option<String> = None;
         let mut expect = None;
+        let mut expect_metrics = None;
         let mut seed = None;
         let mut duration = None;
         let mut phases = None;
@@ -131,6 +132,7 @@ where
                 "description" => once(&mut description, "description", map.next_value()?)?,
                 "protocol" => once(&mut protocol, "protocol", map.next_value()?)?,
                 "expect" => once(&mut expect, "expect", map.next_value::<Expect>()?)?,
+                "expect_metrics" => once(&mut expect_metrics, "expect_metrics", map.next_value()?)?,
                 "seed" => once(&mut seed, "seed", map.next_value::<u64>()?)?,
                 "duration" => once(&mut duration, "duration", map.next_value()?)?,
                 "phases" => once(&mut phases, "phases", map.next_value()?)?,
@@ -179,6 +181,7 @@ where
             description: description.unwrap_or_default(),
             protocol: Proto(self.proto),
             expect: expect.unwrap_or_default(),
+            expect_metrics: expect_metrics.unwrap_or_default(),
             seed: seed.unwrap_or_default(),
             duration,
             phases,

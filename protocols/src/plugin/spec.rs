@@ -33,6 +33,83 @@ impl Expect {
     }
 }
 
+/// An expected metric value, checked by `simlab test` on every run it makes: `value` within
+/// `tol` (absolute; default 0, exact), and/or inside `[min, max]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricExpect {
+    /// The expected value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Allowed absolute difference from `value` (>= 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tol: f64,
+    /// Smallest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+impl MetricExpect {
+    /// Checks the expectation's own ranges (`name` is the metric, for the message).
+    pub fn validate(&self, name: &str) -> Result<(), String> {
+        let f = format!("expect_metrics.{name}");
+        let finite = |v: Option<f64>, k: &str| match v {
+            Some(x) if !x.is_finite() => Err(format!("{f}.{k}: must be a finite number, got {x}")),
+            _ => Ok(()),
+        };
+        finite(self.value, "value")?;
+        finite(self.min, "min")?;
+        finite(self.max, "max")?;
+        if !(self.tol.is_finite() && self.tol >= 0.0) {
+            return Err(format!("{f}.tol: must be >= 0, got {}", self.tol));
+        }
+        if self.value.is_none() && self.min.is_none() && self.max.is_none() {
+            return Err(format!(
+                "{f}: give `value` (with `tol`), `min`, `max`, or both bounds"
+            ));
+        }
+        if self.value.is_none() && self.tol != 0.0 {
+            return Err(format!("{f}.tol: needs `value`"));
+        }
+        if let (Some(a), Some(b)) = (self.min, self.max)
+            && a > b
+        {
+            return Err(format!("{f}: min {a} is above max {b}"));
+        }
+        Ok(())
+    }
+
+    /// `None` if `got` meets the expectation, else what was expected.
+    pub fn miss(&self, got: f64) -> Option<String> {
+        let mut want = Vec::new();
+        let mut ok = true;
+        if let Some(v) = self.value {
+            ok &= (got - v).abs() <= self.tol;
+            want.push(if self.tol == 0.0 {
+                format!("{v}")
+            } else {
+                format!("{v} ± {}", self.tol)
+            });
+        }
+        if let Some(m) = self.min {
+            ok &= got >= m;
+            want.push(format!(">= {m}"));
+        }
+        if let Some(m) = self.max {
+            ok &= got <= m;
+            want.push(format!("<= {m}"));
+        }
+        (!ok).then(|| want.join(", "))
+    }
+}
+
 /// A per-link override: `from -> to` (both directions unless `one_way`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,6 +220,8 @@ pub struct Spec {
     pub protocol: Proto,
     /// What the scenario demonstrates.
     pub expect: Expect,
+    /// Metric values the scenario must reproduce (`[expect_metrics]`), by metric name.
+    pub expect_metrics: std::collections::BTreeMap<String, MetricExpect>,
     /// Default seed of `simlab run` (overridden by `--seed`).
     pub seed: u64,
     /// End of the run when there are no phases (default: the runner's own end, else 60 s).
@@ -169,6 +248,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "description",
     "protocol",
     "expect",
+    "expect_metrics",
     "seed",
     "duration",
     "phases",
@@ -186,6 +266,9 @@ impl Serialize for Spec {
         m.serialize_entry("description", &self.description)?;
         m.serialize_entry("protocol", self.protocol.name())?;
         m.serialize_entry("expect", &self.expect)?;
+        if !self.expect_metrics.is_empty() {
+            m.serialize_entry("expect_metrics", &self.expect_metrics)?;
+        }
         m.serialize_entry("seed", &self.seed)?;
         if let Some(d) = &self.duration {
             m.serialize_entry("duration", d)?;
@@ -239,6 +322,9 @@ impl Spec {
     /// Checks every range of the shared settings and then the protocol's table. Errors name
     /// the field and what is allowed.
     pub fn validate(&self) -> Result<(), String> {
+        for (k, e) in &self.expect_metrics {
+            e.validate(k)?;
+        }
         self.network
             .default_link()
             .validate()
