@@ -6,7 +6,7 @@ const HEADER = 44, GUTTER = 84, OVERVIEW = 16, SUB_PX = 9;
 const MIN_LANE = 64, MAX_LANE = 260;
 /** Past these many visible events or arrows the view is an overview: events become ticks
     and one arrow in k is drawn, which the page says. */
-const EVENT_BUDGET = 30000, ARROW_BUDGET = 6000;
+const EVENT_BUDGET = 4000, ARROW_BUDGET = 3000;
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
   "#bcbd22", "#393b79", "#ad494a", "#637939", "#7b4173", "#3182bd", "#e6550d", "#31a354"];
@@ -125,25 +125,35 @@ function visibleArrows(m, lo, hi) {
 }
 
 function arrowShown(m, v, a) {
-  const o = m.arrFrom[a], k = m.kindIdx[o];
-  if (k >= 0 && v.hiddenKinds.has(k)) return false;
-  const from = m.events[o].from, to = m.events[o].to;
-  return v.colOf[from] >= 0 && v.colOf[to] >= 0;
+  const k = m.kindIdx[m.arrFrom[a]];
+  if (k >= 0 && v.hiddenKind[k]) return false;
+  return v.colOf[m.arrFromLane[a]] >= 0 && v.colOf[m.arrToLane[a]] >= 0;
 }
 
 function eventShown(m, v, e) {
-  if (v.hiddenEvents.has(m.evIdx[e])) return false;
+  if (v.hiddenEv[m.evIdx[e]]) return false;
   const k = m.kindIdx[e];
-  if (k >= 0 && isMessageEvent(m.events[e].ev) && v.hiddenKinds.has(k)) return false;
+  if (k >= 0 && m.isMsg[e] && v.hiddenKind[k]) return false;
   const s = m.site[e];
   return s === RUN_WIDE || v.colOf[s] >= 0;
+}
+
+/** Where event `e` is drawn across: its node's lane, except a drop, which sits where its
+    arrow ends, on the sender's side of the lane it was meant for. */
+function eventX(m, g, e) {
+  const s = m.site[e], a = m.arrowOf[e];
+  if (m.events[e].ev === "drop" && a >= 0) {
+    const x1 = g.laneX(m.arrFromLane[a]), x2 = g.laneX(s);
+    return isNaN(x1) ? x2 - 12 : x1 + (x2 - x1) * 0.75;
+  }
+  return g.laneX(s);
 }
 
 /** End point of an arrow on screen. A drop stops three quarters of the way to the lane it
     was meant for; a message still in flight at the end of the trace is a short stub. */
 function arrowEnd(m, g, a, x1, y1) {
   const o = m.arrFrom[a], b = m.arrTo[a];
-  const x2 = g.laneX(m.events[o].to);
+  const x2 = g.laneX(m.arrToLane[a]);
   if (b < 0) return { x: x1 + (x2 - x1) * 0.3, y: y1 + 18, kind: "open" };
   if (m.events[b].ev === "drop") return { x: x1 + (x2 - x1) * 0.75, y: g.yOf(b), kind: "drop" };
   return { x: x2, y: g.yOf(b), kind: "deliver" };
@@ -183,26 +193,48 @@ function labelAt(c, text, x, y, col, align) {
 function drawArrows(c, m, v, g, arrows, st) {
   const stride = Math.max(1, Math.ceil(arrows.length / ARROW_BUDGET));
   st.arrowStride = stride;
-  const labels = g.rows ? v.scale >= 16 : v.scale * 1e6 >= 1;
+  if (stride > 1) { drawArrowSample(c, m, v, g, arrows, st, stride); return; }
+  const labels = g.rows ? v.scale >= 16 : true;
   c.font = "11px system-ui, sans-serif";
-  for (let k = 0; k < arrows.length; k += stride) {
-    const a = arrows[k];
+  for (const a of arrows) {
     if (!arrowShown(m, v, a)) continue;
-    const o = m.arrFrom[a], x1 = g.laneX(m.events[o].from), y1 = g.yOf(o);
+    const o = m.arrFrom[a], x1 = g.laneX(m.arrFromLane[a]), y1 = g.yOf(o);
     const end = arrowEnd(m, g, a, x1, y1);
     const col = kindColor(m.kindIdx[o]);
     const lit = !st.vc || inPast(m, st.vc, st.sel, end.kind === "deliver" ? m.arrTo[a] : o);
     c.globalAlpha = lit ? 1 : 0.18;
     if (end.kind === "open") c.setLineDash([4, 3]);
-    line(c, x1, y1, end.x, end.y, col, stride > 1 ? 1 : 1.6);
+    line(c, x1, y1, end.x, end.y, col, 1.6);
     c.setLineDash([]);
-    if (stride === 1) {
-      if (end.kind === "deliver") arrowHead(c, x1, y1, end.x, end.y, col);
-      if (labels && Math.abs(end.x - x1) > 60) {
-        const f = 0.42, lx = x1 + (end.x - x1) * f, ly = y1 + (end.y - y1) * f - 3;
-        labelAt(c, m.events[o].kind, lx, ly, col);
-      }
+    if (end.kind === "deliver") arrowHead(c, x1, y1, end.x, end.y, col);
+    if (labels && Math.abs(end.x - x1) > 60) {
+      const f = 0.42, lx = x1 + (end.x - x1) * f, ly = y1 + (end.y - y1) * f - 3;
+      labelAt(c, m.events[o].kind, lx, ly, col);
     }
+  }
+  c.globalAlpha = 1;
+}
+
+/** Too many arrows on screen to read: one in `stride`, thin, one path per kind and
+    lighting, so the cost stays that of a few thousand segments. */
+function drawArrowSample(c, m, v, g, arrows, st, stride) {
+  const paths = new Map();
+  for (let k = 0; k < arrows.length; k += stride) {
+    const a = arrows[k];
+    if (!arrowShown(m, v, a)) continue;
+    const o = m.arrFrom[a], x1 = g.laneX(m.arrFromLane[a]), y1 = g.yOf(o);
+    const end = arrowEnd(m, g, a, x1, y1);
+    const lit = !st.vc || inPast(m, st.vc, st.sel, end.kind === "deliver" ? m.arrTo[a] : o);
+    const key = m.kindIdx[o] * 2 + (lit ? 1 : 0);
+    if (!paths.has(key)) paths.set(key, new Path2D());
+    const p = paths.get(key);
+    p.moveTo(x1, y1); p.lineTo(end.x, end.y);
+  }
+  c.lineWidth = 1;
+  for (const [key, p] of paths) {
+    c.globalAlpha = key % 2 ? 0.7 : 0.12;
+    c.strokeStyle = kindColor((key - (key % 2)) / 2);
+    c.stroke(p);
   }
   c.globalAlpha = 1;
 }
@@ -221,22 +253,22 @@ function drawRunWide(c, m, v, g, e, y) {
 }
 
 function drawEvents(c, m, v, g, lo, hi, st) {
-  const overview = hi - lo > EVENT_BUDGET;
-  st.overview = overview;
-  const notes = !overview && (g.rows ? v.scale >= 13 : true);
+  st.overview = hi - lo > EVENT_BUDGET;
+  if (st.overview) { drawEventDensity(c, m, v, g, lo, hi, st); return; }
+  const notes = g.rows ? v.scale >= 13 : true;
   c.font = "11px system-ui, sans-serif";
   for (let e = lo; e < hi; e++) {
     if (!eventShown(m, v, e)) continue;
     const y = g.yOf(e);
     if (y < HEADER - 10 || y > v.height + 10) continue;
     const s = m.site[e];
-    const lit = !st.vc || inPast(m, st.vc, st.sel, e);
+    // Run-wide lines (violations, partitions, phases) belong to no node's past: never dimmed.
+    const lit = !st.vc || s === RUN_WIDE || inPast(m, st.vc, st.sel, e);
     c.globalAlpha = lit ? 1 : 0.22;
     if (s === RUN_WIDE) { drawRunWide(c, m, v, g, e, y); continue; }
-    const x = g.laneX(s);
+    const x = eventX(m, g, e);
     if (x < GUTTER - 20 || x > v.width) continue;
     const r = m.events[e];
-    if (overview) { c.fillStyle = kindColor(m.kindIdx[e]); c.fillRect(x - 2, y, 4, 1); continue; }
     drawSymbol(c, r.ev, x, y, kindColor(m.kindIdx[e]));
     if (notes && r.ev === "note" && r.text) {
       labelAt(c, clip(c, r.text, g.laneW * 2.2), x + 8, y + 4, "#0b4aa6", "left");
@@ -244,6 +276,52 @@ function drawEvents(c, m, v, g, lo, hi, st) {
     if (st.matches && st.matches[e]) { c.globalAlpha = 1; ring(c, x, y, 8, COLORS.match); }
   }
   c.globalAlpha = 1;
+}
+
+/** Too many events on screen for symbols: a count per node and pixel row, drawn as ticks
+    whose darkness grows with the count; run-wide events keep their lines. */
+function drawEventDensity(c, m, v, g, lo, hi, st) {
+  const H = Math.ceil(v.height), cols = v.cols.length;
+  const { counts, wide } = densityCounts(m, v, g, lo, hi, st);
+  const levels = [new Path2D(), new Path2D(), new Path2D()];
+  for (let col = 0; col < cols; col++) {
+    const x = g.laneX(v.cols[col]);
+    if (x < GUTTER - 10 || x > v.width) continue;
+    for (let y = HEADER; y < H; y++) {
+      const n = counts[col * H + y];
+      if (n) levels[n >= 8 ? 2 : n >= 3 ? 1 : 0].rect(x - 4, y, 8, 1);
+    }
+  }
+  ["#b8c2cf", "#7c8899", "#2f3b4c"].forEach((col, k) => { c.fillStyle = col; c.fill(levels[k]); });
+  for (const e of wide) drawRunWide(c, m, v, g, e, g.yOf(e));
+  if (st.matchList) {
+    c.fillStyle = COLORS.match;
+    const a = lowerBound(st.matchList, st.matchList.length, lo), b = lowerBound(st.matchList, st.matchList.length, hi);
+    for (let k = a; k < b && k < a + 5000; k++) {
+      const e = st.matchList[k], s = m.site[e];
+      if (s !== RUN_WIDE && v.colOf[s] >= 0) c.fillRect(g.laneX(s) + 5, g.yOf(e) - 1, 5, 3);
+    }
+  }
+}
+
+/** Events per node and pixel row for the density view. Stepping redraws the same view
+    many times, so the counts are kept until the view or a filter changes. */
+function densityCounts(m, v, g, lo, hi, st) {
+  const key = [v.mode, v.top, v.scale, v.scrollX, v.width, v.height, lo, hi,
+    v.hiddenLanes.join(""), v.hiddenKind.join(""), v.hiddenEv.join("")].join("|");
+  if (st.densityCache && st.densityCache.key === key) return st.densityCache;
+  const H = Math.ceil(v.height), counts = new Uint16Array(v.cols.length * H), wide = [];
+  for (let e = lo; e < hi; e++) {
+    if (!eventShown(m, v, e)) continue;
+    const y = g.yOf(e) | 0;
+    if (y < HEADER || y >= H) continue;
+    const s = m.site[e];
+    if (s === RUN_WIDE) { if (wide.length < 500) wide.push(e); continue; }
+    const k = v.colOf[s] * H + y;
+    if (counts[k] < 65535) counts[k]++;
+  }
+  st.densityCache = { key, counts, wide };
+  return st.densityCache;
 }
 
 /** `text` cut to `w` pixels with an ellipsis. */
@@ -368,11 +446,14 @@ function render(c, m, v, st) {
   const [lo, hi] = visibleRange(m, v, g);
   drawLanes(c, m, v, g);
   drawBands(c, m, v, g, lo, hi);
-  const arrows = visibleArrows(m, lo, hi);
+  if (!st.arrowCache || st.arrowCache.lo !== lo || st.arrowCache.hi !== hi) {
+    st.arrowCache = { lo, hi, arrows: visibleArrows(m, lo, hi) };
+  }
+  const arrows = st.arrowCache.arrows;
   drawArrows(c, m, v, g, arrows, st);
   drawEvents(c, m, v, g, lo, hi, st);
-  drawNow(c, m, v, g, st);
   drawAxis(c, m, v, g);
+  drawNow(c, m, v, g, st);
   drawHeader(c, m, v, g, st);
   drawOverview(c, m, v, g, st);
   return { lo, hi, arrows: arrows.length, overview: st.overview, stride: st.arrowStride };
@@ -398,14 +479,14 @@ function hitTest(m, v, x, y) {
     if (!eventShown(m, v, e)) continue;
     const ey = g.yOf(e), s = m.site[e];
     if (s === RUN_WIDE) { if (Math.abs(ey - y) <= 4) wide = e; continue; }
-    const dx = g.laneX(s) - x, dy = ey - y, d = dx * dx + dy * dy;
+    const dx = eventX(m, g, e) - x, dy = ey - y, d = dx * dx + dy * dy;
     if (d < bestD) { bestD = d; best = e; }
   }
   if (best >= 0) return { event: best };
   let bestA = -1, bestAD = 30;
   for (const a of visibleArrows(m, lo, hi)) {
     if (!arrowShown(m, v, a)) continue;
-    const o = m.arrFrom[a], x1 = g.laneX(m.events[o].from), y1 = g.yOf(o);
+    const o = m.arrFrom[a], x1 = g.laneX(m.arrFromLane[a]), y1 = g.yOf(o);
     const end = arrowEnd(m, g, a, x1, y1);
     const d = segDist2(x, y, x1, y1, end.x, end.y);
     if (d < bestAD) { bestAD = d; bestA = a; }

@@ -30,6 +30,9 @@ function eventSite(e) {
   }
 }
 
+/** Small codes for the events the vector-clock pass treats apart (0: any other). */
+const CODE = { send: 1, duplicate: 2, deliver: 3, drop: 4 };
+
 function isMessageEvent(name) {
   return name === "send" || name === "duplicate" || name === "deliver" || name === "drop";
 }
@@ -84,6 +87,8 @@ function indexNames(m) {
     const r = m.events[e];
     m.t[e] = r.t;
     m.evIdx[e] = evId.get(r.ev);
+    m.isMsg[e] = isMessageEvent(r.ev) ? 1 : 0;
+    m.code[e] = CODE[r.ev] || 0;
     const k = r.kind === undefined ? -1 : kindId.get(r.kind);
     m.kindIdx[e] = k;
     if (k >= 0 && r.ev === "send") m.kindCounts[k]++;
@@ -119,6 +124,8 @@ function indexArrows(m) {
     }
   }
   m.A = from.length;
+  m.arrFromLane = Int32Array.from(from, (e) => m.events[e].from);
+  m.arrToLane = Int32Array.from(from, (e) => m.events[e].to);
   m.arrFrom = Int32Array.from(from);
   m.arrTo = Int32Array.from(to);
   m.arrSend = Int32Array.from(send);
@@ -233,14 +240,15 @@ function indexViolations(m) {
 }
 
 /** The whole model of one embedded trace document `{meta, events}`. */
-function buildModel(doc) {
+function buildModel(doc, raw) {
   const n = doc.events.length;
   const m = {
-    meta: doc.meta, events: doc.events, n,
-    t: new Float64Array(n), site: new Int32Array(n), evIdx: new Uint8Array(n),
+    meta: doc.meta, events: doc.events, n, raw,
+    t: new Float64Array(n), site: new Int32Array(n), evIdx: new Uint8Array(n), isMsg: new Uint8Array(n),
+    code: new Uint8Array(n),
     kindIdx: new Int32Array(n), arrowOf: new Int32Array(n), rowBase: new Float64Array(n),
     sub: new Int32Array(n), anchorLane: new Int32Array(n), anchorOwn: new Int32Array(n),
-    traceIdx: new Float64Array(n), searchText: null,
+    traceIdx: new Float64Array(n), search: null,
   };
   for (let e = 0; e < n; e++) m.traceIdx[e] = doc.events[e].i;
   /** Array position of trace event index `i`, or -1 when the page does not hold it. */
@@ -271,40 +279,64 @@ function lastAtOrBefore(list, e) {
   return k < 0 ? -1 : list[k];
 }
 
-/** The vector clock (one counter per lane) of event `target`, by one forward pass: a node
-    ticks on each of its events, a deliver first merges the clock its send had. Duplicates
-    and drops have their send's clock; run-wide events have none (null). */
-function vectorClock(m, target) {
-  const anchorLane = m.anchorLane[target];
-  if (anchorLane === RUN_WIDE) return null;
-  const name = m.events[target].ev;
-  let last = target;
-  if (name === "duplicate" || name === "drop") last = m.arrSend[m.arrowOf[target]];
+/** Events between the saved states of the vector-clock pass. */
+const CLOCK_STRIDE = 2048;
+
+/** The vector-clock pass over the trace, resumable: it keeps its state after the last event
+    it applied and a saved state every CLOCK_STRIDE events, so stepping costs one event and a
+    jump at most one stride of work after the first pass over that part of the trace. Rules:
+    a node ticks on each of its events; a deliver first merges the clock its send had;
+    duplicates and drops belong to no node and do not tick. */
+function makeClockPass(m) {
   const L = m.L;
-  const clocks = new Int32Array(L * L);
-  const sent = new Map();
-  for (let e = 0; e <= last; e++) {
-    const s = m.site[e], name = m.events[e].ev, a = m.arrowOf[e];
-    if (s === RUN_WIDE) continue;
-    if (name === "duplicate") {
+  let pos = 0, clocks = new Int32Array(L * L), sent = new Map();
+  const marks = [];
+  const copySent = (from) => new Map([...from].map(([k, c]) => [k, { clock: c.clock, open: c.open }]));
+  function apply(e) {
+    const s = m.site[e], code = m.code[e], a = m.arrowOf[e];
+    if (s === RUN_WIDE) return;
+    if (code === CODE.duplicate) {
       const c = a >= 0 ? sent.get(m.arrSend[a]) : undefined;
       if (c) c.open++;
-      continue;
+      return;
     }
-    if (name === "drop" || name === "deliver") {
+    if (code === CODE.drop || code === CODE.deliver) {
       const c = a >= 0 ? sent.get(m.arrSend[a]) : undefined;
       if (c) {
-        if (name === "deliver") {
+        if (code === CODE.deliver) {
           for (let k = 0; k < L; k++) clocks[s * L + k] = Math.max(clocks[s * L + k], c.clock[k]);
         }
         if (--c.open === 0) sent.delete(m.arrSend[a]);
       }
-      if (name === "drop") continue;
+      if (code === CODE.drop) return;
     }
     clocks[s * L + s]++;
-    if (name === "send" && a >= 0) sent.set(e, { clock: clocks.slice(s * L, s * L + L), open: 1 });
+    if (code === CODE.send && a >= 0) sent.set(e, { clock: clocks.slice(s * L, s * L + L), open: 1 });
   }
-  return clocks.slice(anchorLane * L, anchorLane * L + L);
+  /** Every node's clock right after event `last` (rows of L counters). */
+  return function clocksAfter(last) {
+    if (pos > last + 1) {
+      let k = Math.floor((last + 1) / CLOCK_STRIDE);
+      while (!marks[k]) k--;
+      pos = k * CLOCK_STRIDE; clocks = marks[k].clocks.slice(); sent = copySent(marks[k].sent);
+    }
+    for (; pos <= last; pos++) {
+      if (pos % CLOCK_STRIDE === 0 && !marks[pos / CLOCK_STRIDE]) marks[pos / CLOCK_STRIDE] = { clocks: clocks.slice(), sent: copySent(sent) };
+      apply(pos);
+    }
+    return clocks;
+  };
+}
+
+/** The vector clock (one counter per lane) of event `target`: its node's clock right after
+    it. Duplicates and drops have their send's clock; run-wide events have none (null). */
+function vectorClock(m, target) {
+  const lane = m.anchorLane[target];
+  if (lane === RUN_WIDE) return null;
+  const name = m.events[target].ev;
+  const last = name === "duplicate" || name === "drop" ? m.arrSend[m.arrowOf[target]] : target;
+  if (!m.clockPass) m.clockPass = makeClockPass(m);
+  return m.clockPass(last).slice(lane * m.L, lane * m.L + m.L);
 }
 
 /** Whether event `x` is in the causal past of the selection whose clock is `vc` (the
@@ -316,15 +348,54 @@ function inPast(m, vc, sel, x) {
   return l !== RUN_WIDE && m.anchorOwn[x] <= vc[l];
 }
 
-/** Lower-case text of every event for search, built on the first search. */
-function searchTexts(m) {
-  if (!m.searchText) {
-    m.searchText = m.events.map((r, e) => {
-      const s = m.site[e];
-      return (JSON.stringify(r) + " " + (s === RUN_WIDE ? "" : m.lanes[s])).toLowerCase();
-    });
+/** The trace text, lower-cased, and where each event's record starts in it, for search:
+    one flat string is cheaper to hold and to scan than a string per event. Built on the
+    first search, or ahead of it when the page is idle (`prepareSearch`). */
+function searchIndex(m) {
+  if (!m.search) {
+    const lower = m.raw.toLowerCase();
+    const starts = new Float64Array(m.n);
+    let pos = lower.indexOf('"events":[');
+    for (let e = 0; e < m.n; e++) {
+      pos = lower.indexOf('{"i":', pos);
+      starts[e] = pos;
+      pos += 5;
+    }
+    m.search = { lower, starts };
   }
-  return m.searchText;
+  return m.search;
+}
+
+function prepareSearch(m) {
+  setTimeout(() => searchIndex(m), 0);
+}
+
+/** The needle as it reads inside the embedded JSON: JSON string escapes, and the page's
+    own escapes of `<` and `/`. */
+function jsonNeedle(q) {
+  return JSON.stringify(q).slice(1, -1).replace(/\//g, "\\/").replace(/</g, "\\u003c");
+}
+
+/** Events (ascending) whose record contains `q` (case-insensitive), or whose node's name
+    does. */
+function findEvents(m, q) {
+  q = q.toLowerCase();
+  const { lower, starts } = searchIndex(m);
+  const needle = jsonNeedle(q), flags = new Uint8Array(m.n);
+  let pos = m.n ? lower.indexOf(needle, starts[0]) : -1;
+  while (pos >= 0) {
+    const e = upperBound(starts, m.n, pos) - 1;
+    flags[e] = 1;
+    pos = e + 1 < m.n ? lower.indexOf(needle, starts[e + 1]) : -1;
+  }
+  const lanes = new Uint8Array(m.L);
+  m.lanes.forEach((name, l) => { lanes[l] = name.toLowerCase().includes(q) ? 1 : 0; });
+  const list = [];
+  for (let e = 0; e < m.n; e++) {
+    if (!flags[e] && m.site[e] !== RUN_WIDE && lanes[m.site[e]]) flags[e] = 1;
+    if (flags[e]) list.push(e);
+  }
+  return { flags, list };
 }
 
 /** Formats ns for people: `0`, `850 ns`, `12.5 µs`, `50 ms`, `1.234567 s`. */

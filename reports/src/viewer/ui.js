@@ -4,16 +4,16 @@
 
 (function viewer() {
   const $ = (id) => document.getElementById(id);
-  const doc = JSON.parse($("trace-data").textContent);
-  const m = buildModel(doc);
+  const raw = $("trace-data").textContent;
+  const m = buildModel(JSON.parse(raw), raw);
   const canvas = $("canvas"), ctx = canvas.getContext("2d");
   const v = {
     mode: "rows", top: -0.5, scale: 22, scrollX: 0, width: 800, height: 600, dpr: 1,
     cols: [], colOf: new Int32Array(m.L), hiddenLanes: new Uint8Array(m.L),
-    hiddenKinds: new Set(), hiddenEvents: new Set(), causal: true,
+    hiddenKind: new Uint8Array(m.kinds.length), hiddenEv: new Uint8Array(m.evNames.length), causal: true,
   };
   const st = { now: -1, sel: -1, vc: null, arrow: -1, matches: null, matchList: null, density: null };
-  const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0 };
+  const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0, inputMs: [], frameMs: [], readyMs: 0 };
   let playing = null, info = null;
 
   function el(tag, attrs, ...kids) {
@@ -79,7 +79,7 @@
       check($("kind-filter"), k, true, m.kindCounts[i], sw, (on) => setKind(i, on));
     });
     m.evNames.forEach((name, i) => check($("event-filter"), name, true, m.evCounts[i], legendIcon(name), (on) => {
-      if (on) v.hiddenEvents.delete(i); else v.hiddenEvents.add(i);
+      v.hiddenEv[i] = on ? 0 : 1;
       draw();
     }));
     check($("event-filter"), "dim what is not in the causal past", true, null, null, (on) => { v.causal = on; refreshSelection(); draw(); });
@@ -87,13 +87,13 @@
       const on = b.dataset.on === "1", box = b.dataset.bulk === "nodes" ? "node-filter" : "kind-filter";
       $(box).querySelectorAll("input").forEach((c) => { c.checked = on; });
       if (b.dataset.bulk === "nodes") { v.hiddenLanes.fill(on ? 0 : 1); layoutCols(); }
-      else m.kinds.forEach((_, i) => { if (on) v.hiddenKinds.delete(i); else v.hiddenKinds.add(i); });
+      else v.hiddenKind.fill(on ? 0 : 1);
       clampView(); fillNodeState(); draw();
     }));
   }
 
   function setLane(l, on) { v.hiddenLanes[l] = on ? 0 : 1; layoutCols(); clampView(); fillNodeState(); draw(); }
-  function setKind(i, on) { if (on) v.hiddenKinds.delete(i); else v.hiddenKinds.add(i); draw(); }
+  function setKind(i, on) { v.hiddenKind[i] = on ? 0 : 1; draw(); }
 
   function legendIcon(name) {
     const c = el("canvas", { width: 22, height: 16 });
@@ -316,8 +316,7 @@
   function search(q) {
     q = q.trim().toLowerCase();
     if (!q) { st.matches = null; st.matchList = null; $("search-count").textContent = ""; draw(); return 0; }
-    const texts = searchTexts(m), flags = new Uint8Array(m.n), list = [];
-    for (let e = 0; e < m.n; e++) if (texts[e].includes(q)) { flags[e] = 1; list.push(e); }
+    const { flags, list } = findEvents(m, q);
     st.matches = flags; st.matchList = list;
     $("search-count").textContent = list.length.toLocaleString("en-US") + (list.length === 1 ? " match" : " matches");
     draw();
@@ -374,10 +373,14 @@
   }
 
   // ---- input ---------------------------------------------------------------------------------
+  /** Runs an input's work and records how long it took from the input event to the end of
+      the redraw (`inputMs`) and to the next frame (`frameMs`). */
   function timed(ev, f) {
     f();
     const ms = performance.now() - ev.timeStamp;
     stats.inputs++; stats.lastInputMs = ms; stats.maxInputMs = Math.max(stats.maxInputMs, ms);
+    if (stats.inputMs.length < 100000) stats.inputMs.push(ms);
+    requestAnimationFrame(() => { if (stats.frameMs.length < 100000) stats.frameMs.push(performance.now() - ev.timeStamp); });
   }
 
   function onKey(ev) {
@@ -449,16 +452,17 @@
   }
 
   function wireControls() {
-    $("first").onclick = () => edge(-1);
-    $("prev").onclick = (ev) => timed(ev, () => step(-1));
-    $("next").onclick = (ev) => timed(ev, () => step(1));
-    $("last").onclick = () => edge(1);
-    $("play").onclick = togglePlay;
-    $("jump-violation").onclick = jumpViolation;
-    $("zoom-in").onclick = () => zoom(1.5);
-    $("zoom-out").onclick = () => zoom(1 / 1.5);
-    $("zoom-fit").onclick = fit;
-    $("axis").onchange = (ev) => setMode(ev.target.value);
+    const on = (id, f, event) => $(id).addEventListener(event || "click", (ev) => timed(ev, () => f(ev)));
+    on("first", () => edge(-1));
+    on("prev", () => step(-1));
+    on("next", () => step(1));
+    on("last", () => edge(1));
+    on("play", togglePlay);
+    on("jump-violation", jumpViolation);
+    on("zoom-in", () => zoom(1.5));
+    on("zoom-out", () => zoom(1 / 1.5));
+    on("zoom-fit", fit);
+    on("axis", (ev) => setMode(ev.target.value), "change");
     let timer = null;
     $("search").addEventListener("input", (ev) => {
       clearTimeout(timer);
@@ -472,14 +476,15 @@
   /** Where event `e` (or the middle of arrow `a`) is drawn, in page coordinates. */
   function pointOf(e, a) {
     const g = makeGeometry(m, v), r = canvas.getBoundingClientRect();
-    if (a === undefined) return { x: r.left + g.laneX(m.site[e]), y: r.top + g.yOf(e) };
-    const o = m.arrFrom[a], x1 = g.laneX(m.events[o].from), y1 = g.yOf(o), end = arrowEnd(m, g, a, x1, y1);
+    if (a === undefined) return { x: r.left + eventX(m, g, e), y: r.top + g.yOf(e) };
+    const o = m.arrFrom[a], x1 = g.laneX(m.arrFromLane[a]), y1 = g.yOf(o), end = arrowEnd(m, g, a, x1, y1);
     return { x: r.left + (x1 + end.x) / 2, y: r.top + (y1 + end.y) / 2 };
   }
 
   fillHeader(); layoutCols(); fillFilters(); fillLegend();
   resize(); fillPosition(); fillNodeState(); wireControls(); draw();
   stats.readyMs = performance.now();
+  prepareSearch(m);
 
   /** The page's state, for scripts that drive it (the browser test). */
   window.simlabViewer = {
