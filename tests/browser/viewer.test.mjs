@@ -215,6 +215,25 @@ test("jump to violation lands on the violation", async () => {
   await shot("07-violation");
 });
 
+test("zoom buttons, ctrl + wheel and dragging move the view", async () => {
+  const view = () => browser.eval("({ scale: simlabViewer.view.scale, top: simlabViewer.view.top })");
+  const a = await view();
+  await browser.clickSelector("#zoom-in");
+  const b = await view();
+  assert.ok(Math.abs(b.scale / a.scale - 1.5) < 1e-9, `zoom in: ${a.scale} -> ${b.scale}`);
+  const box = await browser.eval("(() => { const r = document.getElementById('canvas').getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()");
+  await browser.send("Input.dispatchMouseEvent", { type: "mouseWheel", x: box.x, y: box.y, deltaX: 0, deltaY: 200, modifiers: 2 });
+  await browser.eval("new Promise((r) => requestAnimationFrame(() => r(true)))");
+  const c = await view();
+  assert.ok(c.scale < b.scale, `ctrl + wheel down zooms out: ${b.scale} -> ${c.scale}`);
+  await browser.send("Input.dispatchMouseEvent", { type: "mousePressed", x: box.x, y: box.y, button: "left", clickCount: 1 });
+  await browser.send("Input.dispatchMouseEvent", { type: "mouseMoved", x: box.x, y: box.y - 120, button: "left" });
+  await browser.send("Input.dispatchMouseEvent", { type: "mouseReleased", x: box.x, y: box.y - 120, button: "left", clickCount: 1 });
+  const d = await view();
+  assert.ok(Math.abs((d.top - c.top) * c.scale - 120) < 1e-6, `dragging up 120 px scrolls down 120 px: ${c.top} -> ${d.top}`);
+  await shot("08-zoomed-dragged");
+});
+
 test("the page loads nothing and throws nothing", async () => {
   assert.deepEqual(browser.errors, []);
   const remote = requests.filter((u) => !u.startsWith("file:") && !u.startsWith("data:") && u !== "about:blank");

@@ -2,7 +2,7 @@
 /* Drawing: the part of the space-time diagram on screen, on a canvas (one column per node,
    time downwards), and the hit tests that map a click back to an event or a message. */
 
-const HEADER = 44, GUTTER = 84, OVERVIEW = 16, SUB_PX = 9;
+const HEADER = 44, GUTTER = 96, OVERVIEW = 16, SUB_PX = 9;
 const MIN_LANE = 64, MAX_LANE = 260;
 /** Past these many visible events or arrows the view is an overview: events become ticks
     and one arrow in k is drawn, which the page says. */
@@ -348,7 +348,7 @@ function drawNow(c, m, v, g, st) {
   }
   c.fillStyle = COLORS.now; c.fillRect(0, y - 9, GUTTER - 4, 18);
   c.fillStyle = "#fff"; c.font = "bold 11px system-ui, sans-serif"; c.textAlign = "left";
-  c.fillText("now " + fmtTime(m.t[st.now]), 4, y + 4);
+  c.fillText(clip(c, fmtTime(m.t[st.now]), GUTTER - 10), 4, y + 4);
 }
 
 function niceStep(span) {

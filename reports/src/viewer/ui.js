@@ -47,6 +47,7 @@
       jv.disabled = true;
       jv.title = "the violation (event " + meta.violations[0].event_index + ") is beyond the events held";
     }
+    $("reproduce").textContent = meta.reproduce;
     document.title = "simlab viewer: " + meta.scenario + " (seed " + meta.seed + ")";
   }
 
