@@ -3,7 +3,9 @@
    time downwards), and the hit tests that map a click back to an event or a message. */
 
 const HEADER = 44, GUTTER = 96, OVERVIEW = 16, SUB_PX = 9;
-const MIN_LANE = 64, MAX_LANE = 260;
+const MIN_LANE = 64, MAX_LANE = 260, MIN_FIT_LANE = 4;
+/** Below this lane width names are written slanted and status is a coloured dot. */
+const NARROW_LANE = 44;
 /** Past these many visible events or arrows the view is an overview: events become ticks
     and one arrow in k is drawn, which the page says. */
 const EVENT_BUDGET = 4000, ARROW_BUDGET = 3000;
@@ -83,7 +85,7 @@ function drawSymbol(c, name, x, y, col) {
 function makeGeometry(m, v) {
   const avail = Math.max(50, v.width - GUTTER - OVERVIEW);
   const cols = v.cols.length || 1;
-  const laneW = Math.min(MAX_LANE, Math.max(MIN_LANE, avail / cols));
+  const laneW = Math.min(MAX_LANE, Math.max(v.fitLanes ? MIN_FIT_LANE : MIN_LANE, avail / cols));
   const rows = v.mode === "rows";
   const g = {
     laneW, rows, avail, contentW: laneW * v.cols.length,
@@ -384,18 +386,26 @@ function drawAxis(c, m, v, g) {
 function drawHeader(c, m, v, g, st) {
   c.fillStyle = "#fff"; c.fillRect(0, 0, v.width, HEADER);
   line(c, 0, HEADER - 0.5, v.width, HEADER - 0.5, "#ccd", 1);
-  c.font = "bold 12px system-ui, sans-serif"; c.textAlign = "center";
-  for (const lane of v.cols) {
+  const narrow = g.laneW < NARROW_LANE;
+  const every = narrow ? Math.max(1, Math.ceil(12 / g.laneW)) : 1;
+  v.cols.forEach((lane, col) => {
     const x = g.laneX(lane);
-    if (x < GUTTER - g.laneW || x > v.width) continue;
+    if (x < GUTTER - g.laneW || x > v.width) return;
     const status = st.now >= 0 ? statusAt(m, lane, st.now) : STATUS.up;
-    c.fillStyle = COLORS.text;
+    const colour = status === STATUS.up ? "#2ca02c" : status === STATUS.crashed ? COLORS.bad : "#e08a00";
+    if (narrow) {
+      dot(c, x, HEADER - 6, Math.min(3, g.laneW / 2), colour);
+      if (col % every) return;
+      c.save(); c.translate(x + 3, HEADER - 12); c.rotate(-Math.PI / 4);
+      c.font = "10px system-ui, sans-serif"; c.textAlign = "left"; c.fillStyle = COLORS.text;
+      c.fillText(clip(c, m.lanes[lane], 40), 0, 0); c.restore();
+      return;
+    }
+    c.font = "bold 12px system-ui, sans-serif"; c.textAlign = "center"; c.fillStyle = COLORS.text;
     c.fillText(clip(c, m.lanes[lane], g.laneW - 6), x, 18);
-    c.font = "10px system-ui, sans-serif";
-    c.fillStyle = status === STATUS.up ? "#2ca02c" : status === STATUS.crashed ? COLORS.bad : "#e08a00";
+    c.font = "10px system-ui, sans-serif"; c.fillStyle = colour;
     c.fillText(STATUS_NAMES[status], x, 34);
-    c.font = "bold 12px system-ui, sans-serif";
-  }
+  });
   c.fillStyle = "#fff"; c.fillRect(0, 0, GUTTER - 6, HEADER);
   c.fillStyle = "#555"; c.font = "11px system-ui, sans-serif"; c.textAlign = "left";
   c.fillText(g.rows ? "time (rows)" : "time (linear)", 6, 18);
@@ -456,7 +466,9 @@ function render(c, m, v, st) {
   drawNow(c, m, v, g, st);
   drawHeader(c, m, v, g, st);
   drawOverview(c, m, v, g, st);
-  return { lo, hi, arrows: arrows.length, overview: st.overview, stride: st.arrowStride };
+  const firstCol = Math.max(0, Math.floor(v.scrollX / g.laneW));
+  const lastCol = Math.min(v.cols.length - 1, Math.floor((v.scrollX + g.avail) / g.laneW - 0.5));
+  return { lo, hi, arrows: arrows.length, overview: st.overview, stride: st.arrowStride, firstCol, lastCol };
 }
 
 /** Squared distance from (px, py) to the segment (x1, y1)–(x2, y2). */

@@ -11,6 +11,7 @@
     mode: "rows", top: -0.5, scale: 22, scrollX: 0, width: 800, height: 600, dpr: 1,
     cols: [], colOf: new Int32Array(m.L), hiddenLanes: new Uint8Array(m.L),
     hiddenKind: new Uint8Array(m.kinds.length), hiddenEv: new Uint8Array(m.evNames.length), causal: true,
+    fitLanes: false,
   };
   const st = { now: -1, sel: -1, vc: null, arrow: -1, matches: null, matchList: null, density: null };
   const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0, inputMs: [], frameMs: [], readyMs: 0 };
@@ -186,6 +187,10 @@
     const notes = [];
     if (info.overview) notes.push("overview: " + (info.hi - info.lo).toLocaleString("en-US") + " events on screen drawn as ticks; zoom in for symbols");
     if (info.stride > 1) notes.push("1 arrow in " + info.stride + " drawn");
+    if (info.lastCol - info.firstCol + 1 < v.cols.length && v.cols.length) {
+      notes.push("nodes " + m.lanes[v.cols[info.firstCol]] + "–" + m.lanes[v.cols[info.lastCol]] + " of " +
+        v.cols.length + " on screen: shift + wheel or drag sideways, choose nodes, or fit all nodes");
+    }
     $("view-note").textContent = notes.join(" · ");
   }
 
@@ -290,6 +295,14 @@
       st.vc.forEach((c, l) => { if (c > 0) parts.push(m.lanes[l] + ":" + c); });
       body.append(el("p", {}, document.createTextNode("causal past: " + past + " events (lit; the rest is dimmed)")));
       body.append(el("div", { class: "vc", id: "vector-clock", text: "vector clock {" + parts.join(", ") + "}" }));
+    } else if (r.ev === "violation") {
+      for (const row of m.meta.violations.filter((x) => x.property === r.text)) {
+        const at = m.positionOfIndex(row.event_index);
+        const p = el("p", {}, document.createTextNode("detected at "));
+        p.append(at >= 0 ? go(at) : document.createTextNode("event " + row.event_index + " (not held)"));
+        p.append(document.createTextNode(": click it for its causal past"));
+        body.append(p);
+      }
     } else if (m.site[e] === RUN_WIDE) {
       body.append(el("p", { class: "meta", text: "a run-wide event: it belongs to no node, so it has no causal past" }));
     }
@@ -464,6 +477,7 @@
     on("zoom-out", () => zoom(1 / 1.5));
     on("zoom-fit", fit);
     on("axis", (ev) => setMode(ev.target.value), "change");
+    on("lanes", (ev) => { v.fitLanes = ev.target.value === "fit"; st.densityCache = null; clampView(); draw(); }, "change");
     let timer = null;
     $("search").addEventListener("input", (ev) => {
       clearTimeout(timer);
