@@ -242,7 +242,7 @@ test("the page loads nothing and throws nothing", async () => {
 
 /** The page's time format (fmtTime), for the values this run has: whole ms. */
 function formatTime(ns) {
-  if (ns === 0) return "0";
+  if (ns === 0) return "0 s";
   assert.equal(ns % 1e6, 0, "this check only formats whole milliseconds");
   return ns >= 1e9 ? `${ns / 1e9} s` : `${ns / 1e6} ms`;
 }

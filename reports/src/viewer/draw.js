@@ -249,8 +249,9 @@ function drawRunWide(c, m, v, g, e, y) {
   let text = r.ev;
   if (r.ev === "cut" || r.ev === "heal") text += " " + m.lanes[r.from] + " ↔ " + m.lanes[r.to];
   else if (r.text) text += ": " + r.text;
+  if (r.ev === "violation" && r.detail) text += " (" + r.detail + ")";
   c.font = "11px system-ui, sans-serif";
-  labelAt(c, text, GUTTER + 6, y - 4, st[0], "left");
+  labelAt(c, clip(c, text, Math.max(80, Math.min(g.contentW, v.width - OVERVIEW - GUTTER) - 12)), GUTTER + 6, y - 4, st[0], "left");
   if (r.ev === "violation") star(c, GUTTER + 2, y, 7, COLORS.bad);
 }
 
@@ -345,7 +346,7 @@ function drawNow(c, m, v, g, st) {
   line(c, GUTTER - 4, y, v.width - OVERVIEW, y, COLORS.now, 1.5);
   const s = m.site[st.now];
   if (s !== RUN_WIDE && v.colOf[s] >= 0) {
-    const x = g.laneX(s);
+    const x = eventX(m, g, st.now);
     c.strokeStyle = COLORS.sel; c.lineWidth = 2; c.beginPath(); c.arc(x, y, 9, 0, 6.2832); c.stroke();
   }
   c.fillStyle = COLORS.now; c.fillRect(0, y - 9, GUTTER - 4, 18);

@@ -398,9 +398,9 @@ function findEvents(m, q) {
   return { flags, list };
 }
 
-/** Formats ns for people: `0`, `850 ns`, `12.5 µs`, `50 ms`, `1.234567 s`. */
+/** Formats ns for people: `0 s`, `850 ns`, `12.5 µs`, `50 ms`, `1.234567 s`. */
 function fmtTime(ns) {
-  if (ns === 0) return "0";
+  if (ns === 0) return "0 s";
   const a = Math.abs(ns);
   const trim = (x, d) => x.toFixed(d).replace(/\.?0+$/, "");
   if (a >= 1e9) return trim(ns / 1e9, 6) + " s";

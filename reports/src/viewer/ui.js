@@ -239,7 +239,7 @@
     const e = st.now;
     if (e < 0) { $("position").textContent = "before the first event"; return; }
     const s = m.site[e];
-    $("position").textContent = "event " + m.events[e].i + " (" + (e + 1) + " of " + m.n + ") · t = " +
+    $("position").textContent = "event " + m.events[e].i + " (" + (e + 1) + "/" + m.n + ") · " +
       fmtTime(m.t[e]) + " · " + (s === RUN_WIDE ? "run-wide" : m.lanes[s]) + " · " + m.events[e].ev;
   }
 
@@ -484,7 +484,8 @@
       timer = setTimeout(() => search(ev.target.value), m.n > 20000 ? 250 : 60);
     });
     document.addEventListener("keydown", onKey);
-    window.addEventListener("resize", () => { resize(); draw(); });
+    // The canvas follows its box, whatever resizes it (window, panels, wrapping text).
+    new ResizeObserver(() => { resize(); draw(); }).observe($("stage"));
     wireMouse();
   }
 
