@@ -66,7 +66,8 @@ pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
 }
 
 /// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
-/// `shiviz.log`, chart SVGs, `index.html` and the interactive `viewer.html`.
+/// `shiviz.log`, chart SVGs, `index.html` and the interactive `viewer.html` (unless the run
+/// has no events: an analysis).
 ///
 /// Every export holds the events of one window: `from..=to` in time, and at most
 /// `export_events` of them (the diagram draws fewer, see [`SpacetimeOptions`]); when that cuts
@@ -123,16 +124,20 @@ pub fn write_run_reports(
         to: to.map(|t| t.0),
         ..SpacetimeOptions::default()
     };
-    write_viewer(
-        dir,
-        spec,
-        seed,
-        o,
-        reproduce,
-        (from, to),
-        cut.clone(),
-        window(),
-    )?;
+    // An analysis has no events: nothing to view.
+    if o.events > 0 {
+        let window_ns = (from, to);
+        write_viewer(
+            dir,
+            spec,
+            seed,
+            o,
+            reproduce,
+            window_ns,
+            cut.clone(),
+            window(),
+        )?;
+    }
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
     let charts = run_charts(o);
