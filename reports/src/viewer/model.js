@@ -313,8 +313,9 @@ function makeClockPass(m) {
     clocks[s * L + s]++;
     if (code === CODE.send && a >= 0) sent.set(e, { clock: clocks.slice(s * L, s * L + L), open: 1 });
   }
-  /** Every node's clock right after event `last` (rows of L counters). */
-  return function clocksAfter(last) {
+  /** The pass's state right after event `last`: every node's clock (rows of L counters)
+      and the clock of each send with a copy still in flight. */
+  return function stateAfter(last) {
     if (pos > last + 1) {
       let k = Math.floor((last + 1) / CLOCK_STRIDE);
       while (!marks[k]) k--;
@@ -324,8 +325,21 @@ function makeClockPass(m) {
       if (pos % CLOCK_STRIDE === 0 && !marks[pos / CLOCK_STRIDE]) marks[pos / CLOCK_STRIDE] = { clocks: clocks.slice(), sent: copySent(sent) };
       apply(pos);
     }
-    return clocks;
+    return { clocks, sent };
   };
+}
+
+/** Runs the vector-clock pass over the whole trace in small tasks while the page is idle,
+    so the first jump far ahead (End, a violation, a search match) finds it done. */
+function prepareClocks(m) {
+  if (!m.clockPass) m.clockPass = makeClockPass(m);
+  let upto = 0;
+  const chunk = () => {
+    upto = Math.min(m.n, upto + 8192);
+    if (upto > 0) m.clockPass(upto - 1);
+    if (upto < m.n) setTimeout(chunk, 0);
+  };
+  setTimeout(chunk, 0);
 }
 
 /** The vector clock (one counter per lane) of event `target`: its node's clock right after
@@ -333,10 +347,17 @@ function makeClockPass(m) {
 function vectorClock(m, target) {
   const lane = m.anchorLane[target];
   if (lane === RUN_WIDE) return null;
-  const name = m.events[target].ev;
-  const last = name === "duplicate" || name === "drop" ? m.arrSend[m.arrowOf[target]] : target;
   if (!m.clockPass) m.clockPass = makeClockPass(m);
-  return m.clockPass(last).slice(lane * m.L, lane * m.L + m.L);
+  const code = m.code[target];
+  if (code === CODE.duplicate || code === CODE.drop) {
+    // Just before it, its message is in flight: the pass holds the send's clock, so
+    // stepping forward onto a duplicate or drop never rewinds the pass.
+    const send = m.arrSend[m.arrowOf[target]];
+    const c = m.clockPass(target - 1).sent.get(send);
+    if (c) return c.clock.slice();
+    return m.clockPass(send).clocks.slice(lane * m.L, lane * m.L + m.L);
+  }
+  return m.clockPass(target).clocks.slice(lane * m.L, lane * m.L + m.L);
 }
 
 /** Whether event `x` is in the causal past of the selection whose clock is `vc` (the

@@ -14,7 +14,7 @@
     fitLanes: false,
   };
   const st = { now: -1, sel: -1, vc: null, arrow: -1, matches: null, matchList: null, density: null };
-  const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0, inputMs: [], frameMs: [], readyMs: 0 };
+  const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0, inputMs: [], inputWhat: [], frameMs: [], readyMs: 0 };
   let playing = null, info = null;
 
   function el(tag, attrs, ...kids) {
@@ -393,7 +393,10 @@
     f();
     const ms = performance.now() - ev.timeStamp;
     stats.inputs++; stats.lastInputMs = ms; stats.maxInputMs = Math.max(stats.maxInputMs, ms);
-    if (stats.inputMs.length < 100000) stats.inputMs.push(ms);
+    if (stats.inputMs.length < 100000) {
+      stats.inputMs.push(ms);
+      stats.inputWhat.push(ev.type + " " + (ev.key || (ev.target && ev.target.id) || ""));
+    }
     requestAnimationFrame(() => { if (stats.frameMs.length < 100000) stats.frameMs.push(performance.now() - ev.timeStamp); });
   }
 
@@ -501,6 +504,7 @@
   resize(); fillPosition(); fillNodeState(); wireControls(); draw();
   stats.readyMs = performance.now();
   prepareSearch(m);
+  prepareClocks(m);
 
   /** The page's state, for scripts that drive it (the browser test). */
   window.simlabViewer = {
