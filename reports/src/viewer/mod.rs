@@ -11,8 +11,9 @@
 //!
 //! * [`data`] — the embedded payload ([`ViewerMeta`] and the events) as script-safe JSON.
 //! * `viewer.css`, `shell.html` and the scripts `model.js` (indexing, layout, vector
-//!   clocks), `draw.js` (canvas drawing, hit tests) and `ui.js` (controls, panels) are
-//!   embedded with `include_str!`, so the page needs nothing but itself.
+//!   clocks), `draw.js` (canvas drawing, hit tests), `panels.js` (header, legend, record and
+//!   node panels) and `ui.js` (state, controls, input) are embedded with `include_str!`, so
+//!   the page needs nothing but itself.
 
 mod data;
 
@@ -26,9 +27,10 @@ use crate::fmt::push_xml_escaped;
 
 const CSS: &str = include_str!("viewer.css");
 const SHELL: &str = include_str!("shell.html");
-const SCRIPTS: [&str; 3] = [
+const SCRIPTS: [&str; 4] = [
     include_str!("model.js"),
     include_str!("draw.js"),
+    include_str!("panels.js"),
     include_str!("ui.js"),
 ];
 

@@ -1,5 +1,5 @@
 "use strict";
-/* UI: header, step control, filters, search, panels and input handling. Every input draws
+/* UI: the view state, step control, filters, search, zoom and input handling. Every input draws
    synchronously and records how long that took (stats), which the browser test reads. */
 
 (function viewer() {
@@ -16,41 +16,6 @@
   const st = { now: -1, sel: -1, vc: null, arrow: -1, matches: null, matchList: null, density: null };
   const stats = { frames: 0, lastMs: 0, maxMs: 0, lastInputMs: 0, maxInputMs: 0, inputs: 0, inputMs: [], inputWhat: [], frameMs: [], readyMs: 0 };
   let playing = null, info = null;
-
-  function el(tag, attrs, ...kids) {
-    const n = document.createElement(tag);
-    for (const [k, val] of Object.entries(attrs || {})) {
-      if (k === "class") n.className = val; else if (k === "text") n.textContent = val; else n.setAttribute(k, val);
-    }
-    for (const k of kids) n.append(k);
-    return n;
-  }
-
-  // ---- header ----------------------------------------------------------------------------
-  function fillHeader() {
-    const meta = m.meta;
-    $("scenario").textContent = meta.scenario;
-    $("seed").textContent = "seed " + meta.seed;
-    const o = $("outcome");
-    o.textContent = meta.outcome;
-    o.className = "badge " + (meta.outcome === "ok" ? "ok" : meta.outcome === "liveness_failure" ? "warn" : "bad");
-    const h = $("holds");
-    let text = "holds " + m.n.toLocaleString("en-US") + " of " + meta.total_events.toLocaleString("en-US") + " events";
-    if (meta.from_ns !== null || meta.to_ns !== null) {
-      text += " (window " + (meta.from_ns === null ? "start" : fmtTime(meta.from_ns)) + " – " +
-        (meta.to_ns === null ? "end" : fmtTime(meta.to_ns)) + ")";
-    }
-    if (meta.cut) { text += ": cut by the export limit"; h.classList.add("cut"); h.title = meta.cut; $("cut").textContent = meta.cut; }
-    h.textContent = text;
-    const jv = $("jump-violation");
-    if (!meta.violations.length && !m.violationEvents.length) jv.hidden = true;
-    else if (!m.violationEvents.length) {
-      jv.disabled = true;
-      jv.title = "the violation (event " + meta.violations[0].event_index + ") is beyond the events held";
-    }
-    $("reproduce").textContent = meta.reproduce;
-    document.title = "simlab viewer: " + meta.scenario + " (seed " + meta.seed + ")";
-  }
 
   // ---- filters and legend -----------------------------------------------------------------
   function layoutCols() {
@@ -90,47 +55,12 @@
       $(box).querySelectorAll("input").forEach((c) => { c.checked = on; });
       if (b.dataset.bulk === "nodes") { v.hiddenLanes.fill(on ? 0 : 1); layoutCols(); }
       else v.hiddenKind.fill(on ? 0 : 1);
-      clampView(); fillNodeState(); draw();
+      clampView(); showNodeState(); draw();
     }));
   }
 
-  function setLane(l, on) { v.hiddenLanes[l] = on ? 0 : 1; layoutCols(); clampView(); fillNodeState(); draw(); }
+  function setLane(l, on) { v.hiddenLanes[l] = on ? 0 : 1; layoutCols(); clampView(); showNodeState(); draw(); }
   function setKind(i, on) { v.hiddenKind[i] = on ? 0 : 1; draw(); }
-
-  function legendIcon(name) {
-    const c = el("canvas", { width: 22, height: 16 });
-    const g = c.getContext("2d");
-    drawSymbol(g, name, 11, 8, "#1f77b4");
-    return c;
-  }
-
-  function legendArrow(kind) {
-    const c = el("canvas", { width: 22, height: 16 }), g = c.getContext("2d");
-    if (kind === "deliver") { line(g, 2, 3, 18, 13, "#1f77b4", 1.6); arrowHead(g, 2, 3, 18, 13, "#1f77b4"); }
-    else if (kind === "drop") { line(g, 2, 3, 14, 11, "#1f77b4", 1.6); cross(g, 15, 12, 3.5, COLORS.bad); }
-    else if (kind === "open") { g.setLineDash([4, 3]); line(g, 2, 3, 16, 13, "#1f77b4", 1.6); }
-    else if (kind === "crash" || kind === "pause") {
-      g.fillStyle = kind === "crash" ? COLORS.crash : COLORS.pause; g.fillRect(6, 0, 10, 16); line(g, 11, 0, 11, 16, COLORS.lane, 1);
-    } else if (kind === "now") line(g, 1, 8, 21, 8, COLORS.now, 2);
-    else if (kind === "match") ring(g, 11, 8, 6, COLORS.match);
-    return c;
-  }
-
-  function fillLegend() {
-    const box = $("legend");
-    const row = (icon, text) => box.append(el("div", {}, icon, el("span", { text })));
-    row(legendArrow("deliver"), "message, send → deliver (colour: kind)");
-    row(legendArrow("drop"), "dropped message (× short of its lane)");
-    row(legendArrow("open"), "still in flight when the trace ends");
-    row(legendArrow("crash"), "node crashed");
-    row(legendArrow("pause"), "node paused");
-    row(legendArrow("now"), "now line (step with ← →)");
-    row(legendArrow("match"), "search match");
-    for (const name of m.evNames) {
-      if (name === "send" || name === "deliver") continue;
-      row(legendIcon(name), name + ": " + (SYMBOLS[name] ? SYMBOLS[name][0] : "event"));
-    }
-  }
 
   // ---- geometry helpers ----------------------------------------------------------------------
   function resize() {
@@ -213,7 +143,7 @@
     st.arrow = arrow === undefined ? m.arrowOf[e] : arrow;
     refreshSelection();
     ensureVisible(e);
-    fillPosition(); fillRecord(); fillNodeState();
+    fillPosition(); showRecord(); showNodeState();
     draw();
   }
 
@@ -243,87 +173,13 @@
       fmtTime(m.t[e]) + " · " + (s === RUN_WIDE ? "run-wide" : m.lanes[s]) + " · " + m.events[e].ev;
   }
 
+  const showRecord = () => fillRecord(m, st, go, $("record-body"));
+  const showNodeState = () => fillNodeState(m, v, st, go, $("node-state"), $("state-title"));
+
   function go(e, text) {
     const a = el("a", { class: "go", text: text || "event " + m.events[e].i });
     a.addEventListener("click", () => setNow(e));
     return a;
-  }
-
-  function recordTable(r) {
-    const t = el("table");
-    for (const [k, val] of Object.entries(r)) {
-      let shown = typeof val === "string" ? val : JSON.stringify(val);
-      if ((k === "node" || k === "from" || k === "to") && m.lanes[val] !== undefined) shown = val + " (" + m.lanes[val] + ")";
-      if (k === "t" || k === "at") shown = val + " ns (" + fmtTime(val) + ")";
-      t.append(el("tr", {}, el("td", { text: k }), el("td", { class: "val", text: shown })));
-    }
-    return t;
-  }
-
-  function messageBox(a) {
-    const o = m.arrFrom[a], b = m.arrTo[a], send = m.arrSend[a], r = m.events[o];
-    const box = el("div", { class: "msg" });
-    box.append(el("div", {}, el("b", { text: "message " + r.kind + "#" + r.msg }),
-      document.createTextNode(": " + m.lanes[r.from] + " → " + m.lanes[r.to])));
-    box.append(el("div", {}, document.createTextNode("sent at " + fmtTime(m.t[send]) + ", "), go(send)));
-    if (o !== send) box.append(el("div", {}, document.createTextNode("this copy: a duplicate at " + fmtTime(m.t[o]) + ", "), go(o)));
-    if (b >= 0) {
-      const fate = m.events[b].ev === "drop" ? "dropped (" + (m.events[b].reason || "?") + ")" : "delivered";
-      box.append(el("div", {}, document.createTextNode(fate + " at " + fmtTime(m.t[b]) + " after " +
-        fmtTime(m.t[b] - m.t[o]) + ", "), go(b)));
-    } else box.append(el("div", { text: "still in flight when the trace ends" }));
-    const detail = m.events[send].detail;
-    if (detail) box.append(el("div", { class: "vc", text: detail }));
-    return box;
-  }
-
-  function fillRecord() {
-    const body = $("record-body");
-    body.textContent = "";
-    body.className = "";
-    const e = st.sel;
-    if (e < 0) return;
-    const r = m.events[e];
-    body.append(el("div", {}, el("b", { text: r.ev + " · event " + r.i }),
-      document.createTextNode(" at " + fmtTime(r.t))));
-    if (st.arrow >= 0) body.append(messageBox(st.arrow));
-    body.append(recordTable(r));
-    if (st.vc) {
-      let past = 0;
-      for (let x = 0; x <= e; x++) if (inPast(m, st.vc, e, x)) past++;
-      const parts = [];
-      st.vc.forEach((c, l) => { if (c > 0) parts.push(m.lanes[l] + ":" + c); });
-      body.append(el("p", {}, document.createTextNode("causal past: " + past + " events (lit; the rest is dimmed)")));
-      body.append(el("div", { class: "vc", id: "vector-clock", text: "vector clock {" + parts.join(", ") + "}" }));
-    } else if (r.ev === "violation") {
-      for (const row of m.meta.violations.filter((x) => x.property === r.text)) {
-        const at = m.positionOfIndex(row.event_index);
-        const p = el("p", {}, document.createTextNode("detected at "));
-        p.append(at >= 0 ? go(at) : document.createTextNode("event " + row.event_index + " (not held)"));
-        p.append(document.createTextNode(": click it for its causal past"));
-        body.append(p);
-      }
-    } else if (m.site[e] === RUN_WIDE) {
-      body.append(el("p", { class: "meta", text: "a run-wide event: it belongs to no node, so it has no causal past" }));
-    }
-  }
-
-  function fillNodeState() {
-    const t = $("node-state");
-    t.textContent = "";
-    const e = st.now;
-    $("state-title").textContent = e < 0 ? "Nodes at the start" : "Nodes at now (t = " + fmtTime(m.t[e]) + ")";
-    t.append(el("tr", {}, el("th", { text: "node" }), el("th", { text: "status" }), el("th", { text: "last note / observation" })));
-    for (const l of v.cols) {
-      const status = e < 0 ? STATUS.up : statusAt(m, l, e);
-      const cell = el("td", { class: "note" });
-      const n = e < 0 ? -1 : lastAtOrBefore(m.notes[l], e);
-      const o = e < 0 ? -1 : lastAtOrBefore(m.observes[l], e);
-      if (n >= 0) cell.append(el("div", {}, go(n, fmtTime(m.t[n])), document.createTextNode(" " + m.events[n].text)));
-      if (o >= 0) cell.append(el("div", { class: "meta" }, go(o, fmtTime(m.t[o])), document.createTextNode(" " + m.events[o].detail)));
-      t.append(el("tr", { "data-lane": m.lanes[l] }, el("td", { text: m.lanes[l] }),
-        el("td", { class: "st-" + STATUS_NAMES[status], text: STATUS_NAMES[status] }), cell));
-    }
   }
 
   // ---- search --------------------------------------------------------------------------------
@@ -413,7 +269,7 @@
       PageDown: () => step(20), PageUp: () => step(-20), Home: () => edge(-1), End: () => edge(1),
       "+": () => zoom(1.5), "=": () => zoom(1.5), "-": () => zoom(1 / 1.5), f: fit, v: jumpViolation,
       p: togglePlay, "/": () => $("search").focus(),
-      Escape: () => { st.sel = -1; st.vc = null; st.arrow = -1; fillRecord(); draw(); },
+      Escape: () => { st.sel = -1; st.vc = null; st.arrow = -1; showRecord(); draw(); },
     };
     const f = keys[ev.key];
     if (!f || ev.ctrlKey || ev.metaKey || ev.altKey) return;
@@ -500,8 +356,8 @@
     return { x: r.left + (x1 + end.x) / 2, y: r.top + (y1 + end.y) / 2 };
   }
 
-  fillHeader(); layoutCols(); fillFilters(); fillLegend();
-  resize(); fillPosition(); fillNodeState(); wireControls(); draw();
+  fillHeader(m, $); layoutCols(); fillFilters(); fillLegend(m, $("legend"));
+  resize(); fillPosition(); showNodeState(); wireControls(); draw();
   stats.readyMs = performance.now();
   prepareSearch(m);
   prepareClocks(m);
