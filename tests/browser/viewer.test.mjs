@@ -7,7 +7,7 @@
 //
 // SCREENSHOTS=DIR also saves a PNG of each state; CHROMIUM picks the browser binary.
 
-import test from "node:test";
+import test, { after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -101,7 +101,7 @@ const text = (id) => browser.eval(`document.getElementById(${JSON.stringify(id)}
 const nowIndex = () => browser.eval("(() => { const v = simlabViewer; return v.state.now < 0 ? -1 : v.model.events[v.state.now].i; })()");
 const press = (k) => browser.key(...KEYS[k]);
 
-test.after(async () => {
+after(async () => {
   await browser.close();
   rmSync(work, { recursive: true, force: true });
 });
