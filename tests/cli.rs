@@ -367,6 +367,7 @@ fn run_out_dir_and_replay() {
         "chrome.json",
         "shiviz.log",
         "index.html",
+        "viewer.html",
     ];
     for f in reports.iter().chain(&["trace.jsonl"]) {
         assert!(out.join(f).is_file(), "{f} missing");
@@ -403,10 +404,22 @@ fn run_out_dir_and_replay() {
             }
             // The page's reproduce line names the replay instead of the run.
             "index.html" => assert!(b.contains("replay "), "{f}"),
+            "viewer.html" => {
+                assert!(b.contains("replay "), "{f}");
+                assert_eq!(without_reproduce(&a), without_reproduce(&b), "{f}");
+            }
             _ => assert_eq!(a, b, "{f}"),
         }
     }
     assert!(!again.join("trace.jsonl").exists());
+}
+
+/// A viewer page without its reproduce line, the one thing a replay's page changes (the
+/// line is the last field of the embedded metadata, just before the events).
+fn without_reproduce(page: &str) -> String {
+    let start = page.find("\"reproduce\":\"").expect("reproduce line");
+    let end = page.find("},\"events\":[").expect("events");
+    format!("{}{}", &page[..start], &page[end..])
 }
 
 /// The trace of `run --trace full` in a fresh directory, and its lines.

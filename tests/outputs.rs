@@ -99,10 +99,34 @@ fn exports_are_capped_and_say_so() {
     );
     assert!(read("shiviz.log").contains("\ncut: the first 50 events"));
     assert!(read("index.html").contains("cut: the first 50 events"));
+    let total: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+    let viewer = viewer_data(&read("viewer.html"));
+    assert_eq!(viewer["events"].as_array().unwrap().len(), 50);
+    assert_eq!(viewer["meta"]["total_events"], total["events"]);
+    assert!(
+        viewer["meta"]["cut"]
+            .as_str()
+            .unwrap()
+            .starts_with("cut: the first 50 events")
+    );
     let o = simlab(&["run", "example/gossip", "--out", dir]);
     assert_eq!(o.status.code(), Some(0));
     assert!(!read("timeline.txt").contains("# cut"));
     assert!(!read("chrome.json").contains("\"note\":\"cut"));
+    let viewer = viewer_data(&read("viewer.html"));
+    assert_eq!(viewer["meta"]["cut"], serde_json::Value::Null);
+    assert_eq!(
+        viewer["events"].as_array().unwrap().len() as u64,
+        viewer["meta"]["total_events"].as_u64().unwrap()
+    );
+}
+
+/// The JSON document a viewer page embeds (its run metadata and events).
+fn viewer_data(page: &str) -> serde_json::Value {
+    let open = "<script type=\"application/json\" id=\"trace-data\">";
+    let start = page.find(open).expect("data element") + open.len();
+    let len = page[start..].find("</script>").expect("closed");
+    serde_json::from_str(&page[start..start + len]).expect("JSON")
 }
 
 /// Ctrl-C stops a long run within moments, removes the trace being written, exits 130.

@@ -12,6 +12,8 @@
 //! * [`compare_chart`] — a metric against a parameter: linear, log or categorical x axis, CI
 //!   bars, legend panel.
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
+//! * [`viewer`] — the interactive trace viewer: one self-contained HTML page (canvas
+//!   space-time diagram, zoom, step, filters, search, causal past), its scripts embedded.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
 //!
@@ -30,6 +32,7 @@ pub mod jsonl;
 pub mod shiviz;
 pub mod spacetime;
 pub mod timeline;
+pub mod viewer;
 
 #[cfg(test)]
 mod perf_tests;
@@ -48,3 +51,4 @@ pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
 pub use shiviz::{shiviz_string, write_shiviz};
 pub use spacetime::{SpacetimeOptions, spacetime_svg};
 pub use timeline::{TimelineFilter, timeline_string, write_timeline};
+pub use viewer::{ViewerMeta, ViewerViolation, viewer_html};

@@ -210,8 +210,8 @@ struct RunArgs {
     /// With --around: events shown on each side.
     #[arg(long, value_name = "K", default_value_t = crate::cli_reports::AROUND_EVENTS)]
     context: u64,
-    /// Events each export (timeline.txt, chrome.json, shiviz.log) holds at most, from the
-    /// start of the --from/--to window; a cut export says so.
+    /// Events each export (timeline.txt, chrome.json, shiviz.log, viewer.html) holds at most,
+    /// from the start of the --from/--to window; a cut export says so.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_EXPORT_EVENTS,
           value_parser = clap::value_parser!(u64).range(1..))]
     export_events: u64,

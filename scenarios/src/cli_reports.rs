@@ -78,7 +78,8 @@ pub fn run_charts(o: &RunOutput, unit: &dyn Fn(&str) -> String) -> Vec<(String, 
 }
 
 /// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
-/// `shiviz.log`, chart SVGs and `index.html`.
+/// `shiviz.log`, chart SVGs, `index.html` and the interactive `viewer.html` (unless the run
+/// has no events: an analysis).
 ///
 /// Every export holds the events of one window: `from..=to` in time, and at most
 /// `export_events` of them (the diagram draws fewer, see [`SpacetimeOptions`]); when that cuts
@@ -135,6 +136,20 @@ pub fn write_run_reports(
         to: to.map(|t| t.0),
         ..SpacetimeOptions::default()
     };
+    // An analysis has no events: nothing to view.
+    if o.events > 0 {
+        let window_ns = (from, to);
+        write_viewer(
+            dir,
+            spec,
+            seed,
+            o,
+            reproduce,
+            window_ns,
+            cut.clone(),
+            window(),
+        )?;
+    }
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
     let own = spec.protocol.metrics();
@@ -198,6 +213,44 @@ pub fn write_run_reports(
         violation_context,
     };
     write(dir, "index.html", reports::run_html(&report).as_bytes())
+}
+
+/// Writes `viewer.html`: the same window of events as the other exports, and what the run
+/// had beyond it.
+#[allow(clippy::too_many_arguments)]
+fn write_viewer(
+    dir: &Path,
+    spec: &Spec,
+    seed: u64,
+    o: &RunOutput,
+    reproduce: &str,
+    (from, to): (Option<sim::Time>, Option<sim::Time>),
+    cut: Option<String>,
+    events: impl Iterator<Item = TraceLine>,
+) -> Result<(), Failure> {
+    let meta = reports::ViewerMeta {
+        scenario: spec.name.clone(),
+        seed,
+        outcome: o.outcome.clone(),
+        nodes: o.nodes.clone(),
+        total_events: o.events,
+        cut,
+        from_ns: from.map(|t| t.0),
+        to_ns: to.map(|t| t.0),
+        violations: o
+            .violations
+            .iter()
+            .map(|v| reports::ViewerViolation {
+                property: v.property.clone(),
+                time_ns: v.time_ns,
+                event_index: v.event_index,
+                detail: v.detail.clone(),
+            })
+            .collect(),
+        reproduce: reproduce.to_string(),
+    };
+    let html = reports::viewer_html(&meta, events);
+    write(dir, "viewer.html", html.as_bytes())
 }
 
 /// Events the HTML report's timeline excerpt shows (the rest is in timeline.txt).
