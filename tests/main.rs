@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod digests;
+mod docs;
 mod failover;
 mod fd;
 mod fuzz;

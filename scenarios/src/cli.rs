@@ -408,6 +408,15 @@ fn usage(message: impl Into<String>) -> Failure {
 
 type Res<T> = Result<T, Failure>;
 
+/// Whether `args` (including the program name) parse as a `simlab` command line, without
+/// running anything: the error is clap's message. Documentation tests use it on every
+/// command the docs show.
+pub fn parses(args: &[String]) -> Result<(), String> {
+    Cli::try_parse_from(args)
+        .map(|_| ())
+        .map_err(|e| e.render().to_string())
+}
+
 /// Entry point with the built-in protocols: parses `args` (including the program name),
 /// writes to `out`/`err`, returns the exit code. Panics inside are the caller's to catch (exit
 /// 70).
