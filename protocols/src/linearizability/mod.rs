@@ -35,6 +35,8 @@
 //! input (an op returning before its invocation, a result that does not fit its call, a
 //! compare-and-set under the plain register model) is an [`InvalidHistory`] error.
 //!
+//! Histories are exchanged as JSONL, one op per line ([`jsonl`]).
+//!
 //! # Search
 //!
 //! See [`search`]. Before searching, each key's sub-history drops what cannot matter (see
@@ -43,6 +45,7 @@
 //! estimate of the memoization cache's memory, per key, plus an optional cancellation flag
 //! that a caller can raise from another thread (a wall-clock limit, kept out of this crate).
 
+pub mod jsonl;
 mod model;
 pub mod partition;
 pub mod search;
