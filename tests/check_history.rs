@@ -323,3 +323,26 @@ fn an_exhausted_budget_exits_3_and_a_sufficient_one_decides() {
         stdout(&o)
     );
 }
+
+// --out draws the history: every operation of the failing key once, the culprit marked red
+// with its lines, the prefix numbered; the page holds the verdict and the drawing.
+#[test]
+fn out_dir_draws_the_violation_with_the_culprit_marked() {
+    let path = file("draw.edn", EDN_BAD);
+    let dir = std::env::temp_dir().join(format!("simlab-check-history-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = check(&path, "cas-register", &["--out", dir.to_str().unwrap()]);
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let svg = std::fs::read_to_string(dir.join("history.svg")).unwrap();
+    assert_eq!(svg.matches("<rect ").count(), 4, "{svg}");
+    assert_eq!(svg.matches("class=\"culprit\"").count(), 1, "{svg}");
+    assert!(
+        svg.contains("<title>lines 7-8: process 0 read -&gt; 1</title><rect class=\"culprit\""),
+        "{svg}"
+    );
+    for n in 1..=3 {
+        assert!(svg.contains(&format!(">{n}. ")), "{svg}");
+    }
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("longest linearizable prefix: 3 operations") && html.contains(&svg));
+}

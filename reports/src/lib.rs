@@ -10,6 +10,8 @@
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
+//! * [`history`] — a client history (one lane per client, operations as intervals, the
+//!   linearized prefix and the culprit of a linearizability violation marked) as SVG/HTML.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
 //!
@@ -22,6 +24,7 @@ pub mod charts;
 pub mod chrome;
 mod common;
 pub mod fmt;
+pub mod history;
 pub mod html;
 pub mod jsonl;
 pub mod shiviz;
@@ -36,6 +39,7 @@ mod testdata;
 pub use charts::{cdf_chart, cdf_points, comparison_chart, line_chart};
 pub use chrome::{chrome_string, write_chrome};
 pub use fmt::fmt_f64;
+pub use history::{DrawnOp, Mark, history_html, history_svg};
 pub use html::{
     CompareReport, CompareRow, RunReport, ViolationRow, compare_csv, compare_html,
     compare_markdown, run_html,

@@ -21,6 +21,7 @@ use protocols::linearizability::{self as lin, Budget, Call, Model, Op, Ret, Verd
 
 use crate::cli::{EXIT_OK, EXIT_SAFETY, EXIT_USAGE, Failure};
 use crate::history::{self, Format, Parsed};
+use reports::{DrawnOp, Mark};
 
 /// Exit code of `check-history` when the budget ran out before a verdict.
 pub const EXIT_UNKNOWN: i32 = 3;
@@ -66,6 +67,10 @@ pub struct CheckHistoryArgs {
     /// Wall-clock limit in seconds before giving up with exit 3 (default: none).
     #[arg(long, value_name = "SECS")]
     max_wall: Option<f64>,
+    /// Also write DIR/history.svg and DIR/index.html: the history drawn one lane per client
+    /// (around the culprit of a violation, which is marked).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 fn usage(message: String) -> Failure {
@@ -131,6 +136,9 @@ pub fn cmd_check_history(a: CheckHistoryArgs, out: &mut dyn Write) -> Result<i32
         ),
     };
     let text = text + &format!("  checked in {elapsed:.1} ms\n");
+    if let Some(dir) = &a.out {
+        write_drawing(dir, &path, &parsed, &verdict, &text)?;
+    }
     out.write_all(text.as_bytes())
         .map_err(|e| usage(format!("writing output: {e}")))?;
     Ok(match verdict {
@@ -206,4 +214,67 @@ pub fn describe(op: &Op) -> String {
         Some(Ret::CasFailed) => "failed".to_string(),
     };
     format!("{key}{call} -> {result}")
+}
+
+/// Operations drawn at most: a violation's window holds this many before the culprit
+/// (of its key, in invocation order) and a quarter as many after it.
+const DRAWN: usize = 64;
+
+/// Writes the history's drawing into `dir`.
+fn write_drawing(
+    dir: &std::path::Path,
+    path: &str,
+    parsed: &Parsed,
+    verdict: &Verdict,
+    text: &str,
+) -> Result<(), Failure> {
+    let mut order: Vec<usize> = (0..parsed.ops.len()).collect();
+    let (title, marks) = match verdict {
+        Verdict::NotLinearizable(rep) => {
+            order.retain(|&i| parsed.ops[i].call.key() == rep.key);
+            order.sort_by_key(|&i| (parsed.ops[i].invoke, i));
+            let at = order.iter().position(|&i| i == rep.culprit).unwrap_or(0);
+            order = order[at.saturating_sub(DRAWN)..(at + 1 + DRAWN / 4).min(order.len())].to_vec();
+            let mut marks: Vec<Mark> = vec![Mark::Plain; parsed.ops.len()];
+            for (n, &i) in rep.linearized.iter().enumerate() {
+                marks[i] = Mark::Linearized(n + 1);
+            }
+            marks[rep.culprit] = Mark::Culprit;
+            (
+                format!("{path}: not linearizable (key {:?})", rep.key),
+                marks,
+            )
+        }
+        _ => {
+            order.sort_by_key(|&i| (parsed.ops[i].invoke, i));
+            order.truncate(DRAWN);
+            (
+                format!("{path}: the first {} operations", order.len()),
+                vec![Mark::Plain; parsed.ops.len()],
+            )
+        }
+    };
+    // Lanes in process order, each lane's operations in time order.
+    order.sort_by_key(|&i| (parsed.ops[i].client, parsed.ops[i].invoke, i));
+    let drawn: Vec<DrawnOp> = order
+        .iter()
+        .map(|&i| {
+            let op = &parsed.ops[i];
+            DrawnOp {
+                client: format!("process {}", op.client),
+                invoke: op.invoke,
+                ret: op.ret,
+                label: describe(op),
+                detail: op_line(parsed, i),
+                mark: marks[i],
+            }
+        })
+        .collect();
+    let svg = reports::history_svg(&title, &drawn);
+    let lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let html = reports::history_html(&title, &lines, &svg);
+    let fail = |e: std::io::Error| usage(format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    std::fs::write(dir.join("history.svg"), &svg).map_err(fail)?;
+    std::fs::write(dir.join("index.html"), html).map_err(fail)
 }
