@@ -1,6 +1,7 @@
 //! The integration test binary: one binary (so the workspace links once), one module per area.
 //! Each module opens with what it shows.
 
+mod check_history;
 mod cli;
 mod common;
 mod digests;

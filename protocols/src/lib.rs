@@ -11,6 +11,8 @@
 //! - [`lock`]: lease-based locks with fencing tokens, Redlock.
 //! - [`fd`]: heartbeat failure detectors.
 //! - [`failover`]: primary-backup replication with failover and leases.
+//! - [`linearizability`]: the linearizability checker for register, compare-and-set register
+//!   and key-value histories (any protocol's clients, or histories recorded elsewhere).
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
 //!   implements in its `plugin.rs`, and the scenario format it reads.
 //! - [`stats`]: Student's t for every 95% confidence interval in the workspace.
@@ -24,6 +26,7 @@ pub mod fd;
 pub mod gossip;
 pub mod kv;
 pub mod lb;
+pub mod linearizability;
 pub mod lock;
 pub mod paxos;
 pub mod plugin;

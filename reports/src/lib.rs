@@ -14,6 +14,8 @@
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
 //! * [`viewer`] — the interactive trace viewer: one self-contained HTML page (canvas
 //!   space-time diagram, zoom, step, filters, search, causal past), its scripts embedded.
+//! * [`history`] — a client history (one lane per client, operations as intervals, the
+//!   linearized prefix and the culprit of a linearizability violation marked) as SVG/HTML.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
 //!
@@ -27,6 +29,7 @@ pub mod chrome;
 mod common;
 pub mod compare_chart;
 pub mod fmt;
+pub mod history;
 pub mod html;
 pub mod jsonl;
 pub mod shiviz;
@@ -43,6 +46,7 @@ pub use charts::{cdf_chart, cdf_points, comparison_chart, level_chart, line_char
 pub use chrome::{chrome_string, write_chrome};
 pub use compare_chart::{CompareAxes, XScale, compare_chart, x_scale_for};
 pub use fmt::fmt_f64;
+pub use history::{DrawnOp, Mark, history_html, history_svg};
 pub use html::{
     CompareReport, CompareRow, RunReport, ViolationRow, compare_csv, compare_html,
     compare_markdown, run_html,

@@ -1,8 +1,11 @@
 //! The `simlab` command line. The only module in the workspace that parses arguments, reads
-//! or writes files, reads the wall clock, or looks at the terminal.
+//! or writes files, reads the wall clock, or looks at the terminal (with
+//! [`crate::check_history`], the one command it hands off whole).
 //!
 //! Exit codes (a stable contract): 0 ok; 1 safety violation (or `test` found an unmet expectation);
 //! 2 usage or spec error; 3 liveness failure; 4 nondeterminism; 5 regression; 70 internal error.
+//! `check-history` has its own reading of 1 and 3 (not linearizable, undecided): see
+//! [`crate::check_history`].
 
 #![allow(clippy::disallowed_methods)] // wall clock for `wall_ms`, progress and `bench` only
 
@@ -120,6 +123,9 @@ enum Cmd {
     },
     /// Print the man page (roff): `simlab man > simlab.1; man ./simlab.1`.
     Man,
+    /// Check that a recorded history (Jepsen/Knossos EDN, jepsen.util log lines, JSONL) is
+    /// linearizable: exit 0 yes, 1 no, 2 bad input, 3 undecided within the budget.
+    CheckHistory(crate::check_history::CheckHistoryArgs),
     /// Which server owns each key under a consistent-hashing algorithm.
     Hash {
         /// mod_n, ring, jump, rendezvous, maglev or bounded.
@@ -497,6 +503,7 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
             Ok(EXIT_OK)
         }
         Cmd::Bench(a) => cmd_bench(reg, a, out),
+        Cmd::CheckHistory(a) => crate::check_history::cmd_check_history(a, out),
         Cmd::Hash {
             algo,
             servers,

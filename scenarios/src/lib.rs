@@ -12,6 +12,10 @@
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
+//! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
+//!   lines, JSONL) read into the linearizability checker's operations.
+//! - [`check_history`]: the `check-history` command (reads the file, runs the checker
+//!   within its budgets, prints the verdict).
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal.
 //!
@@ -19,10 +23,12 @@
 //! the spec and the seed.
 
 pub mod catalog;
+pub mod check_history;
 pub mod cli;
 mod cli_reports;
 pub mod expect;
 pub mod gate;
+pub mod history;
 pub mod interrupt;
 mod junit;
 pub mod load;
