@@ -17,7 +17,8 @@
 //!   after their call or never; reads without an answer constrain nothing. A client's
 //!   operations are known by (client, op id); ids carry the client's incarnation, so a
 //!   restarted client's operations never collide with those of its previous life, whose
-//!   pending ones stay unknown.
+//!   pending ones stay unknown. A history the search cannot decide within the default
+//!   [`crate::linearizability::Budget`] fails the property with "undecided", never passes it.
 //!
 //! Metrics also count `ops_done`, `ops_refused`, `ops_unknown`.
 

@@ -1,5 +1,5 @@
-//! The JSONL history format: one [`Op`] per line, what simlab writes for its clients'
-//! histories and what `simlab check-history --format jsonl` reads (documented for users in
+//! The JSONL history format: one [`Op`] per line, for exporting simlab's client histories
+//! and what `simlab check-history --format jsonl` reads (documented for users in
 //! `docs/histories.md`).
 //!
 //! ```text
