@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::harness::Recorder;
 use crate::metrics::Metrics;
 use crate::rng::Stream;
 use crate::time::Time;
@@ -67,13 +68,34 @@ pub trait Actor: Sized {
 /// event can run, so a handler is atomic: a crash or pause never falls in its middle.
 /// Recording through the kernel directly (instead of a command vector drained afterwards)
 /// keeps the per-event path free of an enum round-trip and its copies.
+///
+/// A [`crate::Harness`] hands a handler a `Ctx` that records the same verbs as data instead,
+/// so one handler can be unit-tested without a world.
 pub struct Ctx<'a, A: Actor> {
-    pub(crate) w: &'a mut Core<A>,
+    pub(crate) sink: Sink<'a, A>,
     pub(crate) me: NodeId,
     pub(crate) local_now: Time,
 }
 
+/// Where a [`Ctx`] sends what its handler does: into a running world (the hot path, one
+/// predictable branch per verb), or into a harness's effect list.
+pub(crate) enum Sink<'a, A: Actor> {
+    /// Applied at once by the kernel.
+    Kernel(&'a mut Core<A>),
+    /// Kept as data for a test to read.
+    Record(&'a mut Recorder<A>),
+}
+
 impl<'a, A: Actor> Ctx<'a, A> {
+    /// A context whose verbs the kernel applies at once.
+    #[inline(always)]
+    pub(crate) fn kernel(w: &'a mut Core<A>, me: NodeId, local_now: Time) -> Self {
+        Ctx {
+            sink: Sink::Kernel(w),
+            me,
+            local_now,
+        }
+    }
     /// This node.
     #[inline]
     pub fn me(&self) -> NodeId {
@@ -90,53 +112,86 @@ impl<'a, A: Actor> Ctx<'a, A> {
     /// previous life.
     #[inline]
     pub fn incarnation(&self) -> u32 {
-        self.w.incarnation(self.me)
+        match &self.sink {
+            Sink::Kernel(w) => w.incarnation(self.me),
+            Sink::Record(r) => r.incarnation,
+        }
     }
     /// The node's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut Stream {
-        self.w.node_rng(self.me)
+        match &mut self.sink {
+            Sink::Kernel(w) => w.node_rng(self.me),
+            Sink::Record(r) => &mut r.rng,
+        }
     }
     /// Sends `msg` to `to`; the network decides delay, loss and duplication.
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: A::Msg) {
-        self.w.send_from(self.me, to, msg);
+        match &mut self.sink {
+            Sink::Kernel(w) => w.send_from(self.me, to, msg),
+            Sink::Record(r) => r.send(to, msg),
+        }
     }
     /// Sets a timer that fires after `after` on the local clock; returns its handle.
     #[inline]
     pub fn set_timer(&mut self, after: Time, timer: A::Timer) -> TimerId {
-        self.w.set_timer_on(self.me, after, timer)
+        match &mut self.sink {
+            Sink::Kernel(w) => w.set_timer_on(self.me, after, timer),
+            Sink::Record(r) => r.set_timer(after, timer),
+        }
     }
     /// Cancels a timer set earlier (no effect if it already fired).
     pub fn cancel_timer(&mut self, id: TimerId) {
-        self.w.cancel_timer_on(self.me, id);
+        match &mut self.sink {
+            Sink::Kernel(w) => w.cancel_timer_on(self.me, id),
+            Sink::Record(r) => r.cancel_timer(id),
+        }
     }
     /// Replaces the durable state (a forced write: it survives any crash after this call).
     pub fn persist(&mut self, state: A::Durable) {
-        self.w.persist_on(self.me, state);
+        match &mut self.sink {
+            Sink::Kernel(w) => w.persist_on(self.me, state),
+            Sink::Record(r) => r.persist(state),
+        }
     }
     /// The durable state, including what this handler persisted so far.
     pub fn durable(&self) -> &A::Durable {
-        self.w.durable(self.me)
+        match &self.sink {
+            Sink::Kernel(w) => w.durable(self.me),
+            Sink::Record(r) => &r.durable,
+        }
     }
     /// Reports a fact to the checkers.
     pub fn observe(&mut self, obs: A::Obs) {
-        self.w.observe_on(self.me, obs);
+        match &mut self.sink {
+            Sink::Kernel(w) => w.observe_on(self.me, obs),
+            Sink::Record(r) => r.observe(obs),
+        }
     }
     /// Adds a free-text annotation to the trace.
     pub fn note(&mut self, text: impl Into<String>) {
         let text = text.into();
-        self.w.note_on(self.me, &text);
+        match &mut self.sink {
+            Sink::Kernel(w) => w.note_on(self.me, &text),
+            Sink::Record(r) => r.note(text),
+        }
     }
     /// Run metrics (counters, histograms, time-weighted levels, series). Metrics are an
     /// output of the run, never an input to protocol logic.
     #[inline]
     pub fn metrics(&mut self) -> &mut Metrics {
-        self.w.metrics_mut()
+        match &mut self.sink {
+            Sink::Kernel(w) => w.metrics_mut(),
+            Sink::Record(r) => &mut r.metrics,
+        }
     }
     /// True (global) time, for metrics only: protocol decisions must use [`Ctx::now`].
     #[inline]
     pub fn metrics_time(&self) -> Time {
-        self.w.now()
+        match &self.sink {
+            Sink::Kernel(w) => w.now(),
+            Sink::Record(_) => self.local_now,
+        }
     }
 }

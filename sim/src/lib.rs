@@ -19,7 +19,10 @@
 pub mod actor;
 pub mod checker;
 pub mod clock;
+pub mod error;
+pub mod expect;
 pub mod faults;
+pub mod harness;
 pub mod metrics;
 pub mod network;
 mod queue;
@@ -30,13 +33,16 @@ pub mod world;
 
 pub use actor::{Actor, Ctx, Message, NodeId, TimerId};
 pub use checker::{Checker, Property, PropertyKind, Verdicts, Violation};
-pub use faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
+pub use error::Error;
+pub use expect::Expect;
+pub use faults::{Fault, FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
+pub use harness::{Effect, Effects, Harness};
 pub use metrics::Metrics;
 pub use network::{LinkConfig, Rule, Verdict};
 pub use rng::{Stream, TimeDist};
-pub use time::Time;
-pub use trace::{Digest, Event, EventKind, MemorySink, Record, TraceLine, TraceSink};
-pub use world::{Core, RunResult, Stop, World, WorldBuilder};
+pub use time::{Time, TimeDelta};
+pub use trace::{Digest, DropReason, Event, EventKind, MemorySink, Record, TraceLine, TraceSink};
+pub use world::{Core, Outcome, RunResult, Step, Stop, World, WorldBuilder};
 
 /// Most timers and delayed messages a world holds pending at once (the default of
 /// [`WorldBuilder::max_pending`]); a run that needs more stops as [`Stop::Overloaded`].
