@@ -6,7 +6,6 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::harness::Recorder;
 use crate::metrics::Metrics;
 use crate::rng::Stream;
 use crate::time::Time;
@@ -69,33 +68,16 @@ pub trait Actor: Sized {
 /// Recording through the kernel directly (instead of a command vector drained afterwards)
 /// keeps the per-event path free of an enum round-trip and its copies.
 ///
-/// A [`crate::Harness`] hands a handler a `Ctx` that records the same verbs as data instead,
-/// so one handler can be unit-tested without a world.
+/// A [`crate::Harness`] hands a handler a `Ctx` on a core of its own that records the same
+/// verbs as data instead (it takes the kernel's slow paths, where the recorder is checked,
+/// so the hot path pays nothing for it), so one handler can be unit-tested without a world.
 pub struct Ctx<'a, A: Actor> {
-    pub(crate) sink: Sink<'a, A>,
+    pub(crate) w: &'a mut Core<A>,
     pub(crate) me: NodeId,
     pub(crate) local_now: Time,
 }
 
-/// Where a [`Ctx`] sends what its handler does: into a running world (the hot path, one
-/// predictable branch per verb), or into a harness's effect list.
-pub(crate) enum Sink<'a, A: Actor> {
-    /// Applied at once by the kernel.
-    Kernel(&'a mut Core<A>),
-    /// Kept as data for a test to read.
-    Record(&'a mut Recorder<A>),
-}
-
 impl<'a, A: Actor> Ctx<'a, A> {
-    /// A context whose verbs the kernel applies at once.
-    #[inline(always)]
-    pub(crate) fn kernel(w: &'a mut Core<A>, me: NodeId, local_now: Time) -> Self {
-        Ctx {
-            sink: Sink::Kernel(w),
-            me,
-            local_now,
-        }
-    }
     /// This node.
     #[inline]
     pub fn me(&self) -> NodeId {
@@ -112,86 +94,53 @@ impl<'a, A: Actor> Ctx<'a, A> {
     /// previous life.
     #[inline]
     pub fn incarnation(&self) -> u32 {
-        match &self.sink {
-            Sink::Kernel(w) => w.incarnation(self.me),
-            Sink::Record(r) => r.incarnation,
-        }
+        self.w.incarnation(self.me)
     }
     /// The node's own random stream.
     #[inline]
     pub fn rng(&mut self) -> &mut Stream {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.node_rng(self.me),
-            Sink::Record(r) => &mut r.rng,
-        }
+        self.w.node_rng(self.me)
     }
     /// Sends `msg` to `to`; the network decides delay, loss and duplication.
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: A::Msg) {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.send_from(self.me, to, msg),
-            Sink::Record(r) => r.send(to, msg),
-        }
+        self.w.send_from(self.me, to, msg);
     }
     /// Sets a timer that fires after `after` on the local clock; returns its handle.
     #[inline]
     pub fn set_timer(&mut self, after: Time, timer: A::Timer) -> TimerId {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.set_timer_on(self.me, after, timer),
-            Sink::Record(r) => r.set_timer(after, timer),
-        }
+        self.w.set_timer_on(self.me, after, timer)
     }
     /// Cancels a timer set earlier (no effect if it already fired).
     pub fn cancel_timer(&mut self, id: TimerId) {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.cancel_timer_on(self.me, id),
-            Sink::Record(r) => r.cancel_timer(id),
-        }
+        self.w.cancel_timer_on(self.me, id);
     }
     /// Replaces the durable state (a forced write: it survives any crash after this call).
     pub fn persist(&mut self, state: A::Durable) {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.persist_on(self.me, state),
-            Sink::Record(r) => r.persist(state),
-        }
+        self.w.persist_on(self.me, state);
     }
     /// The durable state, including what this handler persisted so far.
     pub fn durable(&self) -> &A::Durable {
-        match &self.sink {
-            Sink::Kernel(w) => w.durable(self.me),
-            Sink::Record(r) => &r.durable,
-        }
+        self.w.durable(self.me)
     }
     /// Reports a fact to the checkers.
     pub fn observe(&mut self, obs: A::Obs) {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.observe_on(self.me, obs),
-            Sink::Record(r) => r.observe(obs),
-        }
+        self.w.observe_on(self.me, obs);
     }
     /// Adds a free-text annotation to the trace.
     pub fn note(&mut self, text: impl Into<String>) {
         let text = text.into();
-        match &mut self.sink {
-            Sink::Kernel(w) => w.note_on(self.me, &text),
-            Sink::Record(r) => r.note(text),
-        }
+        self.w.note_on(self.me, &text);
     }
     /// Run metrics (counters, histograms, time-weighted levels, series). Metrics are an
     /// output of the run, never an input to protocol logic.
     #[inline]
     pub fn metrics(&mut self) -> &mut Metrics {
-        match &mut self.sink {
-            Sink::Kernel(w) => w.metrics_mut(),
-            Sink::Record(r) => &mut r.metrics,
-        }
+        self.w.metrics_mut()
     }
     /// True (global) time, for metrics only: protocol decisions must use [`Ctx::now`].
     #[inline]
     pub fn metrics_time(&self) -> Time {
-        match &self.sink {
-            Sink::Kernel(w) => w.now(),
-            Sink::Record(_) => self.local_now,
-        }
+        self.w.now()
     }
 }

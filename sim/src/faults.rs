@@ -7,6 +7,18 @@
 //! them by the [`NodeId`] the builder handed out, for Rust code: a test injects one between
 //! two steps with [`crate::World::inject`] (or the shorthands [`crate::World::crash`],
 //! [`crate::World::partition`], ...), or scripts one with [`crate::WorldBuilder::fault_at`].
+//!
+//! ```
+//! use sim::{Fault, FaultAction, FaultStep, NodeId, Time, TimeDelta};
+//!
+//! // A scenario file's step: nodes by name.
+//! let step: FaultStep = toml::from_str("at = \"1s\"\ncrash = \"n2\"").unwrap();
+//! assert_eq!(step.at, Time::from_secs(1));
+//! assert_eq!(step.action, FaultAction::Crash("n2".into()));
+//! // The same kinds in code: nodes by id, clock steps as signed durations.
+//! let back = Fault::ClockStep { node: NodeId(2), delta: -TimeDelta::from_millis(50) };
+//! assert!(matches!(back, Fault::ClockStep { delta, .. } if delta.is_negative()));
+//! ```
 
 use serde::{Deserialize, Serialize};
 

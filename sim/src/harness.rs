@@ -6,6 +6,10 @@
 //! the node's own view: the durable state (a persist replaces it, so the next handler and a
 //! [`Harness::restart`] see it), its local time, incarnation, random stream and metrics.
 //!
+//! The kernel's hot path is untouched by this: a harness runs the handler on a kernel core
+//! of its own, set up so that every verb takes a slow path (the one a traced run or a
+//! drifting clock takes), and only there does the core check for a recorder.
+//!
 //! ```
 //! use sim::{Actor, Ctx, Effect, Harness, Message, NodeId, Time};
 //!
@@ -44,10 +48,11 @@
 
 use std::ops::Deref;
 
-use crate::actor::{Actor, Ctx, NodeId, Sink, TimerId};
+use crate::actor::{Actor, Ctx, NodeId, TimerId};
 use crate::metrics::Metrics;
 use crate::rng::Stream;
 use crate::time::Time;
+use crate::world::Core;
 
 /// One verb a handler used, as data.
 pub enum Effect<A: Actor> {
@@ -237,21 +242,26 @@ impl<A: Actor> std::fmt::Debug for Effects<A> {
     }
 }
 
-/// The node's side of a recording [`Ctx`]: what a handler may read, and the effects so far.
-/// Its methods are kept out of line: they are never on the kernel's path.
+/// What a harness's core keeps instead of applying: the effects so far, and the next timer
+/// handle. Out of line: it is never on the kernel's path.
 pub(crate) struct Recorder<A: Actor> {
-    pub(crate) durable: A::Durable,
-    pub(crate) incarnation: u32,
-    pub(crate) rng: Stream,
-    pub(crate) metrics: Metrics,
     next_timer: u64,
     out: Vec<Effect<A>>,
 }
 
+impl<A: Actor> Default for Recorder<A> {
+    fn default() -> Self {
+        Recorder {
+            next_timer: 0,
+            out: Vec::new(),
+        }
+    }
+}
+
 impl<A: Actor> Recorder<A> {
     #[inline(never)]
-    pub(crate) fn send(&mut self, to: NodeId, msg: A::Msg) {
-        self.out.push(Effect::Send { to, msg });
+    pub(crate) fn push(&mut self, e: Effect<A>) {
+        self.out.push(e);
     }
     #[inline(never)]
     pub(crate) fn set_timer(&mut self, after: Time, timer: A::Timer) -> TimerId {
@@ -260,22 +270,8 @@ impl<A: Actor> Recorder<A> {
         self.out.push(Effect::SetTimer { id, after, timer });
         id
     }
-    #[inline(never)]
-    pub(crate) fn cancel_timer(&mut self, id: TimerId) {
-        self.out.push(Effect::CancelTimer(id));
-    }
-    #[inline(never)]
-    pub(crate) fn persist(&mut self, d: A::Durable) {
-        self.durable = d.clone();
-        self.out.push(Effect::Persist(d));
-    }
-    #[inline(never)]
-    pub(crate) fn observe(&mut self, o: A::Obs) {
-        self.out.push(Effect::Observe(o));
-    }
-    #[inline(never)]
-    pub(crate) fn note(&mut self, text: String) {
-        self.out.push(Effect::Note(text));
+    pub(crate) fn take(&mut self) -> Vec<Effect<A>> {
+        std::mem::take(&mut self.out)
     }
 }
 
@@ -285,47 +281,40 @@ impl<A: Actor> Recorder<A> {
 pub struct Harness<A: Actor> {
     actor: A,
     me: NodeId,
-    now: Time,
-    rec: Recorder<A>,
+    core: Core<A>,
 }
 
 impl<A: Actor> Harness<A> {
     /// Node `me` running `actor`, at time zero, with the default durable state, incarnation
-    /// 0 and the random stream node `me` would have in a world of seed 0 named `#<id>`.
+    /// 0, and the random stream of node `#<id>` in a world of seed 0 ([`Harness::seed`]
+    /// gives it another). Ids below `me` exist too (as destinations), so a large id costs
+    /// memory.
     pub fn new(me: NodeId, actor: A) -> Self {
         Harness {
             actor,
             me,
-            now: Time::ZERO,
-            rec: Recorder {
-                durable: A::Durable::default(),
-                incarnation: 0,
-                rng: Stream::new(0, &format!("node/{me}")),
-                metrics: Metrics::default(),
-                next_timer: 0,
-                out: Vec::new(),
-            },
+            core: Core::recording(me),
         }
     }
     /// Sets the clock the next handlers read.
     pub fn set_now(&mut self, t: Time) -> &mut Self {
-        self.now = t;
+        self.core.set_now(t);
         self
     }
     /// Replaces the durable state (what [`Ctx::durable`] returns and a restart rebuilds from).
     pub fn set_durable(&mut self, d: A::Durable) -> &mut Self {
-        self.rec.durable = d;
+        *self.core.durable_mut(self.me) = d;
         self
     }
     /// Sets what [`Ctx::incarnation`] returns.
     pub fn set_incarnation(&mut self, n: u32) -> &mut Self {
-        self.rec.incarnation = n;
+        self.core.set_incarnation(self.me, n);
         self
     }
     /// Gives the node the random stream it has in a world of root seed `seed` where it is
     /// called `name`: its first draws are those of that node's first handler.
     pub fn seed(&mut self, seed: u64, name: &str) -> &mut Self {
-        self.rec.rng = Stream::new(seed, &format!("node/{name}"));
+        *self.core.node_rng(self.me) = Stream::new(seed, &format!("node/{name}"));
         self
     }
 
@@ -344,8 +333,9 @@ impl<A: Actor> Harness<A> {
     /// A crash and restart: the actor is rebuilt by `factory` from the durable state, the
     /// incarnation goes up by one, and `on_start` runs; returns what it recorded.
     pub fn restart(&mut self, factory: impl FnOnce(NodeId, &A::Durable) -> A) -> Effects<A> {
-        self.actor = factory(self.me, &self.rec.durable);
-        self.rec.incarnation += 1;
+        self.actor = factory(self.me, self.core.durable(self.me));
+        let inc = self.core.incarnation(self.me) + 1;
+        self.core.set_incarnation(self.me, inc);
         self.start()
     }
 
@@ -363,20 +353,21 @@ impl<A: Actor> Harness<A> {
     }
     /// The durable state, as the last persist left it.
     pub fn durable(&self) -> &A::Durable {
-        &self.rec.durable
+        self.core.durable(self.me)
     }
     /// The metrics the handlers recorded so far.
     pub fn metrics(&self) -> &Metrics {
-        &self.rec.metrics
+        self.core.metrics()
     }
 
     fn call(&mut self, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) -> Effects<A> {
+        let local_now = self.core.now();
         let mut cx = Ctx {
-            sink: Sink::Record(&mut self.rec),
+            w: &mut self.core,
             me: self.me,
-            local_now: self.now,
+            local_now,
         };
         f(&mut self.actor, &mut cx);
-        Effects(std::mem::take(&mut self.rec.out))
+        Effects(self.core.take_effects())
     }
 }

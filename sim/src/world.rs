@@ -13,6 +13,7 @@ use crate::clock::LocalClock;
 use crate::error::Error;
 use crate::expect::{Expect, ObservedProperty, StateProperty};
 use crate::faults::{Fault, FaultRate, FaultStep, Phases, RandomFaults};
+use crate::harness::{Effect, Recorder};
 use crate::metrics::Metrics;
 use crate::network::{Fate, LinkConfig, Network};
 use crate::queue::{EventQueue, Item, MAX_SEQ, MAX_SLOTS, Next};
@@ -511,6 +512,7 @@ impl<A: Actor> WorldBuilder<A> {
             dropped: 0,
             started: false,
             stop_on_violation: self.stop_on_violation,
+            recorder: None,
         };
         Ok(World {
             core,
@@ -684,6 +686,8 @@ pub struct Core<A: Actor> {
     dropped: u64,
     started: bool,
     stop_on_violation: bool,
+    // Set only in a harness's core, which takes every slow path, where this is checked.
+    recorder: Option<Box<Recorder<A>>>,
 }
 
 impl<A: Actor> Core<A> {
@@ -960,6 +964,10 @@ impl<A: Actor> Core<A> {
     #[inline(never)]
     fn send_slow(&mut self, node: NodeId, to: NodeId, msg: A::Msg) {
         use crate::actor::Message;
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.push(Effect::Send { to, msg });
+            return;
+        }
         kassert!(
             self,
             to.idx() < self.nodes.len(),
@@ -1050,6 +1058,9 @@ impl<A: Actor> Core<A> {
             let at = self.now + after;
             (at.0.min(i64::MAX as u64) as i64, at)
         } else {
+            if let Some(r) = self.recorder.as_deref_mut() {
+                return r.set_timer(after, timer);
+            }
             let ns = &self.nodes[node.idx()];
             let d = ns.clock.local_at(self.now.0) + after.0 as i128;
             if d >= NEVER_LOCAL as i128 {
@@ -1085,12 +1096,20 @@ impl<A: Actor> Core<A> {
 
     /// A handler on `node` cancels a timer.
     pub(crate) fn cancel_timer_on(&mut self, node: NodeId, id: TimerId) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            return r.push(Effect::CancelTimer(id));
+        }
         self.cancelled.insert(id);
         self.emit(Event::TimerCancel { node, timer: id.0 }, None);
     }
 
     /// A handler on `node` persists its durable state.
     pub(crate) fn persist_on(&mut self, node: NodeId, d: A::Durable) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.push(Effect::Persist(d.clone()));
+            self.nodes[node.idx()].durable = d;
+            return;
+        }
         self.nodes[node.idx()].durable = d;
         self.emit(Event::Persist { node }, None);
     }
@@ -1098,6 +1117,9 @@ impl<A: Actor> Core<A> {
     /// A handler on `node` reports a fact to the checkers.
     pub(crate) fn observe_on(&mut self, node: NodeId, o: A::Obs) {
         if self.detail {
+            if let Some(r) = self.recorder.as_deref_mut() {
+                return r.push(Effect::Observe(o));
+            }
             let d = format!("{o:?}");
             self.emit(Event::Observe { node }, Some(&d));
         } else {
@@ -1113,6 +1135,9 @@ impl<A: Actor> Core<A> {
 
     /// A handler on `node` annotates the trace.
     pub(crate) fn note_on(&mut self, node: NodeId, text: &str) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            return r.push(Effect::Note(text.to_string()));
+        }
         self.note(Some(node), text);
     }
 
@@ -1141,6 +1166,45 @@ impl<A: Actor> Core<A> {
         for (slot, at) in moves {
             self.requeue(slot, at);
         }
+    }
+}
+
+impl<A: Actor> Core<A> {
+    /// The core of a [`crate::Harness`] for node `me`: nodes `#0` to `me` on an instant
+    /// network, with a recorder. Its verbs all take the kernel's slow paths (detail on, the
+    /// node's clock marked imperfect), which check the recorder first, so the hot paths the
+    /// kernel runs carry no test for it.
+    pub(crate) fn recording(me: NodeId) -> Core<A> {
+        let mut b = WorldBuilder::<A>::new(0);
+        for i in 0..=me.0 {
+            b.node(&format!("#{i}"));
+        }
+        b.factory(|_, _| unreachable!("a harness builds its actor itself"));
+        b.default_link(LinkConfig::instant());
+        let mut core = b.build().expect("a harness core is a valid world").core;
+        core.detail = true;
+        core.live[me.idx()].perfect = false;
+        core.recorder = Some(Box::default());
+        core
+    }
+    /// The recorder's effects so far, taken out (empty for a kernel's core).
+    pub(crate) fn take_effects(&mut self) -> Vec<Effect<A>> {
+        self.recorder
+            .as_deref_mut()
+            .map(Recorder::take)
+            .unwrap_or_default()
+    }
+    /// Sets true time (a harness's clock).
+    pub(crate) fn set_now(&mut self, t: Time) {
+        self.now = t;
+    }
+    /// Node `n`'s durable state, to replace it (a harness's setup).
+    pub(crate) fn durable_mut(&mut self, n: NodeId) -> &mut A::Durable {
+        &mut self.nodes[n.idx()].durable
+    }
+    /// Sets node `n`'s incarnation (a harness's setup).
+    pub(crate) fn set_incarnation(&mut self, n: NodeId, inc: u32) {
+        self.live[n.idx()].inc = inc;
     }
 }
 
@@ -1439,7 +1503,14 @@ impl<A: Actor> World<A> {
         let actor = actors[node.idx()]
             .as_mut()
             .expect("an up node has an actor");
-        actor.on_timer(timer, &mut Ctx::kernel(core, node, local_now));
+        actor.on_timer(
+            timer,
+            &mut Ctx {
+                w: core,
+                me: node,
+                local_now,
+            },
+        );
     }
 
     #[inline(always)]
@@ -1509,7 +1580,15 @@ impl<A: Actor> World<A> {
         let local_now = self.handler_time(to);
         let World { core, actors, .. } = self;
         let actor = actors[to.idx()].as_mut().expect("an up node has an actor");
-        actor.on_message(from, msg, &mut Ctx::kernel(core, to, local_now));
+        actor.on_message(
+            from,
+            msg,
+            &mut Ctx {
+                w: core,
+                me: to,
+                local_now,
+            },
+        );
     }
 
     /// Runs a handler on `node`; what it records through its `Ctx` is applied as it goes.
@@ -1522,7 +1601,14 @@ impl<A: Actor> World<A> {
         let actor = actors[node.idx()]
             .as_mut()
             .expect("an up node has an actor");
-        f(actor, &mut Ctx::kernel(core, node, local_now));
+        f(
+            actor,
+            &mut Ctx {
+                w: core,
+                me: node,
+                local_now,
+            },
+        );
     }
 
     /// The local time a handler on `node` will see; panics if the node may not run one.
