@@ -724,6 +724,16 @@ impl<A: Actor> Core<A> {
         self.live[n.idx()].inc
     }
 
+    /// True unless node `n` is crashed.
+    pub fn is_up(&self, n: NodeId) -> bool {
+        self.live[n.idx()].up
+    }
+
+    /// True while node `n` is paused.
+    pub fn is_paused(&self, n: NodeId) -> bool {
+        self.live[n.idx()].paused
+    }
+
     /// Run metrics, including checkers' metrics after the run.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
@@ -1211,7 +1221,8 @@ impl<A: Actor> Core<A> {
 impl<A: Actor> World<A> {
     // ---- running -----------------------------------------------------------------------
 
-    /// The actor of a node that is up, for reading results after a run.
+    /// The actor of a node that is up (`None` while it is crashed, or before the world
+    /// started), for reading its state between steps or after a run.
     pub fn actor(&self, n: NodeId) -> Option<&A> {
         self.actors.get(n.idx()).and_then(Option::as_ref)
     }
@@ -1269,6 +1280,9 @@ impl<A: Actor> World<A> {
         };
         if stop == Stop::TimeLimit && self.end != Time::MAX {
             self.now = self.end;
+            // A fault injected after the run then queues what it causes at the end time.
+            let end = self.end.0;
+            self.queue.advance_to(end);
         }
         self.finish(stop)
     }

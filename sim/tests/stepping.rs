@@ -206,7 +206,7 @@ fn crash_restart_pause_resume_by_id() {
     let mut w = b.build().unwrap();
     w.run_until(Time::from_millis(15)).unwrap_none();
     w.crash(c).unwrap();
-    assert!(w.actor(c).is_none());
+    assert!(w.actor(c).is_none() && !w.is_up(c));
     assert_eq!(w.incarnation(c), 1);
     assert!(matches!(w.step(), Step::TimerFired { .. }));
     assert!(matches!(
@@ -221,6 +221,7 @@ fn crash_restart_pause_resume_by_id() {
     w.run_until(Time::from_millis(35)).unwrap_none();
     let before = pongs(&w);
     w.pause(a).unwrap();
+    assert!(w.is_paused(a) && w.is_up(a));
     // a's next ping timer (40 ms) waits while a is paused.
     assert_eq!(
         w.step(),
