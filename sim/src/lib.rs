@@ -6,6 +6,29 @@
 //! ([`Time`], integer nanoseconds), in one thread, from one seed: the same seed gives the
 //! same run, event for event, and the run's [`Digest`] says so in one number.
 //!
+//! # Code map
+//!
+//! - [`time`]: `Time`, integer nanoseconds; `TimeDelta`, signed; duration parsing.
+//! - [`rng`]: named ChaCha8 streams from `(seed, label)` and our own `libm` variates.
+//! - [`actor`]: the sans-IO `Actor` trait and `Ctx`, through which handlers record effects.
+//! - [`harness`]: one handler run on its own, its effects returned as data.
+//! - [`clock`]: local clocks with offset, drift and steps.
+//! - [`network`]: link behaviour, partitions, and the rule pipeline.
+//! - [`faults`]: faults as data, by node name (scenario files) or by node id (code), and
+//!   random faults.
+//! - [`checker`]: named properties (always / eventually / sometimes) and violations.
+//! - [`expect`]: properties from closures, over observations or node states.
+//! - [`trace`]: trace events, the digest, sinks, and the JSONL line format.
+//! - [`metrics`]: counters, histograms, time-weighted levels, series.
+//! - [`error`]: why a world could not be built or a fault injected.
+//! - [`world`]: the builder and the event loop that ties it all together; stepping
+//!   (`world/step.rs`), faults injected by id (`world/inject.rs`), fault resolution
+//!   (`world/resolve.rs`).
+//!
+//! Architecture invariants: `sim` does no I/O of its own (sinks write to a writer the caller
+//! opened), never reads the wall clock, and never iterates a hash map. Everything random comes
+//! from a named stream of the run's seed. Events run in `(time, seq)` order.
+//!
 //! # A first simulation
 //!
 //! A client asks a server for a reply every 10 ms; the server counts the requests it served
@@ -185,29 +208,6 @@
 //!
 //! A [`Harness`] runs one handler of one actor, with no world, and returns what it did as
 //! [`Effects`] (sends, timers, persists, observations, notes) to assert on. See [`harness`].
-//!
-//! # Code map
-//!
-//! - [`time`]: `Time`, integer nanoseconds; `TimeDelta`, signed; duration parsing.
-//! - [`rng`]: named ChaCha8 streams from `(seed, label)` and our own `libm` variates.
-//! - [`actor`]: the sans-IO `Actor` trait and `Ctx`, through which handlers record effects.
-//! - [`harness`]: one handler run on its own, its effects returned as data.
-//! - [`clock`]: local clocks with offset, drift and steps.
-//! - [`network`]: link behaviour, partitions, and the rule pipeline.
-//! - [`faults`]: faults as data, by node name (scenario files) or by node id (code), and
-//!   random faults.
-//! - [`checker`]: named properties (always / eventually / sometimes) and violations.
-//! - [`expect`]: properties from closures, over observations or node states.
-//! - [`trace`]: trace events, the digest, sinks, and the JSONL line format.
-//! - [`metrics`]: counters, histograms, time-weighted levels, series.
-//! - [`error`]: why a world could not be built or a fault injected.
-//! - [`world`]: the builder and the event loop that ties it all together; stepping
-//!   (`world/step.rs`), faults injected by id (`world/inject.rs`), fault resolution
-//!   (`world/resolve.rs`).
-//!
-//! Architecture invariants: `sim` does no I/O of its own (sinks write to a writer the caller
-//! opened), never reads the wall clock, and never iterates a hash map. Everything random comes
-//! from a named stream of the run's seed. Events run in `(time, seq)` order.
 
 pub mod actor;
 pub mod checker;
