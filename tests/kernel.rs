@@ -647,7 +647,11 @@ fn queueing_past_the_pending_limit_stops_the_run_as_overloaded() {
 
     let (mut b, _) = probes(2, Vec::new(), LinkConfig::instant(), 1);
     b.max_pending(0);
-    let err = b.build().err().expect("max_pending 0 is refused");
+    let err = b
+        .build()
+        .err()
+        .expect("max_pending 0 is refused")
+        .to_string();
     assert!(err.contains("max_pending must be in 1..="), "{err}");
 }
 
@@ -661,7 +665,7 @@ fn misuse_is_a_clear_build_error() {
         f(&mut b);
         match b.build() {
             Ok(_) => panic!("built"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         }
     };
     let e = err(&|b| {

@@ -67,6 +67,10 @@ pub trait Actor: Sized {
 /// event can run, so a handler is atomic: a crash or pause never falls in its middle.
 /// Recording through the kernel directly (instead of a command vector drained afterwards)
 /// keeps the per-event path free of an enum round-trip and its copies.
+///
+/// A [`crate::Harness`] hands a handler a `Ctx` on a core of its own that records the same
+/// verbs as data instead (it takes the kernel's slow paths, where the recorder is checked,
+/// so the hot path pays nothing for it), so one handler can be unit-tested without a world.
 pub struct Ctx<'a, A: Actor> {
     pub(crate) w: &'a mut Core<A>,
     pub(crate) me: NodeId,

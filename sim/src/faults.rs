@@ -1,12 +1,87 @@
 //! Faults as data: a timed script ([`FaultStep`]) of every fault kind, and random faults with
 //! per-kind rates, a minimum time in each state and budgets, so that a failure means a real
-//! bug and not an impossible world. Node references are names, resolved when the world is
-//! built (an unknown name is a build error, never a silent no-op).
+//! bug and not an impossible world.
+//!
+//! Two spellings of one set of faults: [`FaultAction`] names nodes by string, as scenario
+//! files do (an unknown name is a build error, never a silent no-op), and [`Fault`] names
+//! them by the [`NodeId`] the builder handed out, for Rust code: a test injects one between
+//! two steps with [`crate::World::inject`] (or the shorthands [`crate::World::crash`],
+//! [`crate::World::partition`], ...), or scripts one with [`crate::WorldBuilder::fault_at`].
+//!
+//! ```
+//! use sim::{Fault, FaultAction, FaultStep, NodeId, Time, TimeDelta};
+//!
+//! // A scenario file's step: nodes by name.
+//! let step: FaultStep = toml::from_str("at = \"1s\"\ncrash = \"n2\"").unwrap();
+//! assert_eq!(step.at, Time::from_secs(1));
+//! assert_eq!(step.action, FaultAction::Crash("n2".into()));
+//! // The same kinds in code: nodes by id, clock steps as signed durations.
+//! let back = Fault::ClockStep { node: NodeId(2), delta: -TimeDelta::from_millis(50) };
+//! assert!(matches!(back, Fault::ClockStep { delta, .. } if delta.is_negative()));
+//! ```
 
 use serde::{Deserialize, Serialize};
 
+use crate::actor::NodeId;
 use crate::network::{LinkConfig, Rule};
-use crate::time::Time;
+use crate::time::{Time, TimeDelta};
+
+/// One fault, addressed by [`NodeId`]: what [`FaultAction`] is to a scenario file, for code.
+/// The world checks ids and ranges when it applies one and says what is wrong as an
+/// [`crate::Error`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Crash a node: volatile state and timers are lost, messages to it are dropped.
+    Crash(NodeId),
+    /// Restart a crashed node from its factory and durable state.
+    Restart(NodeId),
+    /// Freeze a node (GC pause): deliveries and timers wait; its local clock runs on.
+    Pause(NodeId),
+    /// Unfreeze a paused node.
+    Resume(NodeId),
+    /// Cut every link between groups `a` and `b` (both directions unless `one_way`, in which
+    /// case only messages from `a` to `b` are cut).
+    Partition {
+        /// One side.
+        a: Vec<NodeId>,
+        /// The other side.
+        b: Vec<NodeId>,
+        /// Cut only a -> b.
+        one_way: bool,
+    },
+    /// Heal every partition.
+    Heal,
+    /// Jump a node's local clock (a negative delta steps it back).
+    ClockStep {
+        /// The node.
+        node: NodeId,
+        /// How far, at most [`crate::time::MAX_DURATION`] either way.
+        delta: TimeDelta,
+    },
+    /// Set a node's clock drift rate, in parts per million (negative: slow).
+    Drift {
+        /// The node.
+        node: NodeId,
+        /// Drift rate in ppm, in -999999..=[`MAX_DRIFT_PPM`].
+        ppm: i64,
+    },
+    /// Install a network rule (its `from` and `to` are node names, as in scenario files).
+    AddRule(Rule),
+    /// Remove a network rule by name.
+    RemoveRule(String),
+    /// Change the link configuration for messages `from -> to` (both directions unless
+    /// `one_way`), or for every link when both are absent.
+    SetLink {
+        /// Sender (absent: every node).
+        from: Option<NodeId>,
+        /// Destination (absent: every node).
+        to: Option<NodeId>,
+        /// Only `from -> to`.
+        one_way: bool,
+        /// The new link behaviour.
+        link: LinkConfig,
+    },
+}
 
 /// One fault, as written in a scenario file (externally tagged):
 /// `{ crash = "p1" }`, `{ partition = { a = ["n1"], b = ["n2", "n3"] } }`, `{ heal = {} }`.

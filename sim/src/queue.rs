@@ -143,6 +143,21 @@ impl<P> EventQueue<P> {
         )
     }
 
+    /// Moves the queue's notion of now to `t` (for a caller that idles the world until
+    /// `t`), so that entries pushed next for `t` go to the same-instant FIFO. Only when
+    /// nothing is due before `t`: the FIFO is empty then.
+    pub(crate) fn advance_to(&mut self, t: u64) {
+        self.settle();
+        debug_assert!(self.now_fifo.is_empty(), "advance_to with entries due now");
+        debug_assert!(
+            self.heap
+                .peek()
+                .is_none_or(|Reverse(k)| (k >> 64) as u64 > t),
+            "advance_to past a queued entry"
+        );
+        self.now = self.now.max(t);
+    }
+
     /// Inline payloads still queued (for the end-of-run conservation count).
     pub(crate) fn inline_items(&self) -> impl Iterator<Item = &P> {
         self.now_fifo.iter().filter_map(|(_, i)| match i {

@@ -1,9 +1,20 @@
 //! Integer virtual time. One tick is one nanosecond of simulated time; nothing in the world
-//! reads the wall clock.
+//! reads the wall clock. [`Time`] is an instant or a duration (never negative);
+//! [`TimeDelta`] is a signed duration, for what can go backwards: a clock step.
+//!
+//! ```
+//! use sim::{Time, TimeDelta};
+//!
+//! assert_eq!(Time::from_millis(1500).to_string(), "1.500000s");
+//! let back = -TimeDelta::from_millis(50);
+//! assert_eq!(back.as_nanos(), -50_000_000);
+//! assert_eq!(back.to_string(), "-50ms");
+//! assert_eq!(TimeDelta::from_millis_f64(-0.5), Ok(TimeDelta::from_micros(-500)));
+//! ```
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub};
+use std::ops::{Add, AddAssign, Neg, Sub};
 
 /// An instant or a duration of simulated time, in nanoseconds since the start of the run.
 ///
@@ -171,6 +182,83 @@ impl fmt::Display for Time {
     }
 }
 
+/// A signed duration of simulated time, in nanoseconds: how far a clock step moves a node's
+/// local clock (negative: backwards). Its magnitude is at most [`MAX_DURATION`] either way
+/// when it reaches the world, which checks it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeDelta(pub i64);
+
+impl TimeDelta {
+    /// No change.
+    pub const ZERO: TimeDelta = TimeDelta(0);
+
+    /// `n` nanoseconds.
+    pub const fn from_nanos(n: i64) -> TimeDelta {
+        TimeDelta(n)
+    }
+    /// `n` microseconds.
+    pub const fn from_micros(n: i64) -> TimeDelta {
+        TimeDelta(n * 1_000)
+    }
+    /// `n` milliseconds.
+    pub const fn from_millis(n: i64) -> TimeDelta {
+        TimeDelta(n * 1_000_000)
+    }
+    /// `n` seconds.
+    pub const fn from_secs(n: i64) -> TimeDelta {
+        TimeDelta(n * 1_000_000_000)
+    }
+    /// Milliseconds as a float (scenario files write clock steps as `delta_ms`), rounded to
+    /// the nearest nanosecond. The error says what is allowed: a finite number within
+    /// [`MAX_DURATION`] either way.
+    pub fn from_millis_f64(ms: f64) -> Result<TimeDelta, String> {
+        let max_ms = MAX_DURATION.0 as f64 / 1e6;
+        if !(ms.is_finite() && ms.abs() <= max_ms) {
+            return Err(format!(
+                "{ms:?} ms is not a clock step: it must be a finite number of milliseconds in \
+                 [-{max_ms}, {max_ms}] (146 years, 2^62 ns, either way)"
+            ));
+        }
+        Ok(TimeDelta(libm::round(ms * 1e6) as i64))
+    }
+    /// A forward step as long as `t` (saturating at `i64::MAX` nanoseconds).
+    pub const fn forward(t: Time) -> TimeDelta {
+        TimeDelta(if t.0 > i64::MAX as u64 {
+            i64::MAX
+        } else {
+            t.0 as i64
+        })
+    }
+    /// Nanoseconds, signed.
+    pub const fn as_nanos(self) -> i64 {
+        self.0
+    }
+    /// The magnitude as a [`Time`].
+    pub const fn abs(self) -> Time {
+        Time(self.0.unsigned_abs())
+    }
+    /// True for a backward step.
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+}
+
+impl Neg for TimeDelta {
+    type Output = TimeDelta;
+    /// The step the other way (saturating: `-i64::MIN` is `i64::MAX`).
+    fn neg(self) -> TimeDelta {
+        TimeDelta(self.0.saturating_neg())
+    }
+}
+
+impl fmt::Display for TimeDelta {
+    /// The exact value with its sign in the largest unit that divides it: `-50ms`, `2s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}{}", self.abs().exact_string())
+    }
+}
+
 /// Parses a duration such as `250ms`, `1.5s`, `20us`, `300ns`, `2m` or a bare number of
 /// seconds. Returns a message naming what is allowed on error.
 pub fn parse_duration(s: &str) -> Result<Time, String> {
@@ -266,6 +354,33 @@ mod tests {
             parse_duration("0.4ns").unwrap_err(),
             "`0.4ns` is below the 1 ns resolution of simulated time"
         );
+    }
+
+    /// Signed steps keep their sign through display and negation; the float form rounds to
+    /// the nanosecond and refuses what no clock step can be.
+    #[test]
+    fn deltas_are_signed_and_bounded() {
+        assert_eq!(TimeDelta::from_millis(-50).to_string(), "-50ms");
+        assert_eq!(TimeDelta::from_secs(2).to_string(), "2s");
+        assert_eq!(TimeDelta::ZERO.to_string(), "0s");
+        assert_eq!(-TimeDelta::from_micros(3), TimeDelta(-3_000));
+        assert_eq!(-TimeDelta(i64::MIN), TimeDelta(i64::MAX));
+        assert_eq!(TimeDelta::from_millis(-7).abs(), Time::from_millis(7));
+        assert_eq!(TimeDelta::forward(Time::MAX), TimeDelta(i64::MAX));
+        assert_eq!(
+            TimeDelta::from_millis_f64(1.0000004),
+            Ok(TimeDelta(1_000_000))
+        );
+        assert_eq!(TimeDelta::from_millis_f64(-2.5), Ok(TimeDelta(-2_500_000)));
+        let max_ms = MAX_DURATION.0 as f64 / 1e6;
+        assert_eq!(
+            TimeDelta::from_millis_f64(-max_ms),
+            Ok(TimeDelta(-(MAX_DURATION.0 as i64)))
+        );
+        for bad in [f64::NAN, f64::INFINITY, 1e13, -1e13] {
+            let e = TimeDelta::from_millis_f64(bad).unwrap_err();
+            assert!(e.contains("146 years"), "{e}");
+        }
     }
 
     #[test]

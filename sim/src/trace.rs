@@ -414,7 +414,7 @@ pub struct Record<'a> {
 /// Each record is first reduced to one word by folded 64x64->128-bit multiplies of its fields
 /// (independent of each other, so they run in parallel), and only that word enters the serial
 /// chain: one multiply of latency per record keeps the always-on digest cheap on the hot path.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Digest(u64);
 
 impl Default for Digest {

@@ -10,13 +10,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::actor::{Actor, Ctx, NodeId, TimerId};
 use crate::checker::{Checker, PropertyKind, Verdicts, Violation};
 use crate::clock::LocalClock;
-use crate::faults::{FaultAction, FaultRate, FaultStep, Phases, RandomFaults};
+use crate::error::Error;
+use crate::expect::{Expect, ObservedProperty, StateProperty};
+use crate::faults::{Fault, FaultRate, FaultStep, Phases, RandomFaults};
+use crate::harness::{Effect, Recorder};
 use crate::metrics::Metrics;
-use crate::network::{ActiveRule, Fate, LinkConfig, Network};
+use crate::network::{Fate, LinkConfig, Network};
 use crate::queue::{EventQueue, Item, MAX_SEQ, MAX_SLOTS, Next};
 use crate::rng::Stream;
 use crate::time::Time;
 use crate::trace::{Digest, DropReason, Event, Record, TraceSink};
+
+mod inject;
+mod resolve;
+mod step;
+
+use resolve::{Names, Resolved, pairs, resolve, resolve_fault};
+pub use step::Step;
 
 /// Panics with the seed and event index: for broken kernel invariants and API misuse that
 /// only a bug can cause.
@@ -100,27 +110,84 @@ pub struct RunResult {
 }
 
 impl RunResult {
-    /// `ok`, `safety_violation` or `liveness_failure`.
-    pub fn outcome(&self) -> &'static str {
-        if self
-            .violations
-            .iter()
-            .any(|v| v.kind == PropertyKind::Always)
-        {
-            "safety_violation"
-        } else if self
-            .violations
+    /// What the run's violations add up to: a safety violation outweighs a liveness failure.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::of(&self.violations)
+    }
+}
+
+/// The verdict on a run. Its stable name ([`Outcome::as_str`]) is what reports and exit
+/// codes use; it also compares equal to that name (`r.outcome() == "ok"`), as the plain
+/// strings it replaces did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// No property failed.
+    Ok,
+    /// An `always` property failed.
+    SafetyViolation,
+    /// No `always` property failed, but an `eventually` property did.
+    LivenessFailure,
+}
+
+impl Outcome {
+    /// The outcome of a run that found `violations`.
+    pub fn of(violations: &[Violation]) -> Outcome {
+        if violations.iter().any(|v| v.kind == PropertyKind::Always) {
+            Outcome::SafetyViolation
+        } else if violations
             .iter()
             .any(|v| v.kind == PropertyKind::Eventually)
         {
-            "liveness_failure"
+            Outcome::LivenessFailure
         } else {
-            "ok"
+            Outcome::Ok
         }
+    }
+    /// Stable lowercase name: `ok`, `safety_violation` or `liveness_failure`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::SafetyViolation => "safety_violation",
+            Outcome::LivenessFailure => "liveness_failure",
+        }
+    }
+    /// True for [`Outcome::Ok`].
+    pub fn is_ok(self) -> bool {
+        self == Outcome::Ok
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Outcome {
+    fn eq(&self, name: &str) -> bool {
+        self.as_str() == name
+    }
+}
+
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 type Factory<A> = Box<dyn Fn(NodeId, &<A as Actor>::Durable) -> A>;
+
+/// A scripted fault as the builder was given it.
+enum Scripted {
+    Named(FaultStep),
+    ById(Time, Fault),
+}
 
 /// Builds a [`World`]; every name and parameter is checked in [`WorldBuilder::build`].
 pub struct WorldBuilder<A: Actor> {
@@ -130,13 +197,14 @@ pub struct WorldBuilder<A: Actor> {
     factory: Option<Factory<A>>,
     default_link: LinkConfig,
     links: Vec<(Option<String>, Option<String>, bool, LinkConfig)>,
-    faults: Vec<FaultStep>,
+    faults: Vec<Scripted>,
     random: RandomFaults,
     phases: Option<Phases>,
     end: Time,
     max_events: u64,
     max_pending: u32,
     checkers: Vec<Box<dyn Checker<A>>>,
+    state_props: Vec<StateProperty<A>>,
     sink: Option<Box<dyn TraceSink>>,
     stop_on_violation: bool,
     interrupt: Option<Box<dyn FnMut() -> bool>>,
@@ -159,6 +227,7 @@ impl<A: Actor> WorldBuilder<A> {
             max_events: u64::MAX,
             max_pending: MAX_SLOTS,
             checkers: Vec::new(),
+            state_props: Vec::new(),
             sink: None,
             stop_on_violation: false,
             interrupt: None,
@@ -196,9 +265,15 @@ impl<A: Actor> WorldBuilder<A> {
             .push((from.map(str::to_string), to.map(str::to_string), one_way, l));
         self
     }
-    /// Adds a scripted fault.
+    /// Adds a scripted fault, as a scenario file writes it (nodes by name).
     pub fn fault(&mut self, step: FaultStep) -> &mut Self {
-        self.faults.push(step);
+        self.faults.push(Scripted::Named(step));
+        self
+    }
+    /// Adds a scripted fault at true time `at`, nodes by id. Scripted faults at one instant
+    /// apply in the order they were added, whichever way they were written.
+    pub fn fault_at(&mut self, at: Time, fault: Fault) -> &mut Self {
+        self.faults.push(Scripted::ById(at, fault));
         self
     }
     /// Enables random faults (needs [`WorldBuilder::phases`]).
@@ -248,6 +323,31 @@ impl<A: Actor> WorldBuilder<A> {
         self.checkers.push(Box::new(c));
         self
     }
+    /// Adds a property over observations, judged by a closure: `holds(at, node, obs)` is
+    /// asked about every [`Ctx::observe`]d fact. See [`Expect`] for how each kind is judged.
+    pub fn property(
+        &mut self,
+        expect: Expect,
+        name: &str,
+        holds: impl FnMut(Time, NodeId, &A::Obs) -> bool + 'static,
+    ) -> &mut Self {
+        self.checkers
+            .push(Box::new(ObservedProperty::new(expect, name, holds)));
+        self
+    }
+    /// Adds a property over the nodes' states, judged by a closure that reads the world
+    /// (its actors, durable states, time) after every event: one call per event, so a run
+    /// with one is slower than a run without.
+    pub fn state_property(
+        &mut self,
+        expect: Expect,
+        name: &str,
+        holds: impl FnMut(&World<A>) -> bool + 'static,
+    ) -> &mut Self {
+        self.state_props
+            .push(StateProperty::new(expect, name, holds));
+        self
+    }
     /// Sends every trace record to `s` (the digest is computed regardless).
     pub fn sink(&mut self, s: Box<dyn TraceSink>) -> &mut Self {
         self.sink = Some(s);
@@ -260,73 +360,66 @@ impl<A: Actor> WorldBuilder<A> {
     }
 
     /// Resolves names and checks every parameter. Errors name what is wrong and what is allowed.
-    pub fn build(self) -> Result<World<A>, String> {
+    pub fn build(self) -> Result<World<A>, Error> {
         let n = self.names.len();
         if n == 0 {
-            return Err("a world needs at least one node".into());
+            return Err(Error::NoNodes);
         }
         let mut seen = BTreeSet::new();
         for name in &self.names {
             if !seen.insert(name.as_str()) {
-                return Err(format!("node name `{name}` is used twice"));
+                return Err(Error::DuplicateNode(name.clone()));
             }
         }
         if !(1..=MAX_SLOTS).contains(&self.max_pending) {
-            return Err(format!(
+            return Err(Error::Invalid(format!(
                 "max_pending must be in 1..={MAX_SLOTS}, got {}",
                 self.max_pending
-            ));
+            )));
         }
-        let factory = self.factory.ok_or("no actor factory was given")?;
-        let ids: BTreeMap<String, NodeId> = self
-            .names
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), NodeId(i as u32)))
-            .collect();
-        let lookup = |s: &str| ids.get(s).copied();
-        let node = |s: &str, what: &str| {
-            lookup(s).ok_or_else(|| {
-                format!(
-                    "{what}: unknown node `{s}`; nodes are {}",
-                    self.names.join(", ")
-                )
-            })
-        };
+        let factory = self.factory.ok_or(Error::NoFactory)?;
+        let names = Names(&self.names);
         for (i, (_, ppm)) in self.clocks.iter().enumerate() {
             if *ppm <= -1_000_000 || *ppm > crate::faults::MAX_DRIFT_PPM {
-                return Err(format!(
+                return Err(Error::Invalid(format!(
                     "node `{}`: drift {ppm} ppm must be in -999999..={}",
                     self.names[i],
                     crate::faults::MAX_DRIFT_PPM
-                ));
+                )));
             }
         }
         self.default_link
             .validate()
-            .map_err(|e| format!("network: {e}"))?;
+            .map_err(|e| Error::Invalid(format!("network: {e}")))?;
         let mut overrides = BTreeMap::new();
         for (from, to, one_way, l) in &self.links {
-            l.validate().map_err(|e| format!("network link: {e}"))?;
-            for (a, b) in pairs(n, from.as_deref(), to.as_deref(), *one_way, &node)? {
+            l.validate()
+                .map_err(|e| Error::Invalid(format!("network link: {e}")))?;
+            let id = |s: &Option<String>| s.as_deref().map(|s| names.id(s, "link")).transpose();
+            for (a, b) in pairs(n, id(from)?, id(to)?, *one_way) {
                 overrides.insert((a, b), l.clone());
             }
         }
-        self.random.validate()?;
+        self.random.validate().map_err(Error::Invalid)?;
         if !self.random.is_empty() && self.phases.is_none() {
-            return Err("random faults need phases (heal_at and liveness)".into());
+            return Err(Error::Invalid(
+                "random faults need phases (heal_at and liveness)".into(),
+            ));
         }
         let eligible: Vec<NodeId> = match &self.random.nodes {
             None => (0..n as u32).map(NodeId).collect(),
             Some(v) => v
                 .iter()
-                .map(|s| node(s, "random.nodes"))
+                .map(|s| names.id(s, "random.nodes"))
                 .collect::<Result<_, _>>()?,
         };
         let mut scripted = Vec::new();
         for (k, step) in self.faults.iter().enumerate() {
             let what = format!("faults[{k}]");
-            scripted.push((step.at, resolve(&step.action, n, &what, &node, &lookup)?));
+            scripted.push(match step {
+                Scripted::Named(step) => (step.at, resolve(&step.action, &names, &what)?),
+                Scripted::ById(at, f) => (*at, resolve_fault(f, &names, &what)?),
+            });
         }
         let end = match self.phases {
             Some(p) => p.heal_at + p.liveness,
@@ -337,6 +430,9 @@ impl<A: Actor> WorldBuilder<A> {
             for p in c.properties() {
                 props.insert(p.name.clone(), p.kind);
             }
+        }
+        for p in &self.state_props {
+            props.insert(p.name.clone(), p.expect.kind());
         }
         let detail = self.sink.as_ref().is_some_and(|s| s.wants_detail());
         let checker_events = self.checkers.iter().any(|c| c.wants_events());
@@ -416,126 +512,39 @@ impl<A: Actor> WorldBuilder<A> {
             dropped: 0,
             started: false,
             stop_on_violation: self.stop_on_violation,
+            recorder: None,
         };
         Ok(World {
             core,
             actors: (0..n).map(|_| None).collect(),
+            state_props: self.state_props,
         })
     }
 }
 
-/// Directed pairs named by an optional `from`/`to` (None = every node).
-fn pairs(
-    n: usize,
-    from: Option<&str>,
-    to: Option<&str>,
-    one_way: bool,
-    node: &dyn Fn(&str, &str) -> Result<NodeId, String>,
-) -> Result<Vec<(u32, u32)>, String> {
-    let side = |s: Option<&str>| -> Result<Vec<u32>, String> {
-        match s {
-            None => Ok((0..n as u32).collect()),
-            Some(s) => Ok(vec![node(s, "link")?.0]),
-        }
-    };
-    let (a, b) = (side(from)?, side(to)?);
-    let mut out = Vec::new();
-    for &x in &a {
-        for &y in &b {
-            if x != y {
-                out.push((x, y));
-                if !one_way {
-                    out.push((y, x));
-                }
-            }
-        }
-    }
-    Ok(out)
+/// What one [`World::advance`] did.
+enum Advance {
+    /// A queue entry ran (or was put aside for a paused node).
+    Ran,
+    /// A stale entry was skipped: nothing happened.
+    Skipped,
+    /// Nothing ran: the run stops, for this reason.
+    Stopped(Stop),
 }
 
-/// A fault with names resolved.
-#[derive(Clone, Debug)]
-enum Fault {
-    Crash(NodeId),
-    Restart(NodeId),
-    Pause(NodeId),
-    Resume(NodeId),
-    Cut(Vec<(u32, u32)>),
-    Heal,
-    ClockStep(NodeId, i64),
-    Drift(NodeId, i64),
-    AddRule(Box<ActiveRule>),
-    RemoveRule(String),
-    SetLink(Option<Vec<(u32, u32)>>, LinkConfig),
+/// Sees each queue entry just before it runs. Every method does nothing by default, and
+/// [`Blind`] overrides none, so the run loop monomorphised with it carries no trace of it.
+trait Tap<A: Actor> {
+    /// A slot entry (a delayed message, a timer, a fault).
+    fn slot(&mut self, _p: &Pending<A>) {}
+    /// A same-instant message.
+    fn inline(&mut self, _e: &Envelope<A::Msg>) {}
 }
 
-fn resolve(
-    a: &FaultAction,
-    n: usize,
-    what: &str,
-    node: &dyn Fn(&str, &str) -> Result<NodeId, String>,
-    lookup: &dyn Fn(&str) -> Option<NodeId>,
-) -> Result<Fault, String> {
-    Ok(match a {
-        FaultAction::Crash(s) => Fault::Crash(node(s, what)?),
-        FaultAction::Restart(s) => Fault::Restart(node(s, what)?),
-        FaultAction::Pause(s) => Fault::Pause(node(s, what)?),
-        FaultAction::Resume(s) => Fault::Resume(node(s, what)?),
-        FaultAction::Partition { a, b, one_way } => {
-            if a.is_empty() || b.is_empty() {
-                return Err(format!(
-                    "{what}: partition sides a and b must both name nodes"
-                ));
-            }
-            let mut cut = Vec::new();
-            for x in a {
-                for y in b {
-                    let (x, y) = (node(x, what)?, node(y, what)?);
-                    if x == y {
-                        return Err(format!(
-                            "{what}: node `{}` is on both sides of the partition",
-                            x
-                        ));
-                    }
-                    cut.push((x.0, y.0));
-                    if !one_way {
-                        cut.push((y.0, x.0));
-                    }
-                }
-            }
-            Fault::Cut(cut)
-        }
-        FaultAction::Heal(_) => Fault::Heal,
-        FaultAction::ClockStep { node: s, delta_ms } => {
-            a.validate().map_err(|e| format!("{what}.{e}"))?;
-            Fault::ClockStep(node(s, what)?, libm::round(delta_ms * 1e6) as i64)
-        }
-        FaultAction::Drift { node: s, ppm } => {
-            a.validate().map_err(|e| format!("{what}.{e}"))?;
-            Fault::Drift(node(s, what)?, *ppm)
-        }
-        FaultAction::AddRule(r) => Fault::AddRule(Box::new(
-            ActiveRule::resolve(r, lookup).map_err(|e| format!("{what}: {e}"))?,
-        )),
-        FaultAction::RemoveRule(s) => Fault::RemoveRule(s.clone()),
-        FaultAction::SetLink {
-            from,
-            to,
-            one_way,
-            link,
-        } => {
-            a.validate().map_err(|e| format!("{what}.{e}"))?;
-            if from.is_none() && to.is_none() {
-                Fault::SetLink(None, link.clone())
-            } else {
-                Fault::SetLink(
-                    Some(pairs(n, from.as_deref(), to.as_deref(), *one_way, node)?),
-                    link.clone(),
-                )
-            }
-        }
-    })
-}
+/// The tap of [`World::run`]: sees nothing.
+struct Blind;
+
+impl<A: Actor> Tap<A> for Blind {}
 
 #[derive(Clone, Copy, Debug)]
 enum RandomKind {
@@ -565,10 +574,10 @@ enum Pending<A: Actor> {
         timer: Option<A::Timer>,
     },
     // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
-    Fault(Box<Fault>),
+    Fault(Box<Resolved>),
     RandomTick(RandomKind),
     /// Undo a random fault (quietly skipped if the heal phase already undid it).
-    Undo(Box<Fault>),
+    Undo(Box<Resolved>),
     HealPhase,
 }
 
@@ -605,6 +614,8 @@ struct NodeState<A: Actor> {
 pub struct World<A: Actor> {
     core: Core<A>,
     actors: Vec<Option<A>>,
+    // Closure properties over node states, judged after every event (empty: the fast loop).
+    state_props: Vec<StateProperty<A>>,
 }
 
 impl<A: Actor> std::ops::Deref for World<A> {
@@ -644,7 +655,7 @@ pub struct Core<A: Actor> {
     factory: Factory<A>,
     net: Network,
     fault_rng: Stream,
-    scripted: Vec<(Time, Fault)>,
+    scripted: Vec<(Time, Resolved)>,
     random: RandomFaults,
     eligible: Vec<NodeId>,
     max_down: usize,
@@ -675,6 +686,8 @@ pub struct Core<A: Actor> {
     dropped: u64,
     started: bool,
     stop_on_violation: bool,
+    // Set only in a harness's core, which takes every slow path, where this is checked.
+    recorder: Option<Box<Recorder<A>>>,
 }
 
 impl<A: Actor> Core<A> {
@@ -709,6 +722,16 @@ impl<A: Actor> Core<A> {
     /// How many times node `n` has crashed so far.
     pub fn incarnation(&self, n: NodeId) -> u32 {
         self.live[n.idx()].inc
+    }
+
+    /// True unless node `n` is crashed.
+    pub fn is_up(&self, n: NodeId) -> bool {
+        self.live[n.idx()].up
+    }
+
+    /// True while node `n` is paused.
+    pub fn is_paused(&self, n: NodeId) -> bool {
+        self.live[n.idx()].paused
     }
 
     /// Run metrics, including checkers' metrics after the run.
@@ -951,6 +974,10 @@ impl<A: Actor> Core<A> {
     #[inline(never)]
     fn send_slow(&mut self, node: NodeId, to: NodeId, msg: A::Msg) {
         use crate::actor::Message;
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.push(Effect::Send { to, msg });
+            return;
+        }
         kassert!(
             self,
             to.idx() < self.nodes.len(),
@@ -1041,6 +1068,9 @@ impl<A: Actor> Core<A> {
             let at = self.now + after;
             (at.0.min(i64::MAX as u64) as i64, at)
         } else {
+            if let Some(r) = self.recorder.as_deref_mut() {
+                return r.set_timer(after, timer);
+            }
             let ns = &self.nodes[node.idx()];
             let d = ns.clock.local_at(self.now.0) + after.0 as i128;
             if d >= NEVER_LOCAL as i128 {
@@ -1076,12 +1106,20 @@ impl<A: Actor> Core<A> {
 
     /// A handler on `node` cancels a timer.
     pub(crate) fn cancel_timer_on(&mut self, node: NodeId, id: TimerId) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            return r.push(Effect::CancelTimer(id));
+        }
         self.cancelled.insert(id);
         self.emit(Event::TimerCancel { node, timer: id.0 }, None);
     }
 
     /// A handler on `node` persists its durable state.
     pub(crate) fn persist_on(&mut self, node: NodeId, d: A::Durable) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            r.push(Effect::Persist(d.clone()));
+            self.nodes[node.idx()].durable = d;
+            return;
+        }
         self.nodes[node.idx()].durable = d;
         self.emit(Event::Persist { node }, None);
     }
@@ -1089,6 +1127,9 @@ impl<A: Actor> Core<A> {
     /// A handler on `node` reports a fact to the checkers.
     pub(crate) fn observe_on(&mut self, node: NodeId, o: A::Obs) {
         if self.detail {
+            if let Some(r) = self.recorder.as_deref_mut() {
+                return r.push(Effect::Observe(o));
+            }
             let d = format!("{o:?}");
             self.emit(Event::Observe { node }, Some(&d));
         } else {
@@ -1104,6 +1145,9 @@ impl<A: Actor> Core<A> {
 
     /// A handler on `node` annotates the trace.
     pub(crate) fn note_on(&mut self, node: NodeId, text: &str) {
+        if let Some(r) = self.recorder.as_deref_mut() {
+            return r.push(Effect::Note(text.to_string()));
+        }
         self.note(Some(node), text);
     }
 
@@ -1135,15 +1179,61 @@ impl<A: Actor> Core<A> {
     }
 }
 
+impl<A: Actor> Core<A> {
+    /// The core of a [`crate::Harness`] for node `me`: nodes `#0` to `me` on an instant
+    /// network, with a recorder. Its verbs all take the kernel's slow paths (detail on, the
+    /// node's clock marked imperfect), which check the recorder first, so the hot paths the
+    /// kernel runs carry no test for it.
+    pub(crate) fn recording(me: NodeId) -> Core<A> {
+        let mut b = WorldBuilder::<A>::new(0);
+        for i in 0..=me.0 {
+            b.node(&format!("#{i}"));
+        }
+        b.factory(|_, _| unreachable!("a harness builds its actor itself"));
+        b.default_link(LinkConfig::instant());
+        let mut core = b.build().expect("a harness core is a valid world").core;
+        core.detail = true;
+        core.live[me.idx()].perfect = false;
+        core.recorder = Some(Box::default());
+        core
+    }
+    /// The recorder's effects so far, taken out (empty for a kernel's core).
+    pub(crate) fn take_effects(&mut self) -> Vec<Effect<A>> {
+        self.recorder
+            .as_deref_mut()
+            .map(Recorder::take)
+            .unwrap_or_default()
+    }
+    /// Sets true time (a harness's clock).
+    pub(crate) fn set_now(&mut self, t: Time) {
+        self.now = t;
+    }
+    /// Node `n`'s durable state, to replace it (a harness's setup).
+    pub(crate) fn durable_mut(&mut self, n: NodeId) -> &mut A::Durable {
+        &mut self.nodes[n.idx()].durable
+    }
+    /// Sets node `n`'s incarnation (a harness's setup).
+    pub(crate) fn set_incarnation(&mut self, n: NodeId, inc: u32) {
+        self.live[n.idx()].inc = inc;
+    }
+}
+
 impl<A: Actor> World<A> {
     // ---- running -----------------------------------------------------------------------
 
-    /// The actor of a node that is up, for reading results after a run.
+    /// The actor of a node that is up (`None` while it is crashed, or before the world
+    /// started), for reading its state between steps or after a run.
     pub fn actor(&self, n: NodeId) -> Option<&A> {
         self.actors.get(n.idx()).and_then(Option::as_ref)
     }
 
-    fn start(&mut self) {
+    /// Starts the nodes (each one's `on_start`, in id order) and queues the scripted
+    /// faults, unless the world has started already. [`World::run`], [`World::step`] and
+    /// fault injection start it themselves; call it to read the nodes right after start.
+    pub fn start(&mut self) {
+        if self.started {
+            return;
+        }
         self.started = true;
         let scripted = std::mem::take(&mut self.scripted);
         for (at, f) in scripted {
@@ -1171,88 +1261,137 @@ impl<A: Actor> World<A> {
             self.actors[i] = Some(a);
             self.call(node, |a, cx| a.on_start(cx));
         }
+        self.judge_states();
     }
 
     /// Runs until the end time, the event budget, quiescence, or (if asked) a violation.
+    /// After [`World::step`]s or [`World::run_until`], it carries on from where they left.
     pub fn run(&mut self) -> RunResult {
-        if !self.started {
-            self.start();
-        }
-        let stop = loop {
-            if self.halt {
-                break if self.overloaded {
-                    Stop::Overloaded
-                } else {
-                    Stop::Violation
-                };
-            }
-            if self.kernel_events >= self.next_check {
-                if self.kernel_events >= self.max_events {
-                    // Budget spent: say why the run would have stopped anyway, if it would.
-                    break match self.queue.peek_time() {
-                        None => Stop::Quiescent,
-                        Some(t) if Time(t) > self.end => Stop::TimeLimit,
-                        Some(_) => Stop::EventBudget,
-                    };
-                }
-                if self.interrupt.as_mut().is_some_and(|check| check()) {
-                    break Stop::Interrupted;
-                }
-                self.next_check = self
-                    .kernel_events
-                    .saturating_add(INTERRUPT_EVERY)
-                    .min(self.max_events);
-            }
-            let end = self.end.0;
-            let (t, seq, item) = match self.queue.pop_until(end) {
-                Next::Due(t, seq, item) => (t, seq, item),
-                Next::Empty => break Stop::Quiescent,
-                Next::Later => break Stop::TimeLimit,
-            };
-            kassert!(
-                self,
-                Time(t) >= self.now,
-                "time went backwards: {} -> {}",
-                self.now,
-                Time(t)
-            );
-            self.now = Time(t);
-            match item {
-                Item::Slot(slot) => {
-                    let (node_of, timer) = match self.slab.get(slot as usize) {
-                        Some(Some(s)) if s.seq == seq => match &s.pending {
-                            Pending::Deliver(e) => (Some(e.to), false),
-                            Pending::Timer { node, .. } => (Some(*node), true),
-                            _ => (None, false),
-                        },
-                        _ => continue, // stale entry: re-timed, or its slot was freed
-                    };
-                    self.kernel_events += 1;
-                    if let Some(n) = node_of
-                        && self.live[n.idx()].paused
-                        && self.live[n.idx()].up
-                    {
-                        // Stop-the-world: the event waits in its slot until resume.
-                        self.nodes[n.idx()].held.push(slot);
-                        continue;
-                    }
-                    if timer {
-                        self.fire_timer_slot(slot);
-                    } else {
-                        let p = self.free_slot(slot);
-                        self.run_pending(p);
-                    }
-                }
-                Item::Inline(p) => {
-                    self.kernel_events += 1;
-                    self.dispatch_inline(p);
+        self.start();
+        let end = self.end.0;
+        let stop = if self.state_props.is_empty() {
+            loop {
+                if let Advance::Stopped(stop) = self.advance(end, &mut Blind) {
+                    break stop;
                 }
             }
+        } else {
+            self.run_judging_states(end)
         };
         if stop == Stop::TimeLimit && self.end != Time::MAX {
             self.now = self.end;
+            // A fault injected after the run then queues what it causes at the end time.
+            let end = self.end.0;
+            self.queue.advance_to(end);
         }
         self.finish(stop)
+    }
+
+    /// [`World::run`]'s loop with the state properties judged after every event: a loop of
+    /// its own, so that the plain one stays as tight as it was.
+    #[inline(never)]
+    fn run_judging_states(&mut self, end: u64) -> Stop {
+        loop {
+            match self.advance(end, &mut Blind) {
+                Advance::Stopped(stop) => break stop,
+                Advance::Ran => self.judge_states(),
+                Advance::Skipped => {}
+            }
+        }
+    }
+
+    /// Runs the next queue entry due by `end`, unless the run must stop first; `tap` sees
+    /// the entry before it runs. The one body behind [`World::run`] and [`World::step`], so
+    /// both run events in exactly one way; with [`Blind`] it compiles to the bare loop body.
+    #[inline(always)]
+    fn advance<T: Tap<A>>(&mut self, end: u64, tap: &mut T) -> Advance {
+        if self.halt {
+            return Advance::Stopped(if self.overloaded {
+                Stop::Overloaded
+            } else {
+                Stop::Violation
+            });
+        }
+        if self.kernel_events >= self.next_check {
+            if self.kernel_events >= self.max_events {
+                // Budget spent: say why the run would have stopped anyway, if it would.
+                return Advance::Stopped(match self.queue.peek_time() {
+                    None => Stop::Quiescent,
+                    Some(t) if Time(t) > self.end => Stop::TimeLimit,
+                    Some(_) => Stop::EventBudget,
+                });
+            }
+            if self.interrupt.as_mut().is_some_and(|check| check()) {
+                return Advance::Stopped(Stop::Interrupted);
+            }
+            self.next_check = self
+                .kernel_events
+                .saturating_add(INTERRUPT_EVERY)
+                .min(self.max_events);
+        }
+        let (t, seq, item) = match self.queue.pop_until(end) {
+            Next::Due(t, seq, item) => (t, seq, item),
+            Next::Empty => return Advance::Stopped(Stop::Quiescent),
+            Next::Later => return Advance::Stopped(Stop::TimeLimit),
+        };
+        kassert!(
+            self,
+            Time(t) >= self.now,
+            "time went backwards: {} -> {}",
+            self.now,
+            Time(t)
+        );
+        self.now = Time(t);
+        match item {
+            Item::Slot(slot) => {
+                let (node_of, timer) = match self.slab.get(slot as usize) {
+                    Some(Some(s)) if s.seq == seq => {
+                        tap.slot(&s.pending);
+                        match &s.pending {
+                            Pending::Deliver(e) => (Some(e.to), false),
+                            Pending::Timer { node, .. } => (Some(*node), true),
+                            _ => (None, false),
+                        }
+                    }
+                    _ => return Advance::Skipped, // stale entry: re-timed, or its slot was freed
+                };
+                self.kernel_events += 1;
+                if let Some(n) = node_of
+                    && self.live[n.idx()].paused
+                    && self.live[n.idx()].up
+                {
+                    // Stop-the-world: the event waits in its slot until resume.
+                    self.nodes[n.idx()].held.push(slot);
+                    return Advance::Ran;
+                }
+                if timer {
+                    self.fire_timer_slot(slot);
+                } else {
+                    let p = self.free_slot(slot);
+                    self.run_pending(p);
+                }
+            }
+            Item::Inline(p) => {
+                tap.inline(&p);
+                self.kernel_events += 1;
+                self.dispatch_inline(p);
+            }
+        }
+        Advance::Ran
+    }
+
+    /// Judges the state properties on the world as it is now.
+    fn judge_states(&mut self) {
+        if self.state_props.is_empty() {
+            return;
+        }
+        let mut props = std::mem::take(&mut self.state_props);
+        let mut v = Verdicts::default();
+        for p in &mut props {
+            p.judge(self, &mut v);
+        }
+        self.state_props = props;
+        self.core.verdicts(v);
     }
 
     fn finish(&mut self, stop: Stop) -> RunResult {
@@ -1261,7 +1400,10 @@ impl<A: Actor> World<A> {
         for c in self.checkers.iter_mut() {
             c.finish(end, &mut v);
         }
-        self.verdicts(v);
+        for p in &self.state_props {
+            p.finish(end, &mut v);
+        }
+        self.core.verdicts(v);
         // Eventually-properties never confirmed are liveness failures at the deadline.
         let failed: BTreeSet<String> = self.violations.iter().map(|v| v.property.clone()).collect();
         let pending: Vec<String> = self
@@ -1371,7 +1513,7 @@ impl<A: Actor> World<A> {
         }
         self.emit(Event::TimerFire { node, timer: id.0 }, None);
         let local_now = self.handler_time(node);
-        let World { core, actors } = self;
+        let World { core, actors, .. } = self;
         let actor = actors[node.idx()]
             .as_mut()
             .expect("an up node has an actor");
@@ -1450,7 +1592,7 @@ impl<A: Actor> World<A> {
         // Called directly rather than through `call`'s closure, which the compiler kept out
         // of line and handed the message by pointer.
         let local_now = self.handler_time(to);
-        let World { core, actors } = self;
+        let World { core, actors, .. } = self;
         let actor = actors[to.idx()].as_mut().expect("an up node has an actor");
         actor.on_message(
             from,
@@ -1469,7 +1611,7 @@ impl<A: Actor> World<A> {
     #[inline(always)]
     fn call(&mut self, node: NodeId, f: impl FnOnce(&mut A, &mut Ctx<'_, A>)) {
         let local_now = self.handler_time(node);
-        let World { core, actors } = self;
+        let World { core, actors, .. } = self;
         let actor = actors[node.idx()]
             .as_mut()
             .expect("an up node has an actor");
@@ -1509,11 +1651,11 @@ impl<A: Actor> World<A> {
 
     // ---- faults ------------------------------------------------------------------------
 
-    fn apply_fault(&mut self, f: Fault, quiet: bool) {
+    fn apply_fault(&mut self, f: Resolved, quiet: bool) {
         match f {
-            Fault::Crash(n) => self.crash(n, quiet),
-            Fault::Restart(n) => self.restart(n, quiet),
-            Fault::Pause(n) => {
+            Resolved::Crash(n) => self.crash_node(n, quiet),
+            Resolved::Restart(n) => self.restart_node(n, quiet),
+            Resolved::Pause(n) => {
                 let s = self.live[n.idx()];
                 if !s.up || s.paused {
                     if !quiet {
@@ -1524,8 +1666,8 @@ impl<A: Actor> World<A> {
                 self.live[n.idx()].paused = true;
                 self.emit_node_event(Event::Pause { node: n });
             }
-            Fault::Resume(n) => self.resume(n, quiet),
-            Fault::Cut(pairs) => {
+            Resolved::Resume(n) => self.resume_node(n, quiet),
+            Resolved::Cut(pairs) => {
                 for (a, b) in pairs {
                     self.net.cut.insert((a, b));
                     self.emit(
@@ -1537,7 +1679,7 @@ impl<A: Actor> World<A> {
                     );
                 }
             }
-            Fault::Heal => {
+            Resolved::Heal => {
                 if quiet && !self.random_cut_active {
                     return;
                 }
@@ -1545,21 +1687,21 @@ impl<A: Actor> World<A> {
                 self.net.cut.clear();
                 self.emit(Event::Heal, None);
             }
-            Fault::ClockStep(n, delta) => {
+            Resolved::ClockStep(n, delta) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.step(now, delta);
                 self.live[n.idx()].perfect = false;
                 self.emit(Event::ClockStep { node: n, delta }, None);
                 self.retime(n);
             }
-            Fault::Drift(n, ppm) => {
+            Resolved::Drift(n, ppm) => {
                 let now = self.now.0;
                 self.nodes[n.idx()].clock.set_ppm(now, ppm);
                 self.live[n.idx()].perfect = false;
                 self.emit(Event::Drift { node: n, ppm }, None);
                 self.retime(n);
             }
-            Fault::AddRule(r) => {
+            Resolved::AddRule(r) => {
                 let name = r.name.clone();
                 self.net.rules.push(*r);
                 self.emit(
@@ -1570,7 +1712,7 @@ impl<A: Actor> World<A> {
                     None,
                 );
             }
-            Fault::RemoveRule(name) => {
+            Resolved::RemoveRule(name) => {
                 self.net.rules.retain(|r| r.name != name);
                 self.emit(
                     Event::Rule {
@@ -1580,7 +1722,7 @@ impl<A: Actor> World<A> {
                     None,
                 );
             }
-            Fault::SetLink(pairs, link) => {
+            Resolved::SetLink(pairs, link) => {
                 match pairs {
                     None => {
                         self.net.overrides.clear();
@@ -1599,7 +1741,7 @@ impl<A: Actor> World<A> {
         }
     }
 
-    fn crash(&mut self, n: NodeId, quiet: bool) {
+    fn crash_node(&mut self, n: NodeId, quiet: bool) {
         if !self.live[n.idx()].up {
             if !quiet {
                 self.note(Some(n), "crash ignored: node is already down");
@@ -1637,7 +1779,7 @@ impl<A: Actor> World<A> {
         }
     }
 
-    fn restart(&mut self, n: NodeId, quiet: bool) {
+    fn restart_node(&mut self, n: NodeId, quiet: bool) {
         if self.live[n.idx()].up {
             if !quiet {
                 self.note(Some(n), "restart ignored: node is up");
@@ -1653,7 +1795,7 @@ impl<A: Actor> World<A> {
         self.call(n, |a, cx| a.on_start(cx));
     }
 
-    fn resume(&mut self, n: NodeId, quiet: bool) {
+    fn resume_node(&mut self, n: NodeId, quiet: bool) {
         if !self.live[n.idx()].paused {
             if !quiet {
                 self.note(Some(n), "resume ignored: node is not paused");
@@ -1701,11 +1843,11 @@ impl<A: Actor> World<A> {
                     let n = candidates[self.fault_rng.index(candidates.len())];
                     let back = (now + span(&mut self.fault_rng)).min(heal_at);
                     if matches!(k, RandomKind::Crash) {
-                        self.crash(n, false);
-                        self.schedule(back, Pending::Undo(Box::new(Fault::Restart(n))));
+                        self.crash_node(n, false);
+                        self.schedule(back, Pending::Undo(Box::new(Resolved::Restart(n))));
                     } else {
-                        self.apply_fault(Fault::Pause(n), false);
-                        self.schedule(back, Pending::Undo(Box::new(Fault::Resume(n))));
+                        self.apply_fault(Resolved::Pause(n), false);
+                        self.schedule(back, Pending::Undo(Box::new(Resolved::Resume(n))));
                     }
                 }
             }
@@ -1724,10 +1866,10 @@ impl<A: Actor> World<A> {
                         }
                     }
                     cut.sort_unstable();
-                    self.apply_fault(Fault::Cut(cut), false);
+                    self.apply_fault(Resolved::Cut(cut), false);
                     self.random_cut_active = true;
                     let back = (now + span(&mut self.fault_rng)).min(heal_at);
-                    self.schedule(back, Pending::Undo(Box::new(Fault::Heal)));
+                    self.schedule(back, Pending::Undo(Box::new(Resolved::Heal)));
                 }
             }
             RandomKind::ClockStep => {
@@ -1735,7 +1877,7 @@ impl<A: Actor> World<A> {
                     let n = candidates[self.fault_rng.index(candidates.len())];
                     let m = rate.max.0 as i64;
                     let delta = self.fault_rng.range_u64(0, 2 * m as u64 + 1) as i64 - m;
-                    self.apply_fault(Fault::ClockStep(n, delta), false);
+                    self.apply_fault(Resolved::ClockStep(n, delta), false);
                 }
             }
         }
@@ -1751,14 +1893,14 @@ impl<A: Actor> World<A> {
         }
         let rules: Vec<String> = self.net.rules.iter().map(|r| r.name.clone()).collect();
         for r in rules {
-            self.apply_fault(Fault::RemoveRule(r), false);
+            self.apply_fault(Resolved::RemoveRule(r), false);
         }
         for i in 0..self.nodes.len() {
             let n = NodeId(i as u32);
             if !self.live[i].up {
-                self.restart(n, true);
+                self.restart_node(n, true);
             } else if self.live[i].paused {
-                self.resume(n, true);
+                self.resume_node(n, true);
             }
         }
         self.emit(Event::Phase { name: "liveness" }, None);

@@ -23,6 +23,8 @@
 
 mod bugs;
 mod coordinator;
+#[cfg(test)]
+mod handler_tests;
 pub mod invariants;
 mod log;
 mod message;
