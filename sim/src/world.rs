@@ -743,20 +743,32 @@ impl<A: Actor> Core<A> {
     fn emit(&mut self, event: Event<'_>, detail: Option<&str>) {
         self.digest.record(self.now, &event);
         if self.slow_emit {
-            self.emit_slow(event, detail);
+            self.emit_slow(event, detail, None);
+        } else {
+            self.index += 1;
+        }
+    }
+
+    /// [`Core::emit`] for a traced `send`, with the message's summary (never on the hot path:
+    /// only runs whose sink wants detail get here).
+    fn emit_summarised(&mut self, event: Event<'_>, detail: Option<&str>, summary: Option<&str>) {
+        self.digest.record(self.now, &event);
+        if self.slow_emit {
+            self.emit_slow(event, detail, summary);
         } else {
             self.index += 1;
         }
     }
 
     #[inline(never)]
-    fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>) {
+    fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>, summary: Option<&str>) {
         if let Some(s) = self.sink.as_mut() {
             s.record(&Record {
                 index: self.index,
                 time: self.now,
                 event: event.clone(),
                 detail,
+                summary,
             });
         }
         if self.checker_events && !matches!(event, Event::Violation { .. }) {
@@ -765,6 +777,7 @@ impl<A: Actor> Core<A> {
                 time: self.now,
                 event,
                 detail,
+                summary,
             };
             let mut v = Verdicts::default();
             for c in self.checkers.iter_mut().filter(|c| c.wants_events()) {
@@ -786,6 +799,7 @@ impl<A: Actor> Core<A> {
             time: self.now,
             event,
             detail: None,
+            summary: None,
         };
         let mut v = Verdicts::default();
         for c in self.checkers.iter_mut() {
@@ -975,7 +989,12 @@ impl<A: Actor> Core<A> {
             let mut d = std::mem::take(&mut self.scratch);
             d.clear();
             let _ = write!(d, "{msg:?}");
-            self.emit(send, Some(&d));
+            // The summary shares the buffer: the detail text, then the summary after it.
+            let split = d.len();
+            msg.summary(&mut d);
+            let (detail, summary) = d.split_at(split);
+            let summary = (!summary.is_empty()).then_some(summary);
+            self.emit_summarised(send, Some(detail), summary);
             self.scratch = d;
         } else {
             self.emit(send, None);
