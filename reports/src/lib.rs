@@ -4,7 +4,8 @@
 //! * [`jsonl`] — streaming reader for JSONL trace files: [`jsonl::TraceHeader`], the event
 //!   lines ([`sim::trace::TraceLine`]) and [`jsonl::TraceFooter`].
 //! * [`timeline`] — fixed-column text timeline with [`timeline::TimelineFilter`] (streaming).
-//! * [`spacetime`] — space-time (Lamport) diagram as hand-written SVG.
+//! * [`spacetime`] — space-time (Lamport) diagram as hand-written SVG: `layout` (lanes, time
+//!   axis, positions), `draw` (markup) and `legend` (symbols) submodules.
 //! * [`chrome`] — Chrome/Perfetto Trace Event Format JSON: node tracks, instants, message
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
@@ -42,5 +43,5 @@ pub use html::{
 };
 pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
 pub use shiviz::{shiviz_string, write_shiviz};
-pub use spacetime::{SpacetimeOptions, spacetime_svg};
+pub use spacetime::{AxisMode, SpacetimeOptions, spacetime_svg};
 pub use timeline::{TimelineFilter, timeline_string, write_timeline};

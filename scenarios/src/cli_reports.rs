@@ -82,6 +82,7 @@ pub fn write_run_reports(
     from: Option<sim::Time>,
     to: Option<sim::Time>,
     export_events: u64,
+    diagram_nodes: &[String],
 ) -> Result<(), Failure> {
     let nodes = &o.nodes;
     let in_window =
@@ -121,6 +122,14 @@ pub fn write_run_reports(
     let opts = SpacetimeOptions {
         from: from.map(|t| t.0),
         to: to.map(|t| t.0),
+        nodes: (!diagram_nodes.is_empty()).then(|| {
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| diagram_nodes.contains(n))
+                .map(|(i, _)| i as u32)
+                .collect()
+        }),
         ..SpacetimeOptions::default()
     };
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
@@ -131,15 +140,18 @@ pub fn write_run_reports(
     }
     let excerpt: String = reports::timeline_string(nodes, window().take(EXCERPT_EVENTS), &filter);
     let shown = excerpt.lines().count().saturating_sub(1);
-    let timeline_note = lines().filter(in_window).nth(shown).is_some().then(|| {
+    let next = lines().filter(in_window).nth(shown);
+    let timeline_note = next.map(|next| {
         let files = match &cut {
             Some(c) => format!("timeline.txt, chrome.json and shiviz.log are {c}"),
             None => "timeline.txt (and `run --timeline`) has them all".to_string(),
         };
         format!(
-            "The first {shown} events of the window, of {} in the run; {files}; `run \
-             --around N` prints the events around event N.",
-            o.events
+            "Cut: the first {shown} events of the window, of {} in the run; it stops before \
+             event {} at {} s. {files}; `run --around N` prints the events around event N.",
+            o.events,
+            next.i,
+            reports::fmt::fmt_secs(next.t)
         )
     });
     let violation_context = o.violations.first().map(|v| {

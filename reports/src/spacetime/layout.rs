@@ -1,0 +1,920 @@
+//! Where everything goes: which nodes get a lane, the time axis (instant → y, with cut
+//! gaps), and every arrow, band, mark and text label in diagram coordinates. Pure geometry,
+//! no SVG: [`super::draw`] turns a [`Layout`] into markup.
+//!
+//! y is measured from the top of the diagram body (the first instant is at [`ROW`]); the
+//! drawing shifts the body down below the legend and the node names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sim::trace::{EventKind, TraceLine};
+
+use super::legend::Symbol;
+use super::{AxisMode, SpacetimeOptions};
+use crate::common::{Flights, MessageStep, message_step, node_name, site};
+use crate::fmt::{fmt_secs, fmt_signed_secs};
+use crate::timeline::detail;
+
+/// Vertical distance between two instants at the least.
+pub(crate) const ROW: f64 = 20.0;
+/// A gap longer than this many px (at the axis scale) is cut.
+const CUT_AFTER: f64 = 10.0 * ROW;
+/// Height of a typical message arrow.
+const SPAN: f64 = 3.0 * ROW;
+/// Height a cut gap keeps.
+const BREAK: f64 = 36.0;
+/// Left margin for times.
+pub(crate) const GUTTER: f64 = 84.0;
+/// Right margin for run-wide labels (phases, violations, rules).
+pub(crate) const RIGHT: f64 = 190.0;
+/// Lanes are at least this far apart (the diagram grows wider instead).
+const MIN_SPACING: f64 = 90.0;
+/// Width of one character of a 9 px label, roughly (sans-serif).
+const CHAR_W: f64 = 5.0;
+/// A payload summary longer than this is left out of the arrow's label.
+const MAX_SUMMARY: usize = 24;
+/// A note longer than this is shortened beside its event (the tooltip has it all).
+const MAX_NOTE: usize = 48;
+
+/// Which nodes get a lane: with more than the limit and no filter, the busiest ones; the
+/// others share one extra lane for their messages.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Lanes {
+    /// Node ids with a lane of their own, in id order.
+    pub shown: Vec<u32>,
+    /// Nodes without a lane; when not zero, lane `shown.len()` is theirs.
+    pub hidden: usize,
+    /// Node id → its own lane.
+    own: BTreeMap<u32, usize>,
+}
+
+impl Lanes {
+    /// Chooses lanes for `n` nodes given how many events each has: `filter` if given (ids
+    /// below `n`), else all of them up to `max`, else the `max` busiest (ties: lower id).
+    pub(crate) fn choose(
+        n: u32,
+        busy: &BTreeMap<u32, u64>,
+        filter: Option<&[u32]>,
+        max: usize,
+    ) -> Lanes {
+        let mut shown: Vec<u32> = match filter {
+            Some(f) => f.iter().copied().filter(|&i| i < n).collect(),
+            None if (n as usize) <= max.max(1) => (0..n).collect(),
+            None => {
+                let mut by: Vec<u32> = (0..n).collect();
+                by.sort_by_key(|i| (std::cmp::Reverse(busy.get(i).copied().unwrap_or(0)), *i));
+                by.truncate(max.max(1));
+                by
+            }
+        };
+        shown.sort_unstable();
+        shown.dedup();
+        let own = shown.iter().enumerate().map(|(l, &i)| (i, l)).collect();
+        Lanes {
+            hidden: n as usize - shown.len(),
+            shown,
+            own,
+        }
+    }
+
+    /// The lane of `node` itself, if it has one.
+    pub(crate) fn own(&self, node: u32) -> Option<usize> {
+        self.own.get(&node).copied()
+    }
+
+    /// Where a message end at `node` goes: its lane, or the shared lane of hidden nodes.
+    pub(crate) fn end(&self, node: u32) -> Option<usize> {
+        self.own(node)
+            .or((self.hidden > 0).then_some(self.shown.len()))
+    }
+
+    /// Number of lanes drawn.
+    pub(crate) fn count(&self) -> usize {
+        self.shown.len() + usize::from(self.hidden > 0)
+    }
+}
+
+/// An idle gap cut out of the axis, drawn as a break mark at `y`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Break {
+    /// Middle of the break.
+    pub y: f64,
+    /// Idle time cut (ns).
+    pub idle: u64,
+}
+
+/// The time axis: one row per distinct instant.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Axis {
+    /// `(time, y)`, ascending.
+    pub rows: Vec<(u64, f64)>,
+    /// Gaps cut.
+    pub breaks: Vec<Break>,
+}
+
+impl Axis {
+    /// The axis of the sorted, distinct instants `times`. Linear: a gap of `dt` takes
+    /// `dt × max(ROW / q, SPAN / latency)` px, `q` the lower-quartile gap and `latency` the
+    /// median message latency, so most instants are a row or more apart and a typical
+    /// message spans [`SPAN`] px; closer instants get one row; a gap longer than [`CUT_AFTER`] px is cut to
+    /// [`BREAK`] px and marked. `Events`: every instant one row below the previous.
+    pub(crate) fn build(times: &[u64], mode: AxisMode, latency: Option<u64>) -> Axis {
+        let mut gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        gaps.sort_unstable();
+        let q = gaps.get(gaps.len() / 4).copied().unwrap_or(1).max(1) as f64;
+        // A typical message spans a few rows at least, so arrows slope and their labels part.
+        let per_ns = latency.map_or(0.0, |d| SPAN / d.max(1) as f64).max(ROW / q);
+        let mut rows = Vec::with_capacity(times.len());
+        let mut breaks = Vec::new();
+        let mut y = ROW;
+        for (k, &t) in times.iter().enumerate() {
+            if k > 0 {
+                let dt = t - times[k - 1];
+                let h = match mode {
+                    AxisMode::Events => ROW,
+                    AxisMode::Linear => dt as f64 * per_ns,
+                };
+                if h > CUT_AFTER {
+                    breaks.push(Break {
+                        y: y + BREAK / 2.0,
+                        idle: dt,
+                    });
+                    y += BREAK;
+                } else {
+                    y += h.max(ROW);
+                }
+            }
+            rows.push((t, y));
+        }
+        Axis { rows, breaks }
+    }
+
+    /// The y of instant `t` (one of the axis' times; else the next row's, or the last).
+    pub(crate) fn y(&self, t: u64) -> f64 {
+        match self.rows.binary_search_by_key(&t, |r| r.0) {
+            Ok(i) => self.rows[i].1,
+            Err(i) => self.rows.get(i).or(self.rows.last()).map_or(ROW, |r| r.1),
+        }
+    }
+
+    /// The y below the last row.
+    pub(crate) fn bottom(&self) -> f64 {
+        self.rows.last().map_or(ROW, |r| r.1) + ROW
+    }
+}
+
+/// How a message copy ended.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Fate {
+    /// Delivered (copy 0) or a delivered duplicate (copy > 0).
+    Delivered(u32),
+    /// Dropped, with the reason.
+    Dropped(String),
+    /// Still in flight at the end of the window.
+    InFlight,
+}
+
+/// A message copy from its send (or duplicate) to its fate.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Arrow {
+    /// Start: lane and y; `None` y: sent before the window (starts at the top).
+    pub x0: f64,
+    /// Start y (`None`: before the window).
+    pub y0: Option<f64>,
+    /// End x: the destination lane, or short of it for a drop.
+    pub x1: f64,
+    /// End y (the bottom for a copy in flight).
+    pub y1: f64,
+    /// Both ends on one lane.
+    pub looped: bool,
+    /// How it ended.
+    pub fate: Fate,
+    /// Tooltip (raw text).
+    pub title: String,
+}
+
+/// A period of a node: down, paused or cut off.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Band {
+    /// Lane centre.
+    pub x: f64,
+    /// From.
+    pub y0: f64,
+    /// To.
+    pub y1: f64,
+    /// [`Symbol::Down`], [`Symbol::Paused`] or [`Symbol::Partitioned`].
+    pub sym: Symbol,
+    /// Tooltip (raw text).
+    pub title: String,
+}
+
+/// A symbol on a lane.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Mark {
+    /// Centre.
+    pub x: f64,
+    /// Centre.
+    pub y: f64,
+    /// What.
+    pub sym: Symbol,
+    /// Tooltip (raw text).
+    pub title: String,
+}
+
+/// A mark across the whole diagram (heal, phase, violation) or in the right margin (rule,
+/// a note without a node), with its text on the right.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Wide {
+    /// Row.
+    pub y: f64,
+    /// [`Symbol::Heal`], [`Symbol::Phase`], [`Symbol::Violation`], [`Symbol::Rule`] or
+    /// [`Symbol::Note`].
+    pub sym: Symbol,
+    /// Text on the right.
+    pub text: String,
+    /// Tooltip (raw text).
+    pub title: String,
+}
+
+/// A text label placed beside what it names.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Label {
+    /// Anchor point (middle of the text for arrow labels, its start otherwise).
+    pub x: f64,
+    /// Baseline.
+    pub y: f64,
+    /// Rotation in degrees about the anchor (arrow labels follow their arrow).
+    pub angle: f64,
+    /// Centred on the anchor (else starts there).
+    pub middle: bool,
+    /// Colour.
+    pub color: &'static str,
+    /// Text (raw).
+    pub text: String,
+}
+
+/// Everything to draw.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Layout {
+    /// Total width.
+    pub width: f64,
+    /// Lanes.
+    pub lanes: Lanes,
+    /// Lane centres, in lane order.
+    pub xs: Vec<f64>,
+    /// Lane names, in lane order.
+    pub names: Vec<String>,
+    /// Time axis.
+    pub axis: Axis,
+    /// Where lanes end.
+    pub bottom: f64,
+    /// Bands, under everything.
+    pub bands: Vec<Band>,
+    /// Run-wide marks.
+    pub wide: Vec<Wide>,
+    /// Message copies.
+    pub arrows: Vec<Arrow>,
+    /// Marks on lanes.
+    pub marks: Vec<Mark>,
+    /// Arrow labels and notes beside their marks.
+    pub labels: Vec<Label>,
+    /// Every symbol drawn (the legend lists these).
+    pub used: BTreeSet<Symbol>,
+    /// Events drawn.
+    pub events: usize,
+    /// First and last time drawn.
+    pub span: Option<(u64, u64)>,
+    /// Events of the window left out (over `max_events`).
+    pub skipped: u64,
+}
+
+/// Where a message copy started, in times (y comes once the axis is known).
+#[derive(Clone)]
+struct Origin {
+    from: u32,
+    to: u32,
+    t: Option<u64>,
+    label: String,
+    title: String,
+}
+
+/// An open period: since when (`None`: before the window).
+type Open = Option<Option<u64>>;
+
+/// A copy's arrow, in times.
+struct TArrow {
+    from: u32,
+    to: u32,
+    t0: Option<u64>,
+    t1: Option<u64>,
+    fate: Fate,
+    label: String,
+    title: String,
+}
+
+struct TBand {
+    node: u32,
+    t0: Option<u64>,
+    t1: Option<u64>,
+    sym: Symbol,
+    title: String,
+}
+
+/// The arrow's label: its kind, and the protocol's summary when short.
+fn arrow_label(l: &TraceLine) -> String {
+    let kind = l.kind.as_deref().unwrap_or("msg");
+    match l.summary.as_deref() {
+        Some(s) if !s.is_empty() && s.chars().count() <= MAX_SUMMARY => format!("{kind} {s}"),
+        _ => kind.to_string(),
+    }
+}
+
+/// The tooltip of an event: time, index, event, what and detail.
+pub(crate) fn title(nodes: &[String], l: &TraceLine) -> String {
+    let mut s = format!("t={}s #{} {}", fmt_secs(l.t), l.i, l.ev);
+    let w = crate::common::what(l);
+    if !w.is_empty() {
+        s.push(' ');
+        s.push_str(&w);
+    }
+    let d = detail(nodes, l);
+    if !d.is_empty() {
+        s.push(' ');
+        s.push_str(&d);
+    }
+    s
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Lays out `lines` (in trace order).
+pub(crate) fn layout(
+    nodes: &[String],
+    lines: impl IntoIterator<Item = TraceLine>,
+    opts: &SpacetimeOptions,
+) -> Layout {
+    let n = nodes.len() as u32;
+    let valid = |x: Option<u32>| x.filter(|&i| i < n);
+    let mut flights: Flights<Origin> = Flights::default();
+    let mut arrows: Vec<TArrow> = Vec::new();
+    let mut bands: Vec<TBand> = Vec::new();
+    let mut down: Vec<Open> = vec![None; n as usize];
+    let mut paused: Vec<Open> = vec![None; n as usize];
+    let mut cut: Vec<Open> = vec![None; n as usize];
+    let mut peers: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); n as usize];
+    let mut placed: Vec<TraceLine> = Vec::new();
+    let mut busy: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut skipped = 0u64;
+
+    for l in lines {
+        if opts.to.is_some_and(|to| l.t > to) {
+            break;
+        }
+        let before = opts.from.is_some_and(|f| l.t < f);
+        if !before && placed.len() >= opts.max_events {
+            skipped += 1;
+            continue;
+        }
+        let at = (!before).then_some(l.t);
+        if let Some(node) = valid(l.node) {
+            let i = node as usize;
+            let name = node_name(nodes, node);
+            let mut close = |open: &mut Open, sym: Symbol, what: &str| {
+                if let Some(t0) = open.take() {
+                    bands.push(TBand {
+                        node,
+                        t0,
+                        t1: at,
+                        sym,
+                        title: format!("{name} {what}"),
+                    });
+                }
+            };
+            match l.ev {
+                EventKind::Crash => {
+                    down[i].get_or_insert(at);
+                }
+                EventKind::Restart => close(&mut down[i], Symbol::Down, "down"),
+                EventKind::Pause => {
+                    paused[i].get_or_insert(at);
+                }
+                EventKind::Resume => close(&mut paused[i], Symbol::Paused, "paused"),
+                EventKind::Start
+                | EventKind::Send
+                | EventKind::Deliver
+                | EventKind::Drop
+                | EventKind::Duplicate
+                | EventKind::TimerSet
+                | EventKind::TimerFire
+                | EventKind::TimerCancel
+                | EventKind::Cut
+                | EventKind::Heal
+                | EventKind::ClockStep
+                | EventKind::Drift
+                | EventKind::Persist
+                | EventKind::Note
+                | EventKind::Observe
+                | EventKind::Rule
+                | EventKind::Phase
+                | EventKind::Violation => {}
+            }
+        }
+        match l.ev {
+            EventKind::Cut => {
+                if let (Some(a), Some(b)) = (valid(l.from), valid(l.to)) {
+                    for (x, y) in [(a, b), (b, a)] {
+                        cut[x as usize].get_or_insert(at);
+                        peers[x as usize].insert(y);
+                    }
+                }
+            }
+            EventKind::Heal => {
+                for (i, open) in cut.iter_mut().enumerate() {
+                    if let Some(t0) = open.take() {
+                        let p: Vec<String> = peers[i]
+                            .iter()
+                            .map(|&j| node_name(nodes, j).into_owned())
+                            .collect();
+                        bands.push(TBand {
+                            node: i as u32,
+                            t0,
+                            t1: at,
+                            sym: Symbol::Partitioned,
+                            title: format!(
+                                "{} cut off from {}",
+                                node_name(nodes, i as u32),
+                                p.join(", ")
+                            ),
+                        });
+                    }
+                    peers[i].clear();
+                }
+            }
+            _ => {}
+        }
+        if let (Some(step), Some(msg), Some(from), Some(to)) =
+            (message_step(l.ev), l.msg, l.from, l.to)
+        {
+            let origin = || Origin {
+                from,
+                to,
+                t: at,
+                label: arrow_label(&l),
+                title: title(nodes, &l),
+            };
+            match step {
+                MessageStep::Send => flights.launch(msg, origin()),
+                MessageStep::Duplicate => {
+                    // The duplicate carries no summary: it is a copy of the send's.
+                    let label = flights.first(msg).map(|o| o.label.clone());
+                    let mut o = origin();
+                    if let Some(label) = label {
+                        o.label = label;
+                    }
+                    flights.duplicate(msg, o);
+                }
+                MessageStep::Deliver | MessageStep::Drop => {
+                    let landed = flights.land(msg);
+                    if at.is_some() {
+                        let (copy, o) = landed.unwrap_or((
+                            0,
+                            Origin {
+                                from,
+                                to,
+                                t: None,
+                                label: arrow_label(&l),
+                                title: String::new(),
+                            },
+                        ));
+                        let fate = if step == MessageStep::Drop {
+                            Fate::Dropped(l.reason.clone().unwrap_or_else(|| "?".into()))
+                        } else {
+                            Fate::Delivered(copy)
+                        };
+                        let mut t = title(nodes, &l);
+                        if o.t.is_none() {
+                            t.push_str(" (sent before the window)");
+                        }
+                        arrows.push(TArrow {
+                            from: o.from,
+                            to,
+                            t0: o.t,
+                            t1: at,
+                            fate,
+                            label: o.label,
+                            title: t,
+                        });
+                    }
+                }
+            }
+        }
+        if !before {
+            if let Some(s) = site(&l) {
+                *busy.entry(s).or_default() += 1;
+            }
+            placed.push(l);
+        }
+    }
+    for (i, (d, p)) in down.iter().zip(&paused).enumerate() {
+        for (open, sym, what) in [(d, Symbol::Down, "down"), (p, Symbol::Paused, "paused")] {
+            if let Some(t0) = open {
+                bands.push(TBand {
+                    node: i as u32,
+                    t0: *t0,
+                    t1: None,
+                    sym,
+                    title: format!("{} {what} until the end", node_name(nodes, i as u32)),
+                });
+            }
+        }
+        if let Some(t0) = cut[i] {
+            bands.push(TBand {
+                node: i as u32,
+                t0,
+                t1: None,
+                sym: Symbol::Partitioned,
+                title: format!("{} cut off until the end", node_name(nodes, i as u32)),
+            });
+        }
+    }
+    for (_, _, o) in flights.drain() {
+        if o.t.is_some() {
+            arrows.push(TArrow {
+                from: o.from,
+                to: o.to,
+                t0: o.t,
+                t1: None,
+                fate: Fate::InFlight,
+                label: o.label,
+                title: format!("{} (still in flight at the end of the window)", o.title),
+            });
+        }
+    }
+    geometry(nodes, opts, placed, arrows, bands, busy, skipped)
+}
+
+/// Places everything once the events are known.
+fn geometry(
+    nodes: &[String],
+    opts: &SpacetimeOptions,
+    placed: Vec<TraceLine>,
+    arrows: Vec<TArrow>,
+    bands: Vec<TBand>,
+    busy: BTreeMap<u32, u64>,
+    skipped: u64,
+) -> Layout {
+    let n = nodes.len() as u32;
+    let lanes = Lanes::choose(n, &busy, opts.nodes.as_deref(), opts.max_lanes);
+    let count = lanes.count().max(1);
+    let width = (opts.width.max(320) as f64).max(GUTTER + RIGHT + MIN_SPACING * count as f64);
+    let spacing = (width - GUTTER - RIGHT) / count as f64;
+    let xs: Vec<f64> = (0..count)
+        .map(|k| GUTTER + (k as f64 + 0.5) * spacing)
+        .collect();
+    let mut names: Vec<String> = lanes
+        .shown
+        .iter()
+        .map(|&i| node_name(nodes, i).into_owned())
+        .collect();
+    if lanes.hidden > 0 {
+        names.push(format!("+{} others", lanes.hidden));
+    }
+    let mut times: Vec<u64> = placed.iter().map(|l| l.t).collect();
+    times.dedup();
+    let mut latencies: Vec<u64> = arrows
+        .iter()
+        .filter_map(|a| Some(a.t1? - a.t0?))
+        .filter(|&d| d > 0)
+        .collect();
+    latencies.sort_unstable();
+    let axis = Axis::build(
+        &times,
+        opts.axis,
+        latencies.get(latencies.len() / 2).copied(),
+    );
+    let bottom = axis.bottom();
+    let top = 0.0;
+    let mut used = BTreeSet::new();
+    if !axis.breaks.is_empty() {
+        used.insert(Symbol::Break);
+    }
+    let y_of = |t: Option<u64>, dflt: f64| t.map_or(dflt, |t| axis.y(t));
+
+    let mut out_bands = Vec::new();
+    for b in bands {
+        let Some(lane) = lanes.own(b.node) else {
+            continue;
+        };
+        used.insert(b.sym);
+        out_bands.push(Band {
+            x: xs[lane],
+            y0: y_of(b.t0, top),
+            y1: y_of(b.t1, bottom),
+            sym: b.sym,
+            title: b.title,
+        });
+    }
+
+    let mut ink = Ink::default();
+    let mut labels = Vec::new();
+    let mut out_arrows = Vec::new();
+    for a in arrows {
+        let (Some(l0), Some(l1)) = (lanes.end(a.from), lanes.end(a.to)) else {
+            continue;
+        };
+        let (x0, xt) = (xs[l0], xs[l1]);
+        let y0 = a.t0.map(|t| axis.y(t));
+        let y1 = y_of(a.t1, bottom);
+        // A drop ends on the sender's side of the lane it was meant for.
+        let x1 = match a.fate {
+            Fate::Dropped(_) if l0 != l1 => xt - (xt - x0).signum() * 10.0,
+            _ => xt,
+        };
+        used.insert(match a.fate {
+            Fate::Delivered(0) => Symbol::Message,
+            Fate::Delivered(_) => Symbol::Duplicate,
+            Fate::Dropped(_) => Symbol::Dropped,
+            Fate::InFlight => Symbol::InFlight,
+        });
+        let arrow = Arrow {
+            x0,
+            y0,
+            x1,
+            y1,
+            looped: l0 == l1,
+            fate: a.fate,
+            title: a.title,
+        };
+        if let Some(label) = arrow_text(&arrow, &a.label, &mut ink) {
+            labels.push(label);
+        }
+        out_arrows.push(arrow);
+    }
+
+    // Marks, their labels, and run-wide marks.
+    let mut marks = Vec::new();
+    let mut wide = Vec::new();
+    let mut slots: BTreeMap<(usize, u64), u32> = BTreeMap::new();
+    for l in &placed {
+        let y = axis.y(l.t);
+        let wide_sym = match l.ev {
+            EventKind::Heal => Some((Symbol::Heal, "heal".to_string())),
+            EventKind::Phase => Some((
+                Symbol::Phase,
+                format!("phase: {}", l.text.as_deref().unwrap_or("")),
+            )),
+            EventKind::Violation => Some((
+                Symbol::Violation,
+                format!("violation: {}", l.text.as_deref().unwrap_or("")),
+            )),
+            EventKind::Rule => Some((
+                Symbol::Rule,
+                format!(
+                    "rule {}{}",
+                    if l.delta == Some(0) { '-' } else { '+' },
+                    l.text.as_deref().unwrap_or("")
+                ),
+            )),
+            EventKind::Note if l.node.is_none() => Some((
+                Symbol::Note,
+                format!("note: {}", l.text.as_deref().unwrap_or("")),
+            )),
+            _ => None,
+        };
+        if let Some((sym, text)) = wide_sym {
+            used.insert(sym);
+            wide.push(Wide {
+                y,
+                sym,
+                text: shorten(&text, 32),
+                title: title(nodes, l),
+            });
+            continue;
+        }
+        let Some(lane) = site(l).filter(|&s| s < n).and_then(|s| lanes.own(s)) else {
+            continue;
+        };
+        let sym = match l.ev {
+            EventKind::Start => Symbol::Start,
+            EventKind::TimerSet => Symbol::TimerSet,
+            EventKind::TimerFire => Symbol::TimerFire,
+            EventKind::TimerCancel => Symbol::TimerCancel,
+            EventKind::Crash => Symbol::Crash,
+            EventKind::Restart => Symbol::Restart,
+            EventKind::ClockStep => Symbol::ClockStep,
+            EventKind::Drift => Symbol::Drift,
+            EventKind::Persist => Symbol::Persist,
+            EventKind::Note => Symbol::Note,
+            EventKind::Observe => Symbol::Observe,
+            // Message ends are arrows; pauses are their band's edges; the rest are
+            // run-wide (above) or drawn as bands.
+            EventKind::Send
+            | EventKind::Deliver
+            | EventKind::Drop
+            | EventKind::Duplicate
+            | EventKind::Pause
+            | EventKind::Resume
+            | EventKind::Cut
+            | EventKind::Heal
+            | EventKind::Rule
+            | EventKind::Phase
+            | EventKind::Violation => continue,
+        };
+        // Several marks at one instant on one lane sit side by side: 0, +10, -10, +20, …
+        let k = slots.entry((lane, l.t)).or_default();
+        let off = match *k {
+            0 => 0.0,
+            k => (k.div_ceil(2) as f64) * if k % 2 == 1 { 10.0 } else { -10.0 },
+        };
+        *k += 1;
+        let x = xs[lane] + off;
+        used.insert(sym);
+        let text = match l.ev {
+            EventKind::Note => l.text.as_deref().map(|t| shorten(t, MAX_NOTE)),
+            EventKind::ClockStep => l.delta.map(fmt_signed_secs),
+            EventKind::Drift => l.delta.map(|d| format!("{d:+} ppm")),
+            _ => None,
+        };
+        if let Some(text) = text {
+            labels.push(beside(x + 8.0, y, text, sym, &mut ink));
+        }
+        marks.push(Mark {
+            x,
+            y,
+            sym,
+            title: title(nodes, l),
+        });
+    }
+    Layout {
+        width,
+        lanes,
+        xs,
+        names,
+        span: placed.first().zip(placed.last()).map(|(a, b)| (a.t, b.t)),
+        events: placed.len(),
+        axis,
+        bottom,
+        bands: out_bands,
+        wide,
+        arrows: out_arrows,
+        marks,
+        labels,
+        used,
+        skipped,
+    }
+}
+
+/// The labels placed so far, as points along their centre lines in a grid, to keep new
+/// labels off them: two texts overlap when their centre lines come closer than a text's
+/// height, whatever their angles.
+#[derive(Default)]
+struct Ink {
+    cells: BTreeMap<(i64, i64), Vec<(f64, f64)>>,
+}
+
+impl Ink {
+    const CELL: f64 = 16.0;
+    /// Centre lines closer than this overlap (9 px text).
+    const CLEAR: f64 = 9.0;
+
+    fn cell(p: (f64, f64)) -> (i64, i64) {
+        (
+            (p.0 / Self::CELL).floor() as i64,
+            (p.1 / Self::CELL).floor() as i64,
+        )
+    }
+
+    /// Points every 4 px from `a` to `b`.
+    fn line(a: (f64, f64), b: (f64, f64)) -> Vec<(f64, f64)> {
+        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+        let n = (len / 4.0).ceil().max(1.0) as usize;
+        (0..=n)
+            .map(|k| {
+                let f = k as f64 / n as f64;
+                (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
+            })
+            .collect()
+    }
+
+    fn free(&self, pts: &[(f64, f64)]) -> bool {
+        pts.iter().all(|&p| {
+            let (cx, cy) = Self::cell(p);
+            (cx - 1..=cx + 1).all(|x| {
+                (cy - 1..=cy + 1).all(|y| {
+                    self.cells.get(&(x, y)).is_none_or(|v| {
+                        v.iter().all(|q| {
+                            (q.0 - p.0).powi(2) + (q.1 - p.1).powi(2) >= Self::CLEAR.powi(2)
+                        })
+                    })
+                })
+            })
+        })
+    }
+
+    fn add(&mut self, pts: &[(f64, f64)]) {
+        for &p in pts {
+            self.cells.entry(Self::cell(p)).or_default().push(p);
+        }
+    }
+}
+
+/// A note or clock label starting at `(x, y)`; moved down a little (at most twice) if it
+/// would overlap a label already placed.
+fn beside(x: f64, y: f64, text: String, sym: Symbol, ink: &mut Ink) -> Label {
+    let w = CHAR_W * text.chars().count() as f64;
+    let mut pick = y;
+    for dy in [0.0, 10.0, -10.0] {
+        if ink.free(&Ink::line((x, y + dy), (x + w, y + dy))) {
+            pick = y + dy;
+            break;
+        }
+    }
+    ink.add(&Ink::line((x, pick), (x + w, pick)));
+    Label {
+        x,
+        y: pick + 3.5,
+        angle: 0.0,
+        middle: false,
+        color: match sym {
+            Symbol::ClockStep | Symbol::Drift => super::legend::color::ORANGE,
+            _ => super::legend::color::NOTE,
+        },
+        text,
+    }
+}
+
+/// The label along an arrow: centred on a point of the arrow where it overlaps no other
+/// label, rotated to the arrow, shortened to fit its length. When no point is free, the
+/// kind alone is tried; failing that too, the full label goes in the middle.
+fn arrow_text(a: &Arrow, text: &str, ink: &mut Ink) -> Option<Label> {
+    if a.looped {
+        return None;
+    }
+    let y0 = a.y0.unwrap_or(0.0);
+    let (dx, dy) = (a.x1 - a.x0, a.y1 - y0);
+    let len = (dx * dx + dy * dy).sqrt();
+    let room = ((len - 18.0) / CHAR_W).floor();
+    if room < 3.0 {
+        return None;
+    }
+    // Reading direction left to right: an arrow going left is labelled upside up.
+    let mut angle = dy.atan2(dx).to_degrees();
+    if dx < 0.0 {
+        angle -= 180.0 * angle.signum();
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    // Just above the line: the normal pointing up.
+    let (nx, ny) = if dx >= 0.0 { (uy, -ux) } else { (-uy, ux) };
+    let kind = text.split(' ').next().unwrap_or(text);
+    let mut first = None;
+    for candidate in [text, kind] {
+        let text = shorten(candidate, room as usize);
+        let w = CHAR_W * text.chars().count() as f64;
+        let half = (w / 2.0 + 6.0) / len;
+        for f in [0.5, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85] {
+            if f < half || f > 1.0 - half {
+                continue;
+            }
+            let (cx, cy) = (a.x0 + dx * f + nx * 3.0, y0 + dy * f + ny * 3.0);
+            // The text's centre line, 3 px above its baseline.
+            let (hx, hy) = (ux * w / 2.0, uy * w / 2.0);
+            let pts = Ink::line(
+                (cx - hx + nx * 3.0, cy - hy + ny * 3.0),
+                (cx + hx + nx * 3.0, cy + hy + ny * 3.0),
+            );
+            if first.is_none() {
+                first = Some((cx, cy, pts.clone(), text.clone()));
+            }
+            if ink.free(&pts) {
+                ink.add(&pts);
+                return Some(label(a, cx, cy, angle, text));
+            }
+        }
+    }
+    let (cx, cy, pts, text) = first?;
+    ink.add(&pts);
+    Some(label(a, cx, cy, angle, text))
+}
+
+fn label(a: &Arrow, x: f64, y: f64, angle: f64, text: String) -> Label {
+    Label {
+        x,
+        y,
+        angle,
+        middle: true,
+        color: match a.fate {
+            Fate::Delivered(0) => super::legend::color::BLUE,
+            Fate::Delivered(_) => super::legend::color::PURPLE,
+            Fate::Dropped(_) | Fate::InFlight => super::legend::color::GREY,
+        },
+        text,
+    }
+}
