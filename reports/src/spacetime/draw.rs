@@ -290,3 +290,55 @@ fn arrow(s: &mut String, a: &Arrow, bottom: f64) {
         cross(s, x1, y1, 4.0, RED, 2.0, &format!("<title>{t}</title>"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spacetime::SpacetimeOptions;
+    use crate::spacetime::layout::layout;
+    use crate::testdata::{generated, names, sample_trace};
+
+    #[test]
+    fn short_times() {
+        assert_eq!(short_time(0), "0");
+        assert_eq!(short_time(999), "999 ns");
+        assert_eq!(short_time(250_000), "250 µs");
+        assert_eq!(short_time(1_500_000), "1.5 ms");
+        assert_eq!(short_time(2_250_000_000), "2.25 s");
+    }
+
+    /// The legend comes first, then the node names; the names are repeated below the lanes.
+    #[test]
+    fn legend_on_top_and_names_at_both_ends() {
+        let l = layout(&names(), sample_trace(), &SpacetimeOptions::default());
+        let s = svg(&l, 3);
+        let legend = s.find("<g class=\"legend\">").unwrap();
+        let first_name = s.find(">n0</text>").unwrap();
+        let body = s.find("<g transform=").unwrap();
+        assert!(legend < first_name && first_name < body);
+        for n in ["n0", "n1", "n2"] {
+            assert_eq!(s.matches(&format!(">{n}</text>")).count(), 2, "{n}");
+        }
+        let (text, cut) = info(&l, 3);
+        assert_eq!(text, "28 events, 0.000000–0.006500 s");
+        assert!(!cut);
+    }
+
+    /// What is left out is said at the top, in red: events past the limit, nodes without a
+    /// lane.
+    #[test]
+    fn the_top_line_says_what_is_left_out() {
+        let nodes: Vec<String> = (0..30).map(|i| format!("n{i}")).collect();
+        let opts = SpacetimeOptions {
+            max_events: 50,
+            ..Default::default()
+        };
+        let l = layout(&nodes, generated(200, 30), &opts);
+        let (text, cut) = info(&l, 30);
+        assert!(cut);
+        assert!(text.contains("truncated: 150 more events"), "{text}");
+        assert!(text.contains("20 of 30 nodes have a lane"), "{text}");
+        let s = svg(&l, 30);
+        assert!(s.contains(">+10 others</text>"));
+    }
+}

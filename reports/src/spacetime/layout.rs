@@ -918,3 +918,201 @@ fn label(a: &Arrow, x: f64, y: f64, angle: f64, text: String) -> Label {
         text,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testdata::{names, sample_trace};
+
+    fn lay(lines: Vec<TraceLine>) -> Layout {
+        layout(&names(), lines, &SpacetimeOptions::default())
+    }
+
+    fn at(t: u64, ev: EventKind, node: u32) -> TraceLine {
+        TraceLine {
+            node: Some(node),
+            ..TraceLine::new(0, t, ev)
+        }
+    }
+
+    fn msg(t: u64, ev: EventKind, from: u32, to: u32, id: u64) -> TraceLine {
+        TraceLine {
+            from: Some(from),
+            to: Some(to),
+            msg: Some(id),
+            kind: Some("ping".into()),
+            ..TraceLine::new(0, t, ev)
+        }
+    }
+
+    /// Events at one instant share a row; instants are a row apart at least, and a gap
+    /// between the quartile and the cut is drawn in proportion to its length.
+    #[test]
+    fn one_row_per_instant_on_a_linear_axis() {
+        let ms = 1_000_000;
+        let times = [0, ms, 2 * ms, 3 * ms, 5 * ms, 5 * ms + 1];
+        let a = Axis::build(&times, AxisMode::Linear, None);
+        let y: Vec<f64> = a.rows.iter().map(|r| r.1).collect();
+        // Quartile gap 1 ms = one row; 2 ms = two rows; 1 ns gets a row of its own.
+        assert_eq!(y[1] - y[0], ROW);
+        assert_eq!(y[3] - y[2], ROW);
+        assert_eq!(y[4] - y[3], 2.0 * ROW);
+        assert_eq!(y[5] - y[4], ROW);
+        assert!(a.breaks.is_empty());
+        // With a message latency of 1 ms, a message spans SPAN px.
+        let a = Axis::build(&times, AxisMode::Linear, Some(ms));
+        assert_eq!(a.y(ms) - a.y(0), SPAN);
+        let l = lay(vec![
+            at(0, EventKind::Start, 0),
+            at(0, EventKind::Start, 1),
+            at(0, EventKind::Start, 2),
+        ]);
+        assert_eq!(l.axis.rows.len(), 1);
+        let ys: Vec<f64> = l.marks.iter().map(|m| m.y).collect();
+        assert_eq!(ys, vec![ROW; 3]);
+    }
+
+    /// A long idle gap is cut to a break that records its length; the events mode spaces
+    /// instants evenly and cuts nothing.
+    #[test]
+    fn long_idle_gaps_are_cut_and_marked() {
+        let ms = 1_000_000;
+        let times = [0, ms, 2 * ms, 3 * ms, 1_000 * ms, 1_001 * ms];
+        let a = Axis::build(&times, AxisMode::Linear, None);
+        assert_eq!(
+            a.breaks,
+            vec![Break {
+                y: a.y(3 * ms) + BREAK / 2.0,
+                idle: 997 * ms
+            }]
+        );
+        assert_eq!(a.y(1_000 * ms) - a.y(3 * ms), BREAK);
+        assert_eq!(a.y(1_001 * ms) - a.y(1_000 * ms), ROW);
+        let e = Axis::build(&times, AxisMode::Events, None);
+        assert!(e.breaks.is_empty());
+        assert_eq!(e.y(1_000 * ms) - e.y(3 * ms), ROW);
+    }
+
+    /// A dropped copy ends 10 px short of its destination's lane, on the sender's side, in
+    /// both directions; a delivered one ends on the lane.
+    #[test]
+    fn drops_end_on_the_senders_side() {
+        let mut lines = vec![];
+        for (k, (from, to)) in [(0, 2), (2, 0)].into_iter().enumerate() {
+            lines.push(msg(0, EventKind::Send, from, to, k as u64));
+            lines.push(TraceLine {
+                reason: Some("loss".into()),
+                ..msg(0, EventKind::Drop, from, to, k as u64)
+            });
+        }
+        lines.push(msg(0, EventKind::Send, 0, 1, 9));
+        lines.push(msg(5, EventKind::Deliver, 0, 1, 9));
+        let l = lay(lines);
+        let (x0, x1, x2) = (l.xs[0], l.xs[1], l.xs[2]);
+        let ends: Vec<(f64, f64, &Fate)> = l.arrows.iter().map(|a| (a.x0, a.x1, &a.fate)).collect();
+        assert_eq!(
+            ends,
+            vec![
+                (x0, x2 - 10.0, &Fate::Dropped("loss".into())),
+                (x2, x0 + 10.0, &Fate::Dropped("loss".into())),
+                (x0, x1, &Fate::Delivered(0)),
+            ]
+        );
+    }
+
+    /// Arrows are labelled with their kind and the protocol's summary; a long summary is
+    /// left out, and a duplicate carries its send's label.
+    #[test]
+    fn arrows_carry_kind_and_summary() {
+        let send = |id, summary: &str| TraceLine {
+            summary: Some(summary.into()),
+            ..msg(0, EventKind::Send, 0, 2, id)
+        };
+        let l = lay(vec![
+            send(1, "b=(1,p1)"),
+            send(2, &"x".repeat(MAX_SUMMARY + 1)),
+            msg(0, EventKind::Duplicate, 0, 2, 1),
+            msg(1_000_000, EventKind::Deliver, 0, 2, 1),
+            msg(1_000_000, EventKind::Deliver, 0, 2, 2),
+            msg(2_000_000, EventKind::Deliver, 0, 2, 1),
+        ]);
+        let texts: Vec<&str> = l.labels.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, vec!["ping b=(1,p1)", "ping", "ping b=(1,p1)"]);
+        assert!(l.used.contains(&Symbol::Duplicate));
+    }
+
+    /// Crash, pause and partition periods become bands on their lanes; open ones run to the
+    /// bottom; the sample trace uses, and the legend will list, every symbol it draws.
+    #[test]
+    fn periods_are_bands() {
+        let l = lay(sample_trace());
+        let bands: Vec<(f64, Symbol)> = l.bands.iter().map(|b| (b.x, b.sym)).collect();
+        assert!(bands.contains(&(l.xs[1], Symbol::Down)), "{bands:?}");
+        assert!(bands.contains(&(l.xs[2], Symbol::Paused)), "{bands:?}");
+        assert!(bands.contains(&(l.xs[0], Symbol::Partitioned)), "{bands:?}");
+        assert!(bands.contains(&(l.xs[2], Symbol::Partitioned)), "{bands:?}");
+        assert!(
+            !bands.contains(&(l.xs[1], Symbol::Partitioned)),
+            "{bands:?}"
+        );
+        for b in &l.bands {
+            assert!(b.y0 < b.y1, "{b:?}");
+        }
+        let cut = l
+            .bands
+            .iter()
+            .find(|b| b.sym == Symbol::Partitioned && b.x == l.xs[0])
+            .unwrap();
+        assert_eq!(cut.title, "n0 cut off from n2");
+        let mut drawn: BTreeSet<Symbol> = l.marks.iter().map(|m| m.sym).collect();
+        drawn.extend(l.bands.iter().map(|b| b.sym));
+        drawn.extend(l.wide.iter().map(|w| w.sym));
+        assert!(drawn.is_subset(&l.used), "{drawn:?} {:?}", l.used);
+        for sym in [
+            Symbol::Message,
+            Symbol::Duplicate,
+            Symbol::Dropped,
+            Symbol::InFlight,
+        ] {
+            assert!(l.used.contains(&sym), "{sym:?}");
+        }
+    }
+
+    /// Past the lane limit, the busiest nodes get lanes (ties: lower id) and the rest share
+    /// one; a filter picks exactly its nodes.
+    #[test]
+    fn many_nodes_get_a_readable_choice_of_lanes() {
+        let busy: BTreeMap<u32, u64> = (0..30).map(|i| (i, (i % 7) as u64)).collect();
+        let lanes = Lanes::choose(30, &busy, None, 20);
+        assert_eq!(lanes.shown.len(), 20);
+        assert_eq!(lanes.hidden, 10);
+        assert_eq!(lanes.count(), 21);
+        // Nodes with 0 events (0, 7, 14, 21, 28) and with 1 (1, 8, 15, 22, 29) are left out.
+        for i in [0, 7, 14, 21, 28, 1, 29] {
+            assert_eq!(lanes.own(i), None);
+            assert_eq!(lanes.end(i), Some(20));
+        }
+        assert_eq!(
+            lanes.own(6),
+            Some(lanes.shown.iter().position(|&x| x == 6).unwrap())
+        );
+        let f = Lanes::choose(30, &busy, Some(&[29, 3, 3, 99]), 20);
+        assert_eq!(f.shown, vec![3, 29]);
+        assert_eq!(f.hidden, 28);
+        let few = Lanes::choose(5, &busy, None, 20);
+        assert_eq!((few.shown.len(), few.hidden), (5, 0));
+    }
+
+    /// Labels keep off each other: notes at one instant on one lane move down.
+    #[test]
+    fn notes_beside_their_event_do_not_overlap() {
+        let note = |text: &str| TraceLine {
+            text: Some(text.into()),
+            ..at(0, EventKind::Note, 0)
+        };
+        let l = lay(vec![note("first note"), note("second note")]);
+        assert_eq!(l.labels.len(), 2);
+        assert_ne!(l.labels[0].y, l.labels[1].y);
+        assert!(l.labels[0].x > l.xs[0]);
+    }
+}
