@@ -10,6 +10,7 @@
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
+//! * [`traffic`] — message counts and network latencies per kind, and their charts.
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
@@ -28,13 +29,14 @@ pub mod jsonl;
 pub mod shiviz;
 pub mod spacetime;
 pub mod timeline;
+pub mod traffic;
 
 #[cfg(test)]
 mod perf_tests;
 #[cfg(test)]
 mod testdata;
 
-pub use charts::{cdf_chart, cdf_points, comparison_chart, line_chart};
+pub use charts::{bar_chart, cdf_chart, cdf_points, comparison_chart, line_chart};
 pub use chrome::{chrome_string, write_chrome};
 pub use fmt::fmt_f64;
 pub use html::{
@@ -45,3 +47,4 @@ pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
 pub use shiviz::{shiviz_string, write_shiviz};
 pub use spacetime::{AxisMode, SpacetimeOptions, spacetime_svg};
 pub use timeline::{TimelineFilter, timeline_string, write_timeline};
+pub use traffic::{Traffic, latency_cdf_chart, message_count_chart, traffic};

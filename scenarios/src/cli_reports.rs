@@ -66,7 +66,8 @@ pub fn run_charts(o: &RunOutput) -> Vec<(String, String)> {
 }
 
 /// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
-/// `shiviz.log`, chart SVGs and `index.html`.
+/// `shiviz.log`, chart SVGs (the protocol's series and histograms, then messages per kind
+/// and their latency CDF) and `index.html`.
 ///
 /// Every export holds the events of one window: `from..=to` in time, and at most
 /// `export_events` of them (the diagram draws fewer, see [`SpacetimeOptions`]); when that cuts
@@ -134,7 +135,24 @@ pub fn write_run_reports(
     };
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
-    let charts = run_charts(o);
+    let mut charts = run_charts(o);
+    let traffic = reports::traffic(window());
+    if !traffic.is_empty() {
+        let of = if cut.is_some() {
+            format!(" (first {export_events} events)")
+        } else {
+            String::new()
+        };
+        let title = format!("messages per kind{of}");
+        charts.push((
+            title.clone(),
+            reports::message_count_chart(&title, &traffic),
+        ));
+        if traffic.values().any(|k| !k.latencies_ms.is_empty()) {
+            let title = format!("message latency CDF{of}");
+            charts.push((title.clone(), reports::latency_cdf_chart(&title, &traffic)));
+        }
+    }
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
