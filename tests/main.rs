@@ -15,5 +15,6 @@ mod lb;
 mod lock;
 mod outputs;
 mod paxos;
+mod pictures;
 mod replay;
 mod twopc;

@@ -407,6 +407,7 @@ impl<A: Actor> WorldBuilder<A> {
             slow_emit: checker_events || has_sink,
             digest: Digest::default(),
             metrics: Metrics::default(),
+            samples: BTreeMap::new(),
             scratch: String::new(),
             next_timer: 0,
             next_msg: 0,
@@ -666,6 +667,7 @@ pub struct Core<A: Actor> {
     slow_emit: bool,
     digest: Digest,
     metrics: Metrics,
+    samples: BTreeMap<String, Vec<f64>>,
     scratch: String,
     next_timer: u64,
     next_msg: u64,
@@ -714,6 +716,11 @@ impl<A: Actor> Core<A> {
     /// Run metrics, including checkers' metrics after the run.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// The checkers' distributions ([`Checker::samples`]), after the run.
+    pub fn samples(&self) -> &BTreeMap<String, Vec<f64>> {
+        &self.samples
     }
 
     /// Mutable metrics (for setup code that records parameters).
@@ -1306,6 +1313,9 @@ impl<A: Actor> World<A> {
         for c in &core.checkers {
             for (k, x) in c.metrics() {
                 core.metrics.set(&k, x);
+            }
+            for (k, v) in c.samples() {
+                core.samples.entry(k).or_default().extend(v);
             }
         }
         // Conservation, counted independently of the counters.

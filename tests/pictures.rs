@@ -1,0 +1,172 @@
+//! Teaching pictures from catalog scenarios: the space-time diagrams of a few scenarios are
+//! pinned as reviewed snapshots; every protocol's diagram draws a legend first and its node
+//! names at both ends; traced sends carry the protocol's summary (which leaves the digest
+//! alone); checkers' per-item latencies become the run's CDFs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use scenarios::runners::{RunOutput, RunRequest, run};
+use sim::trace::{EventKind, FnSink, TraceLine};
+
+use crate::common::spec;
+
+/// One seed of catalog scenario `name`, with every trace line.
+fn traced(name: &str) -> (RunOutput, Vec<TraceLine>) {
+    let lines: Rc<RefCell<Vec<TraceLine>>> = Rc::default();
+    let sink = {
+        let lines = lines.clone();
+        FnSink(move |r: &sim::Record<'_>| lines.borrow_mut().push(TraceLine::from_record(r)))
+    };
+    let s = spec(name, &[]);
+    let o = run(RunRequest {
+        spec: &s,
+        seed: s.seed,
+        sink: Some(Box::new(sink)),
+        interrupt: None,
+    })
+    .unwrap();
+    let v = lines.borrow().clone();
+    (o, v)
+}
+
+fn diagram(name: &str) -> String {
+    let (o, lines) = traced(name);
+    reports::spacetime_svg(&o.nodes, lines, &reports::SpacetimeOptions::default())
+}
+
+#[test]
+fn paxos_failure_free_diagram() {
+    insta::assert_snapshot!(diagram("paxos/failure-free"));
+}
+
+#[test]
+fn twopc_failure_free_diagram() {
+    insta::assert_snapshot!(diagram("2pc/failure-free"));
+}
+
+#[test]
+fn twopc_coordinator_crash_diagram() {
+    insta::assert_snapshot!(diagram("2pc/coordinator-crash-recover-commit"));
+}
+
+#[test]
+fn lock_gc_pause_diagram() {
+    insta::assert_snapshot!(diagram("lock/kleppmann-gc-pause"));
+}
+
+/// One scenario per protocol with messages: a legend first, then the names, which are
+/// repeated below the lanes; every arrow's label starts with its message's kind.
+#[test]
+fn every_protocols_diagram_has_legend_names_and_labels() {
+    for name in [
+        "paxos/partition-heal",
+        "2pc/bug-abort-after-yes",
+        "example/gossip-faults",
+        "lock/redlock-clock-jump",
+        "failover/split-brain",
+        "ch/kv-cluster-crash",
+        "fd/nfd-s-crash",
+    ] {
+        let (o, lines) = traced(name);
+        let kinds: std::collections::BTreeSet<String> =
+            lines.iter().filter_map(|l| l.kind.clone()).collect();
+        let svg = reports::spacetime_svg(&o.nodes, lines, &reports::SpacetimeOptions::default());
+        let legend = svg.find("<g class=\"legend\">").expect("a legend");
+        let body = svg.find("<g transform=").expect("a body");
+        let shown: Vec<&String> = o.nodes.iter().take(20).collect();
+        for n in shown {
+            let tag = format!(">{n}</text>");
+            let first = svg
+                .find(&tag)
+                .unwrap_or_else(|| panic!("{name}: {n} named"));
+            assert!(
+                legend < first && first < body,
+                "{name}: {n} named above the lanes"
+            );
+            assert!(
+                svg.matches(&tag).count() >= 2,
+                "{name}: {n} named at both ends"
+            );
+        }
+        // Arrow labels: rotated or not, 9 px, middle-anchored; each begins with a kind.
+        let labels: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains("text-anchor=\"middle\"") && l.contains("font-size=\"9\""))
+            .filter_map(|l| {
+                l.rsplit_once("\">")
+                    .map(|(_, t)| t.trim_end_matches("</text>"))
+            })
+            .collect();
+        assert!(!labels.is_empty(), "{name}: arrows are labelled");
+        for l in labels {
+            let kind = l.split([' ', '…']).next().unwrap();
+            assert!(
+                kinds.iter().any(|k| k.starts_with(kind)),
+                "{name}: label {l:?} names no kind of {kinds:?}"
+            );
+        }
+    }
+}
+
+/// Traced sends carry the protocol's summary; the digest of a traced run is the untraced
+/// run's, so summaries do not enter it.
+#[test]
+fn summaries_label_sends_and_leave_the_digest_alone() {
+    let (o, lines) = traced("paxos/failure-free");
+    let prepare = lines
+        .iter()
+        .find(|l| l.ev == EventKind::Send && l.kind.as_deref() == Some("prepare"))
+        .unwrap();
+    assert_eq!(prepare.summary.as_deref(), Some("b=(1,p1)"));
+    let (_, lines2) = traced("2pc/failure-free");
+    assert!(
+        lines2
+            .iter()
+            .any(|l| l.summary.as_deref() == Some("yes T1.1"))
+    );
+    assert!(
+        lines2
+            .iter()
+            .filter(|l| l.ev != EventKind::Send)
+            .all(|l| l.summary.is_none()),
+        "only sends carry a summary"
+    );
+    let s = spec("paxos/failure-free", &[]);
+    let plain = run(RunRequest {
+        spec: &s,
+        seed: s.seed,
+        sink: None,
+        interrupt: None,
+    })
+    .unwrap();
+    assert_eq!(plain.trace_digest, o.trace_digest);
+}
+
+/// 2PC's per-transaction latencies become CDFs whose mean is the reported mean.
+#[test]
+fn checker_samples_become_cdfs() {
+    let s = spec("2pc/crash-campaign", &[]);
+    let o = run(RunRequest {
+        spec: &s,
+        seed: s.seed,
+        sink: None,
+        interrupt: None,
+    })
+    .unwrap();
+    for (cdf, mean) in [
+        ("decision_latency_s", "decision_latency_mean"),
+        ("ack_latency_s", "ack_latency_mean"),
+    ] {
+        let pts = &o.cdfs[cdf];
+        assert!(pts.len() > 1, "{cdf}: {pts:?}");
+        assert_eq!(pts.last().unwrap().1, 1.0);
+        assert!(pts.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1));
+        let m = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
+        let want = crate::common::metric(&o, mean);
+        assert!(
+            (m - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{cdf}: {m} vs {want}"
+        );
+    }
+}
