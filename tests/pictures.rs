@@ -170,3 +170,50 @@ fn checker_samples_become_cdfs() {
         );
     }
 }
+
+/// The Chrome trace of runs with crashes, pauses and partitions (overlapping as they come):
+/// per track, `B`/`E` balanced and matched in time order, and every flow start has one end.
+#[test]
+fn chrome_periods_balance_on_campaign_traces() {
+    for name in [
+        "paxos/campaign-3",
+        "2pc/crash-campaign",
+        "example/gossip-faults",
+    ] {
+        let (o, lines) = traced(name);
+        let json = reports::chrome_string(&o.nodes, lines);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let mut evs: Vec<&serde_json::Value> = v["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] != "M")
+            .collect();
+        // Viewers sort by time, keeping the file's order at equal times.
+        evs.sort_by_key(|e| (e["ts"].as_f64().unwrap() * 1000.0).round() as u64);
+        let mut open: std::collections::BTreeMap<u64, Vec<String>> = Default::default();
+        let mut flows: std::collections::BTreeMap<u64, (u32, u32)> = Default::default();
+        let mut periods = 0;
+        for e in evs {
+            let tid = e["tid"].as_u64().unwrap();
+            let name_of = || e["name"].as_str().unwrap().to_string();
+            match e["ph"].as_str().unwrap() {
+                "B" => open.entry(tid).or_default().push(name_of()),
+                "E" => {
+                    let top = open.entry(tid).or_default().pop();
+                    assert_eq!(top, Some(name_of()), "{name}: E matches its B on {tid}");
+                    periods += 1;
+                }
+                "s" => flows.entry(e["id"].as_u64().unwrap()).or_default().0 += 1,
+                "f" => flows.entry(e["id"].as_u64().unwrap()).or_default().1 += 1,
+                _ => {}
+            }
+        }
+        assert!(open.values().all(Vec::is_empty), "{name}: {open:?}");
+        assert!(periods > 0, "{name}: its faults show as periods");
+        assert!(
+            flows.values().all(|&c| c == (1, 1)),
+            "{name}: one end per flow"
+        );
+    }
+}
