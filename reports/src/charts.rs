@@ -364,8 +364,16 @@ pub fn comparison_chart(title: &str, x_label: &str, y_label: &str, series: &[CiS
 
 /// Grouped bars: one group per category (labelled under the x axis), one bar per series
 /// in each group, `series[j].1[i]` the height of series `j` in category `i` (missing or
-/// non-finite values: no bar). Heights start at 0.
-pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Series1]) -> String {
+/// non-finite values: no bar). Heights start at 0. Series `j` takes palette colour
+/// `colors[j]` (so a series can keep its meaning, e.g. red for drops), or the `j`-th colour
+/// when `colors` is shorter.
+pub fn bar_chart(
+    title: &str,
+    y_label: &str,
+    categories: &[String],
+    series: &[Series1],
+    colors: &[usize],
+) -> String {
     let k = categories.len();
     let top = series
         .iter()
@@ -395,7 +403,7 @@ pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Se
             .draw()
             .map_err(|e| err(&e))?;
         for (j, (name, vals)) in series.iter().enumerate() {
-            let col = color(j);
+            let col = color(colors.get(j).copied().unwrap_or(j));
             let x0 = |i: usize| i as f64 - 0.4 + 0.8 * j as f64 / m;
             c.draw_series(
                 vals.iter()
