@@ -10,7 +10,7 @@
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
-//! * [`traffic`] — message counts and network latencies per kind, and their charts.
+//! * [`mod@traffic`] — message counts and network latencies per kind, and their charts.
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
