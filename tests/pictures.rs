@@ -217,3 +217,38 @@ fn chrome_periods_balance_on_campaign_traces() {
         );
     }
 }
+
+/// `run --out DIR --node a --node b` gives the diagram lanes for those nodes only; the
+/// report holds the one-run charts (messages per kind, their latency CDF).
+#[test]
+fn run_out_with_node_picks_the_diagram_lanes() {
+    let dir = std::env::temp_dir().join(format!("simlab-pictures-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let argv: Vec<String> = [
+        "simlab",
+        "run",
+        "paxos/failure-free",
+        "--out",
+        dir.to_str().unwrap(),
+        "--node",
+        "a1",
+        "--node",
+        "p1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = scenarios::cli::run_cli(argv, &mut out, &mut err);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let svg = std::fs::read_to_string(dir.join("diagram.svg")).unwrap();
+    for (n, lanes) in [("a1", 2), ("p1", 2), ("a2", 0), ("l1", 0)] {
+        assert_eq!(svg.matches(&format!(">{n}</text>")).count(), lanes, "{n}");
+    }
+    // The other nodes' messages end on a shared lane.
+    assert!(svg.contains(">+3 others</text>"));
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("<figcaption>messages per kind</figcaption>"));
+    assert!(html.contains("<figcaption>message latency CDF</figcaption>"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
