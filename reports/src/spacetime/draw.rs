@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::layout::{Arrow, Fate, GUTTER, Layout, RIGHT, ROW};
+use super::axis::ROW;
+use super::layout::{Arrow, Fate, GUTTER, Layout, RIGHT};
 use super::legend::{LEGEND_ROW, Symbol, break_mark, color::*, cross, glyph, legend, legend_rows};
 use crate::fmt::{fmt_secs, push_xml_escaped, xml_escape};
 

@@ -9,159 +9,25 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sim::trace::{EventKind, TraceLine};
 
+use super::SpacetimeOptions;
+use super::axis::Axis;
+use super::labels::{Ink, arrow_text, beside, shorten};
+use super::lanes::Lanes;
 use super::legend::Symbol;
-use super::{AxisMode, SpacetimeOptions};
 use crate::common::{Flights, MessageStep, message_step, node_name, site};
 use crate::fmt::{fmt_secs, fmt_signed_secs};
 use crate::timeline::detail;
 
-/// Vertical distance between two instants at the least.
-pub(crate) const ROW: f64 = 20.0;
-/// A gap longer than this many px (at the axis scale) is cut.
-const CUT_AFTER: f64 = 10.0 * ROW;
-/// Height of a typical message arrow.
-const SPAN: f64 = 3.0 * ROW;
-/// Height a cut gap keeps.
-const BREAK: f64 = 36.0;
 /// Left margin for times.
 pub(crate) const GUTTER: f64 = 84.0;
 /// Right margin for run-wide labels (phases, violations, rules).
 pub(crate) const RIGHT: f64 = 190.0;
 /// Lanes are at least this far apart (the diagram grows wider instead).
 const MIN_SPACING: f64 = 90.0;
-/// Width of one character of a 9 px label, roughly (sans-serif).
-const CHAR_W: f64 = 5.0;
 /// A payload summary longer than this is left out of the arrow's label.
 const MAX_SUMMARY: usize = 24;
 /// A note longer than this is shortened beside its event (the tooltip has it all).
 const MAX_NOTE: usize = 48;
-
-/// Which nodes get a lane: with more than the limit and no filter, the busiest ones; the
-/// others share one extra lane for their messages.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Lanes {
-    /// Node ids with a lane of their own, in id order.
-    pub shown: Vec<u32>,
-    /// Nodes without a lane; when not zero, lane `shown.len()` is theirs.
-    pub hidden: usize,
-    /// Node id → its own lane.
-    own: BTreeMap<u32, usize>,
-}
-
-impl Lanes {
-    /// Chooses lanes for `n` nodes given how many events each has: `filter` if given (ids
-    /// below `n`), else all of them up to `max`, else the `max` busiest (ties: lower id).
-    pub(crate) fn choose(
-        n: u32,
-        busy: &BTreeMap<u32, u64>,
-        filter: Option<&[u32]>,
-        max: usize,
-    ) -> Lanes {
-        let mut shown: Vec<u32> = match filter {
-            Some(f) => f.iter().copied().filter(|&i| i < n).collect(),
-            None if (n as usize) <= max.max(1) => (0..n).collect(),
-            None => {
-                let mut by: Vec<u32> = (0..n).collect();
-                by.sort_by_key(|i| (std::cmp::Reverse(busy.get(i).copied().unwrap_or(0)), *i));
-                by.truncate(max.max(1));
-                by
-            }
-        };
-        shown.sort_unstable();
-        shown.dedup();
-        let own = shown.iter().enumerate().map(|(l, &i)| (i, l)).collect();
-        Lanes {
-            hidden: n as usize - shown.len(),
-            shown,
-            own,
-        }
-    }
-
-    /// The lane of `node` itself, if it has one.
-    pub(crate) fn own(&self, node: u32) -> Option<usize> {
-        self.own.get(&node).copied()
-    }
-
-    /// Where a message end at `node` goes: its lane, or the shared lane of hidden nodes.
-    pub(crate) fn end(&self, node: u32) -> Option<usize> {
-        self.own(node)
-            .or((self.hidden > 0).then_some(self.shown.len()))
-    }
-
-    /// Number of lanes drawn.
-    pub(crate) fn count(&self) -> usize {
-        self.shown.len() + usize::from(self.hidden > 0)
-    }
-}
-
-/// An idle gap cut out of the axis, drawn as a break mark at `y`.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Break {
-    /// Middle of the break.
-    pub y: f64,
-    /// Idle time cut (ns).
-    pub idle: u64,
-}
-
-/// The time axis: one row per distinct instant.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Axis {
-    /// `(time, y)`, ascending.
-    pub rows: Vec<(u64, f64)>,
-    /// Gaps cut.
-    pub breaks: Vec<Break>,
-}
-
-impl Axis {
-    /// The axis of the sorted, distinct instants `times`. Linear: a gap of `dt` takes
-    /// `dt × max(ROW / q, SPAN / latency)` px, `q` the lower-quartile gap and `latency` the
-    /// median message latency, so most instants are a row or more apart and a typical
-    /// message spans [`SPAN`] px; closer instants get one row; a gap longer than [`CUT_AFTER`] px is cut to
-    /// [`BREAK`] px and marked. `Events`: every instant one row below the previous.
-    pub(crate) fn build(times: &[u64], mode: AxisMode, latency: Option<u64>) -> Axis {
-        let mut gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-        gaps.sort_unstable();
-        let q = gaps.get(gaps.len() / 4).copied().unwrap_or(1).max(1) as f64;
-        // A typical message spans a few rows at least, so arrows slope and their labels part.
-        let per_ns = latency.map_or(0.0, |d| SPAN / d.max(1) as f64).max(ROW / q);
-        let mut rows = Vec::with_capacity(times.len());
-        let mut breaks = Vec::new();
-        let mut y = ROW;
-        for (k, &t) in times.iter().enumerate() {
-            if k > 0 {
-                let dt = t - times[k - 1];
-                let h = match mode {
-                    AxisMode::Events => ROW,
-                    AxisMode::Linear => dt as f64 * per_ns,
-                };
-                if h > CUT_AFTER {
-                    breaks.push(Break {
-                        y: y + BREAK / 2.0,
-                        idle: dt,
-                    });
-                    y += BREAK;
-                } else {
-                    y += h.max(ROW);
-                }
-            }
-            rows.push((t, y));
-        }
-        Axis { rows, breaks }
-    }
-
-    /// The y of instant `t` (one of the axis' times; else the next row's, or the last).
-    pub(crate) fn y(&self, t: u64) -> f64 {
-        match self.rows.binary_search_by_key(&t, |r| r.0) {
-            Ok(i) => self.rows[i].1,
-            Err(i) => self.rows.get(i).or(self.rows.last()).map_or(ROW, |r| r.1),
-        }
-    }
-
-    /// The y below the last row.
-    pub(crate) fn bottom(&self) -> f64 {
-        self.rows.last().map_or(ROW, |r| r.1) + ROW
-    }
-}
 
 /// How a message copy ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -343,16 +209,6 @@ pub(crate) fn title(nodes: &[String], l: &TraceLine) -> String {
         s.push_str(&d);
     }
     s
-}
-
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 /// Lays out `lines` (in trace order).
@@ -772,156 +628,10 @@ fn geometry(
     }
 }
 
-/// The labels placed so far, as points along their centre lines in a grid, to keep new
-/// labels off them: two texts overlap when their centre lines come closer than a text's
-/// height, whatever their angles.
-#[derive(Default)]
-struct Ink {
-    cells: BTreeMap<(i64, i64), Vec<(f64, f64)>>,
-}
-
-impl Ink {
-    const CELL: f64 = 16.0;
-    /// Centre lines closer than this overlap (9 px text).
-    const CLEAR: f64 = 9.0;
-
-    fn cell(p: (f64, f64)) -> (i64, i64) {
-        (
-            (p.0 / Self::CELL).floor() as i64,
-            (p.1 / Self::CELL).floor() as i64,
-        )
-    }
-
-    /// Points every 4 px from `a` to `b`.
-    fn line(a: (f64, f64), b: (f64, f64)) -> Vec<(f64, f64)> {
-        let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
-        let n = (len / 4.0).ceil().max(1.0) as usize;
-        (0..=n)
-            .map(|k| {
-                let f = k as f64 / n as f64;
-                (a.0 + (b.0 - a.0) * f, a.1 + (b.1 - a.1) * f)
-            })
-            .collect()
-    }
-
-    fn free(&self, pts: &[(f64, f64)]) -> bool {
-        pts.iter().all(|&p| {
-            let (cx, cy) = Self::cell(p);
-            (cx - 1..=cx + 1).all(|x| {
-                (cy - 1..=cy + 1).all(|y| {
-                    self.cells.get(&(x, y)).is_none_or(|v| {
-                        v.iter().all(|q| {
-                            (q.0 - p.0).powi(2) + (q.1 - p.1).powi(2) >= Self::CLEAR.powi(2)
-                        })
-                    })
-                })
-            })
-        })
-    }
-
-    fn add(&mut self, pts: &[(f64, f64)]) {
-        for &p in pts {
-            self.cells.entry(Self::cell(p)).or_default().push(p);
-        }
-    }
-}
-
-/// A note or clock label starting at `(x, y)`; moved down a little (at most twice) if it
-/// would overlap a label already placed.
-fn beside(x: f64, y: f64, text: String, sym: Symbol, ink: &mut Ink) -> Label {
-    let w = CHAR_W * text.chars().count() as f64;
-    let mut pick = y;
-    for dy in [0.0, 10.0, -10.0] {
-        if ink.free(&Ink::line((x, y + dy), (x + w, y + dy))) {
-            pick = y + dy;
-            break;
-        }
-    }
-    ink.add(&Ink::line((x, pick), (x + w, pick)));
-    Label {
-        x,
-        y: pick + 3.5,
-        angle: 0.0,
-        middle: false,
-        color: match sym {
-            Symbol::ClockStep | Symbol::Drift => super::legend::color::ORANGE,
-            _ => super::legend::color::NOTE,
-        },
-        text,
-    }
-}
-
-/// The label along an arrow: centred on a point of the arrow where it overlaps no other
-/// label, rotated to the arrow, shortened to fit its length. When no point is free, the
-/// kind alone is tried; failing that too, the full label goes in the middle.
-fn arrow_text(a: &Arrow, text: &str, ink: &mut Ink) -> Option<Label> {
-    if a.looped {
-        return None;
-    }
-    let y0 = a.y0.unwrap_or(0.0);
-    let (dx, dy) = (a.x1 - a.x0, a.y1 - y0);
-    let len = (dx * dx + dy * dy).sqrt();
-    let room = ((len - 18.0) / CHAR_W).floor();
-    if room < 3.0 {
-        return None;
-    }
-    // Reading direction left to right: an arrow going left is labelled upside up.
-    let mut angle = dy.atan2(dx).to_degrees();
-    if dx < 0.0 {
-        angle -= 180.0 * angle.signum();
-    }
-    let (ux, uy) = (dx / len, dy / len);
-    // Just above the line: the normal pointing up.
-    let (nx, ny) = if dx >= 0.0 { (uy, -ux) } else { (-uy, ux) };
-    let kind = text.split(' ').next().unwrap_or(text);
-    let mut first = None;
-    for candidate in [text, kind] {
-        let text = shorten(candidate, room as usize);
-        let w = CHAR_W * text.chars().count() as f64;
-        let half = (w / 2.0 + 6.0) / len;
-        for f in [0.5, 0.35, 0.65, 0.25, 0.75, 0.15, 0.85] {
-            if f < half || f > 1.0 - half {
-                continue;
-            }
-            let (cx, cy) = (a.x0 + dx * f + nx * 3.0, y0 + dy * f + ny * 3.0);
-            // The text's centre line, 3 px above its baseline.
-            let (hx, hy) = (ux * w / 2.0, uy * w / 2.0);
-            let pts = Ink::line(
-                (cx - hx + nx * 3.0, cy - hy + ny * 3.0),
-                (cx + hx + nx * 3.0, cy + hy + ny * 3.0),
-            );
-            if first.is_none() {
-                first = Some((cx, cy, pts.clone(), text.clone()));
-            }
-            if ink.free(&pts) {
-                ink.add(&pts);
-                return Some(label(a, cx, cy, angle, text));
-            }
-        }
-    }
-    let (cx, cy, pts, text) = first?;
-    ink.add(&pts);
-    Some(label(a, cx, cy, angle, text))
-}
-
-fn label(a: &Arrow, x: f64, y: f64, angle: f64, text: String) -> Label {
-    Label {
-        x,
-        y,
-        angle,
-        middle: true,
-        color: match a.fate {
-            Fate::Delivered(0) => super::legend::color::BLUE,
-            Fate::Delivered(_) => super::legend::color::PURPLE,
-            Fate::Dropped(_) | Fate::InFlight => super::legend::color::GREY,
-        },
-        text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spacetime::axis::ROW;
     use crate::testdata::{names, sample_trace};
 
     fn lay(lines: Vec<TraceLine>) -> Layout {
@@ -945,23 +655,9 @@ mod tests {
         }
     }
 
-    /// Events at one instant share a row; instants are a row apart at least, and a gap
-    /// between the quartile and the cut is drawn in proportion to its length.
+    /// Events at one instant share a row.
     #[test]
-    fn one_row_per_instant_on_a_linear_axis() {
-        let ms = 1_000_000;
-        let times = [0, ms, 2 * ms, 3 * ms, 5 * ms, 5 * ms + 1];
-        let a = Axis::build(&times, AxisMode::Linear, None);
-        let y: Vec<f64> = a.rows.iter().map(|r| r.1).collect();
-        // Quartile gap 1 ms = one row; 2 ms = two rows; 1 ns gets a row of its own.
-        assert_eq!(y[1] - y[0], ROW);
-        assert_eq!(y[3] - y[2], ROW);
-        assert_eq!(y[4] - y[3], 2.0 * ROW);
-        assert_eq!(y[5] - y[4], ROW);
-        assert!(a.breaks.is_empty());
-        // With a message latency of 1 ms, a message spans SPAN px.
-        let a = Axis::build(&times, AxisMode::Linear, Some(ms));
-        assert_eq!(a.y(ms) - a.y(0), SPAN);
+    fn one_row_per_instant() {
         let l = lay(vec![
             at(0, EventKind::Start, 0),
             at(0, EventKind::Start, 1),
@@ -970,27 +666,6 @@ mod tests {
         assert_eq!(l.axis.rows.len(), 1);
         let ys: Vec<f64> = l.marks.iter().map(|m| m.y).collect();
         assert_eq!(ys, vec![ROW; 3]);
-    }
-
-    /// A long idle gap is cut to a break that records its length; the events mode spaces
-    /// instants evenly and cuts nothing.
-    #[test]
-    fn long_idle_gaps_are_cut_and_marked() {
-        let ms = 1_000_000;
-        let times = [0, ms, 2 * ms, 3 * ms, 1_000 * ms, 1_001 * ms];
-        let a = Axis::build(&times, AxisMode::Linear, None);
-        assert_eq!(
-            a.breaks,
-            vec![Break {
-                y: a.y(3 * ms) + BREAK / 2.0,
-                idle: 997 * ms
-            }]
-        );
-        assert_eq!(a.y(1_000 * ms) - a.y(3 * ms), BREAK);
-        assert_eq!(a.y(1_001 * ms) - a.y(1_000 * ms), ROW);
-        let e = Axis::build(&times, AxisMode::Events, None);
-        assert!(e.breaks.is_empty());
-        assert_eq!(e.y(1_000 * ms) - e.y(3 * ms), ROW);
     }
 
     /// A dropped copy ends 10 px short of its destination's lane, on the sender's side, in
@@ -1076,31 +751,6 @@ mod tests {
         ] {
             assert!(l.used.contains(&sym), "{sym:?}");
         }
-    }
-
-    /// Past the lane limit, the busiest nodes get lanes (ties: lower id) and the rest share
-    /// one; a filter picks exactly its nodes.
-    #[test]
-    fn many_nodes_get_a_readable_choice_of_lanes() {
-        let busy: BTreeMap<u32, u64> = (0..30).map(|i| (i, (i % 7) as u64)).collect();
-        let lanes = Lanes::choose(30, &busy, None, 20);
-        assert_eq!(lanes.shown.len(), 20);
-        assert_eq!(lanes.hidden, 10);
-        assert_eq!(lanes.count(), 21);
-        // Nodes with 0 events (0, 7, 14, 21, 28) and with 1 (1, 8, 15, 22, 29) are left out.
-        for i in [0, 7, 14, 21, 28, 1, 29] {
-            assert_eq!(lanes.own(i), None);
-            assert_eq!(lanes.end(i), Some(20));
-        }
-        assert_eq!(
-            lanes.own(6),
-            Some(lanes.shown.iter().position(|&x| x == 6).unwrap())
-        );
-        let f = Lanes::choose(30, &busy, Some(&[29, 3, 3, 99]), 20);
-        assert_eq!(f.shown, vec![3, 29]);
-        assert_eq!(f.hidden, 28);
-        let few = Lanes::choose(5, &busy, None, 20);
-        assert_eq!((few.shown.len(), few.hidden), (5, 0));
     }
 
     /// Labels keep off each other: notes at one instant on one lane move down.

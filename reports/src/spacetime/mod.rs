@@ -23,12 +23,16 @@
 //! * With more nodes than [`SpacetimeOptions::max_lanes`] and no node filter, the busiest
 //!   nodes get lanes and the others share a last lane for their messages (said at the top).
 //!
-//! Parts: `layout` (lanes, axis and every position; no markup), `draw` (the markup) and
-//! `legend` (the symbols, drawn alike in the diagram and the legend). Output is
+//! Parts: `layout` (every position; no markup) with `lanes` (which nodes get one), `axis`
+//! (instant → y) and `labels` (text kept off other text); `draw` (the markup); `legend` (the
+//! symbols, drawn alike in the diagram and the legend). Output is
 //! deterministic: coordinates are printed with one decimal, and the only inputs are the
 //! trace, the node names and [`SpacetimeOptions`]. Every mark has a `<title>` tooltip.
 
+mod axis;
 mod draw;
+mod labels;
+mod lanes;
 mod layout;
 mod legend;
 
