@@ -5,9 +5,22 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 S=target/release/simlab
 OUT=$(mktemp -d)
-# Space-time diagram of the 2PC blocking scenario recovered with a decision record.
+# Space-time diagrams: failure-free Paxos, and the 2PC blocking scenario recovered with a
+# decision record.
+$S run paxos/failure-free --out "$OUT/paxos" > /dev/null
+cp "$OUT/paxos/diagram.svg" docs/paxos-failure-free.svg
 $S run 2pc/coordinator-crash-recover-commit --out "$OUT/2pc" > /dev/null || true
 cp "$OUT/2pc/diagram.svg" docs/2pc-coordinator-crash-recover-commit.svg
+# Charts of one run, found by their captions in the report: messages per kind, and the
+# transactions' decision latency CDF.
+$S run 2pc/crash-campaign --out "$OUT/2pcc" > /dev/null
+chart() {
+    local n
+    n=$(grep -o '<figcaption>[^<]*' "$OUT/2pcc/index.html" | sed 's/<figcaption>//' | grep -nx "$1" | cut -d: -f1)
+    cp "$OUT/2pcc/chart-$((n - 1)).svg" "$2"
+}
+chart "messages per kind" docs/2pc-crash-campaign-messages.svg
+chart "decision_latency_s (CDF)" docs/2pc-crash-campaign-decision-latency.svg
 # Mean time in system against load, per load-balancing policy, with 95% CI bars.
 $S compare lb/supermarket --vary lb.lambda=0.5,0.7,0.8,0.9 \
     --vary lb.policy=random,round_robin,power_of_d,jsq --seeds 0..5 \

@@ -18,5 +18,6 @@ mod lb;
 mod lock;
 mod outputs;
 mod paxos;
+mod pictures;
 mod replay;
 mod twopc;

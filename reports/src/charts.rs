@@ -356,6 +356,93 @@ pub fn comparison_chart(title: &str, x_label: &str, y_label: &str, series: &[CiS
     )
 }
 
+/// Grouped bars: one group per category (labelled under the x axis), one bar per series
+/// in each group, `series[j].1[i]` the height of series `j` in category `i` (missing or
+/// non-finite values: no bar). Heights start at 0. Series `j` takes palette colour
+/// `colors[j]` (so a series can keep its meaning, e.g. red for drops), or the `j`-th colour
+/// when `colors` is shorter.
+pub fn bar_chart(
+    title: &str,
+    y_label: &str,
+    categories: &[String],
+    series: &[Series1],
+    colors: &[usize],
+) -> String {
+    let k = categories.len();
+    let top = series
+        .iter()
+        .flat_map(|(_, v)| v.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, f64::max);
+    if k == 0 || series.is_empty() || top <= 0.0 {
+        return no_data(title);
+    }
+    let m = series.len() as f64;
+    render(title, |root| {
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        let mut c = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(44)
+            .y_label_area_size(72)
+            .build_cartesian_2d(-0.5..k as f64 - 0.5, 0.0..top * (1.0 + HEAD))
+            .map_err(|e| err(&e))?;
+        let fmt = |v: &f64| fmt_f64(*v);
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc(y_label)
+            .y_label_formatter(&fmt)
+            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (j, (name, vals)) in series.iter().enumerate() {
+            let col = color(colors.get(j).copied().unwrap_or(j));
+            let x0 = |i: usize| i as f64 - 0.4 + 0.8 * j as f64 / m;
+            c.draw_series(
+                vals.iter()
+                    .enumerate()
+                    .take(k)
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(i, &v)| {
+                        Rectangle::new([(x0(i), 0.0), (x0(i) + 0.8 / m, v)], col.filled())
+                    }),
+            )
+            .map_err(|e| err(&e))?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], col.filled()));
+        }
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(0xaa, 0xaa, 0xaa))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(|e| err(&e))?;
+        // Category names under their groups; every other one a line lower when crowded.
+        let crowded = k > 6;
+        for (i, name) in categories.iter().enumerate() {
+            let (x, y) = c.backend_coord(&(i as f64, 0.0));
+            let dy = if crowded && i % 2 == 1 { 22 } else { 8 };
+            root.draw(&Text::new(
+                name.clone(),
+                (x, y + dy),
+                ("sans-serif", 13)
+                    .into_font()
+                    .color(&BLACK)
+                    .pos(text_anchor::Pos::new(
+                        text_anchor::HPos::Center,
+                        text_anchor::VPos::Top,
+                    )),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        Ok(())
+    })
+}
+
+/// A named series of one value per category, for [`bar_chart`].
+pub type Series1 = (String, Vec<f64>);
+
 #[cfg(test)]
 mod tests {
     use super::*;

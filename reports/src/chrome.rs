@@ -6,24 +6,31 @@
 //!   named by `thread_name` metadata and ordered by `thread_sort_index`; one extra track
 //!   `tid` = number of nodes, named `global`, for events without a node (`cut`, `heal`,
 //!   `rule`, a node-less `note`);
-//! * every kernel event is an instant event (`"ph":"i"`) on its node's track (the sender for
-//!   `send`/`duplicate`, the destination for `deliver`/`drop`), named `<event> [<what>]`,
-//!   with category `message`, `timer`, `fault`, `clock`, `node`, `run` or `check` and every
-//!   field in `args` (node indices resolved to names); `violation`, `phase` and `rule` are
-//!   named with their text (`violation agreement`). `violation` and `phase` are global
-//!   instants (`"s":"g"`): a line across all tracks;
+//! * every kernel event is on its node's track (the sender for `send`/`duplicate`, the
+//!   destination for `deliver`/`drop`), named `<event> [<what>]`, with category `message`,
+//!   `timer`, `fault`, `clock`, `node`, `run` or `check` and every field in `args` (node
+//!   indices resolved to names); `violation`, `phase` and `rule` are named with their text
+//!   (`violation agreement`). Message events are complete slices (`"ph":"X"`) 1 ns long, so
+//!   flow arrows have a slice to bind to in both ui.perfetto.dev and chrome://tracing; every
+//!   other event is an instant (`"ph":"i"`). `violation` and `phase` are global instants
+//!   (`"s":"g"`): a line across all tracks;
+//! * periods are duration slices (`"ph":"B"` … `"E"`, category `fault`) on the node's
+//!   track: `down` from crash to restart, `paused` from pause to resume, `partitioned` from
+//!   the first cut involving the node to the heal; open ones end at the last trace time. They
+//!   nest properly: when an outer period ends first, the inner one is ended and begun again
+//!   around it. A period's `B`/`E` come first among the events of their instant;
 //! * every message copy is a flow arrow: `"ph":"s"` right after its `send` (copy 0) or
-//!   `duplicate` (copy 1) on the sender's track, `"ph":"f","bp":"e"` right after its
-//!   `deliver` or `drop` on the destination's track (copies land in FIFO order). Flow id =
-//!   `msg * 2 + copy`; flow `cat` is `msg` and `name` the message kind. Flow events bind to
-//!   the instant just before them (Perfetto binds v1 flows to the topmost slice on the
-//!   track). Copies still in flight at the end of the trace get an instant `in_flight` on the
-//!   destination's track at the last trace time, and their `f` there, so every `s` has
-//!   exactly one `f`. A third or later copy of one message (the kernel makes at most two)
-//!   gets no flow.
+//!   `duplicate` (copy 1) slice on the sender's track, `"ph":"f","bp":"e"` right after its
+//!   `deliver` or `drop` slice on the destination's track (copies land in FIFO order). Flow
+//!   id = `msg * 2 + copy`; flow `cat` is `msg` and `name` the message kind; each binds to the
+//!   message slice it sits in. Copies still in flight at the end of the trace get an
+//!   `in_flight` slice on the destination's track at the last trace time, and their `f`
+//!   there, so every `s` has exactly one `f`. A third or later copy of one message (the
+//!   kernel makes at most two) gets no flow.
 //! * `ts` is in microseconds with exactly three decimals (exact ns; no float rounding).
 //!
-//! Memory is bounded by the messages in flight, not by the trace length.
+//! Memory is bounded by the messages in flight and the events of one instant, not by the
+//! trace length.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -110,13 +117,23 @@ pub fn write_chrome<W: Write>(
         );
     }
     out.write_all(buf.as_bytes())?;
+    buf.clear();
 
     let mut flights: Flights<InFlight> = Flights::default();
+    let mut periods = Periods::new(nodes.len());
     let mut n = 0u64;
     let mut last_t = 0u64;
+    // The events of the current instant, written after its periods' `B`/`E`.
+    let mut now: Option<u64> = None;
     for l in lines {
-        buf.clear();
+        if now != Some(l.t) {
+            if let Some(t) = now {
+                flush(&mut out, &mut periods, t, &mut buf)?;
+            }
+            now = Some(l.t);
+        }
         last_t = last_t.max(l.t);
+        periods.apply(&l);
         instant(&mut buf, nodes, global_tid, &l);
         if let (Some(step), Some(msg), Some(from), Some(to)) =
             (message_step(l.ev), l.msg, l.from, l.to)
@@ -152,23 +169,27 @@ pub fn write_chrome<W: Write>(
                 }
             }
         }
-        out.write_all(buf.as_bytes())?;
         n += 1;
     }
-    buf.clear();
+    if let Some(t) = now {
+        flush(&mut out, &mut periods, t, &mut buf)?;
+    }
     for (msg, copy, f) in flights.drain() {
         if copy > 1 {
             continue;
         }
         let _ = write!(
             buf,
-            ",\n{{\"ph\":\"i\",\"s\":\"t\",\"name\":{},\"cat\":\"message\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{{\"note\":\"still in flight at the end of the trace\"}}}}",
+            ",\n{{\"ph\":\"X\",\"dur\":0.001,\"name\":{},\"cat\":\"message\",\"ts\":{},\"pid\":1,\"tid\":{},\"args\":{{\"note\":\"still in flight at the end of the trace\"}}}}",
             json_str(&format!("in_flight {}#{msg}", f.kind)),
             fmt_micros(last_t),
             f.to
         );
         flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, last_t, f.to);
     }
+    // Periods still open end with the trace, just after its last slices (1 ns long).
+    periods.close_all();
+    periods.write(&mut buf, last_t + 1);
     buf.push_str(
         "\n],\n\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"simlab reports\"",
     );
@@ -187,6 +208,140 @@ pub fn chrome_string(nodes: &[String], lines: impl IntoIterator<Item = TraceLine
     // Writing into a Vec cannot fail.
     let _ = write_chrome(&mut v, nodes, lines, None);
     String::from_utf8(v).unwrap_or_default()
+}
+
+/// Writes one instant: its periods' `B`/`E`, then its events (in `buf`, cleared).
+fn flush<W: Write>(out: &mut W, periods: &mut Periods, t: u64, buf: &mut String) -> io::Result<()> {
+    let mut head = String::new();
+    periods.write(&mut head, t);
+    out.write_all(head.as_bytes())?;
+    out.write_all(buf.as_bytes())?;
+    buf.clear();
+    Ok(())
+}
+
+/// A period of a node, drawn as a duration slice on its track.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Period {
+    Down,
+    Paused,
+    Partitioned,
+}
+
+impl Period {
+    fn name(self) -> &'static str {
+        match self {
+            Period::Down => "down",
+            Period::Paused => "paused",
+            Period::Partitioned => "partitioned",
+        }
+    }
+}
+
+/// Which periods are open on each node: as the events say (`now`) and as written so far
+/// (`drawn`, a stack of `B`s per track). Writing an instant turns `drawn` into `now` with
+/// `E`s for what ended and `B`s for what began, keeping slices nested.
+struct Periods {
+    now: Vec<Vec<Period>>,
+    drawn: Vec<Vec<Period>>,
+    dirty: std::collections::BTreeSet<usize>,
+}
+
+impl Periods {
+    fn new(n: usize) -> Periods {
+        Periods {
+            now: vec![Vec::new(); n],
+            drawn: vec![Vec::new(); n],
+            dirty: Default::default(),
+        }
+    }
+
+    fn set(&mut self, node: Option<u32>, p: Period, on: bool) {
+        let Some(v) = node.and_then(|i| self.now.get_mut(i as usize)) else {
+            return;
+        };
+        let has = v.contains(&p);
+        if on && !has {
+            v.push(p);
+        } else if !on && has {
+            v.retain(|&q| q != p);
+        } else {
+            return;
+        }
+        self.dirty.insert(node.unwrap_or(0) as usize);
+    }
+
+    /// Follows the periods an event opens or closes.
+    fn apply(&mut self, l: &TraceLine) {
+        match l.ev {
+            EventKind::Crash => self.set(l.node, Period::Down, true),
+            EventKind::Restart => self.set(l.node, Period::Down, false),
+            EventKind::Pause => self.set(l.node, Period::Paused, true),
+            EventKind::Resume => self.set(l.node, Period::Paused, false),
+            EventKind::Cut => {
+                self.set(l.from, Period::Partitioned, true);
+                self.set(l.to, Period::Partitioned, true);
+            }
+            EventKind::Heal => {
+                for i in 0..self.now.len() {
+                    self.set(Some(i as u32), Period::Partitioned, false);
+                }
+            }
+            EventKind::Start
+            | EventKind::Send
+            | EventKind::Deliver
+            | EventKind::Drop
+            | EventKind::Duplicate
+            | EventKind::TimerSet
+            | EventKind::TimerFire
+            | EventKind::TimerCancel
+            | EventKind::ClockStep
+            | EventKind::Drift
+            | EventKind::Persist
+            | EventKind::Note
+            | EventKind::Observe
+            | EventKind::Rule
+            | EventKind::Phase
+            | EventKind::Violation => {}
+        }
+    }
+
+    fn close_all(&mut self) {
+        for (i, v) in self.now.iter_mut().enumerate() {
+            if !v.is_empty() {
+                v.clear();
+                self.dirty.insert(i);
+            }
+        }
+    }
+
+    /// The `E`s and `B`s that bring the written slices in line with the open periods.
+    fn write(&mut self, out: &mut String, t: u64) {
+        for i in std::mem::take(&mut self.dirty) {
+            let (now, drawn) = (&self.now[i], &mut self.drawn[i]);
+            let keep = now
+                .iter()
+                .zip(drawn.iter())
+                .take_while(|(a, b)| a == b)
+                .count();
+            for p in drawn[keep..].iter().rev() {
+                slice_edge(out, 'E', *p, t, i);
+            }
+            for p in &now[keep..] {
+                slice_edge(out, 'B', *p, t, i);
+            }
+            *drawn = now.clone();
+        }
+    }
+}
+
+fn slice_edge(out: &mut String, ph: char, p: Period, t: u64, tid: usize) {
+    let _ = write!(
+        out,
+        ",\n{{\"ph\":\"{ph}\",\"name\":\"{}\",\"cat\":\"fault\",\"ts\":{},\"pid\":1,\"tid\":{tid}}}",
+        p.name(),
+        fmt_micros(t)
+    );
 }
 
 fn flow(buf: &mut String, ph: char, id: u64, kind: &str, t: u64, tid: u32) {
@@ -209,9 +364,15 @@ fn instant(buf: &mut String, nodes: &[String], global_tid: u32, l: &TraceLine) {
         (true, true, Some(text)) => format!("{} {text}", l.ev),
         _ => l.ev.name().to_string(),
     };
+    // Message events are slices, so flow arrows bind to them in every viewer.
+    let ph = if message_step(l.ev).is_some() {
+        "\"ph\":\"X\",\"dur\":0.001".to_string()
+    } else {
+        format!("\"ph\":\"i\",\"s\":\"{scope}\"")
+    };
     let _ = write!(
         buf,
-        ",\n{{\"ph\":\"i\",\"s\":\"{scope}\",\"name\":{},\"cat\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":{tid},\"args\":{{\"i\":{}",
+        ",\n{{{ph},\"name\":{},\"cat\":\"{}\",\"ts\":{},\"pid\":1,\"tid\":{tid},\"args\":{{\"i\":{}",
         json_str(&name),
         look.category,
         fmt_micros(l.t),
@@ -248,6 +409,9 @@ fn instant(buf: &mut String, nodes: &[String], global_tid: u32, l: &TraceLine) {
     }
     if let Some(v) = &l.detail {
         let _ = write!(buf, ",\"detail\":{}", json_str(v));
+    }
+    if let Some(v) = &l.summary {
+        let _ = write!(buf, ",\"summary\":{}", json_str(v));
     }
     buf.push_str("}}");
 }
@@ -294,12 +458,17 @@ mod tests {
         assert_eq!(starts.len(), 7);
         // Both copies of message 2 are there.
         assert!(starts.contains_key(&4) && starts.contains_key(&5));
-        // Every kernel event is an instant with a µs timestamp.
+        // Every kernel event is an instant or a message slice, with a µs timestamp.
         let instants = evs.iter().filter(|e| e["ph"] == "i").count();
+        let slices = evs.iter().filter(|e| e["ph"] == "X").count();
         assert_eq!(
-            instants,
+            instants + slices,
             sample_trace().len() + 1,
             "+1 for the in-flight marker"
+        );
+        assert_eq!(
+            slices, 14,
+            "6 sends, 1 duplicate, 4 deliveries, 2 drops, 1 in flight"
         );
         for e in evs.iter().filter(|e| e["ph"] != "M") {
             assert!(e["ts"].is_number(), "{e}");
@@ -321,5 +490,150 @@ mod tests {
         let f = evs.iter().find(|e| e["ph"] == "f" && e["id"] == 2).unwrap();
         assert_eq!(f["tid"], 1, "prepare#1 goes n0 -> n1");
         assert_eq!(f["ts"].as_f64(), Some(2000.0));
+    }
+
+    /// Nanoseconds of a µs `ts`.
+    fn ns(e: &Value) -> u64 {
+        (e["ts"].as_f64().unwrap() * 1000.0).round() as u64
+    }
+
+    /// A slice open on a track while reading a trace as the viewers do.
+    #[derive(Debug)]
+    struct Open {
+        name: String,
+        start: u64,
+        /// `None` for a `B` (ends at its `E`).
+        end: Option<u64>,
+    }
+
+    /// Reads the trace the way a viewer does (sorted by time, stable, per track) and checks
+    /// the structure: `B`/`E` balanced and matched by name, no slice ending while a child
+    /// is still open, every flow event inside a message slice that starts at its time.
+    /// Returns every period as `(track, name, start ns, end ns)`.
+    fn check_structure(s: &str) -> Vec<(u64, String, u64, u64)> {
+        let v: Value = serde_json::from_str(s).expect("valid JSON");
+        let mut evs: Vec<&Value> = v["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] != "M")
+            .collect();
+        evs.sort_by_key(|e| ns(e));
+        let mut stacks: BTreeMap<u64, Vec<Open>> = BTreeMap::new();
+        let mut periods = Vec::new();
+        for e in evs {
+            let tid = e["tid"].as_u64().unwrap();
+            let t = ns(e);
+            let stack = stacks.entry(tid).or_default();
+            // Complete slices that ended by now close.
+            while stack
+                .last()
+                .is_some_and(|o| o.end.is_some_and(|end| end <= t))
+            {
+                stack.pop();
+            }
+            let ph = e["ph"].as_str().unwrap();
+            let name = e["name"].as_str().unwrap_or("").to_string();
+            match ph {
+                "B" => stack.push(Open {
+                    name,
+                    start: t,
+                    end: None,
+                }),
+                "E" => {
+                    let top = stack.pop().expect("an E with a B open");
+                    assert_eq!(top.end, None, "E at {t} on {tid} inside a complete slice");
+                    assert_eq!(top.name, name, "E closes the B it matches");
+                    periods.push((tid, name, top.start, t));
+                }
+                "X" => {
+                    let dur = (e["dur"].as_f64().unwrap() * 1000.0).round() as u64;
+                    assert!(dur > 0, "{e}");
+                    if let Some(parent) = stack.last().and_then(|o| o.end) {
+                        assert!(t + dur <= parent, "{e} sticks out of its parent");
+                    }
+                    stack.push(Open {
+                        name,
+                        start: t,
+                        end: Some(t + dur),
+                    });
+                }
+                "s" | "f" => {
+                    let top = stack.last().expect("a flow binds to a slice");
+                    assert!(
+                        top.end.is_some() && top.start == t,
+                        "flow {e} binds to {top:?}"
+                    );
+                }
+                "i" => {}
+                other => panic!("unexpected ph {other}"),
+            }
+        }
+        for (tid, st) in stacks {
+            assert!(
+                st.iter().all(|o| o.end.is_some()),
+                "unbalanced B on {tid}: {st:?}"
+            );
+        }
+        periods.sort();
+        periods
+    }
+
+    /// Crash, pause and partition periods are duration slices on their node's track; the
+    /// slices nest and every flow binds to a message slice.
+    #[test]
+    fn periods_are_slices_and_flows_bind_to_slices() {
+        let periods = check_structure(&chrome_string(&names(), sample_trace()));
+        let p = |tid, name: &str, a, b| (tid, name.to_string(), a, b);
+        assert_eq!(
+            periods,
+            vec![
+                p(0, "partitioned", 2_600_000, 4_500_000),
+                p(1, "down", 3_200_000, 6_000_000),
+                p(2, "partitioned", 2_600_000, 4_500_000),
+                p(2, "paused", 3_300_000, 4_200_000),
+            ]
+        );
+    }
+
+    /// Periods that overlap without nesting (a partition that heals while its node is down)
+    /// and periods still open at the end stay balanced.
+    #[test]
+    fn overlapping_and_open_periods_stay_balanced() {
+        let at = |t, ev, n| TraceLine {
+            node: Some(n),
+            ..TraceLine::new(0, t, ev)
+        };
+        let lines = vec![
+            TraceLine {
+                from: Some(0),
+                to: Some(1),
+                ..TraceLine::new(0, 10, EventKind::Cut)
+            },
+            at(20, EventKind::Crash, 0),
+            TraceLine::new(0, 30, EventKind::Heal),
+            TraceLine {
+                from: Some(1),
+                to: Some(0),
+                msg: Some(1),
+                kind: Some("ping".into()),
+                ..TraceLine::new(0, 40, EventKind::Send)
+            },
+            at(50, EventKind::Pause, 1),
+            at(60, EventKind::Restart, 0),
+            at(60, EventKind::Crash, 0),
+        ];
+        let periods = check_structure(&chrome_string(&names(), lines));
+        let p = |tid, name: &str, a, b| (tid, name.to_string(), a, b);
+        assert_eq!(
+            periods,
+            vec![
+                p(0, "down", 20, 30),
+                p(0, "down", 30, 61),
+                p(0, "partitioned", 10, 30),
+                p(1, "partitioned", 10, 30),
+                p(1, "paused", 50, 61),
+            ]
+        );
     }
 }

@@ -4,13 +4,15 @@
 //! * [`jsonl`] — streaming reader for JSONL trace files: [`jsonl::TraceHeader`], the event
 //!   lines ([`sim::trace::TraceLine`]) and [`jsonl::TraceFooter`].
 //! * [`timeline`] — fixed-column text timeline with [`timeline::TimelineFilter`] (streaming).
-//! * [`spacetime`] — space-time (Lamport) diagram as hand-written SVG.
+//! * [`spacetime`] — space-time (Lamport) diagram as hand-written SVG: `layout` (lanes, time
+//!   axis, positions), `draw` (markup) and `legend` (symbols) submodules.
 //! * [`chrome`] — Chrome/Perfetto Trace Event Format JSON: node tracks, instants, message
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
 //! * [`compare_chart`] — a metric against a parameter: linear, log or categorical x axis, CI
 //!   bars, legend panel.
+//! * [`mod@traffic`] — message counts and network latencies per kind, and their charts.
 //! * [`html`] — self-contained HTML run/compare reports; CSV and Markdown compare tables.
 //! * [`viewer`] — the interactive trace viewer: one self-contained HTML page (canvas
 //!   space-time diagram, zoom, step, filters, search, causal past), its scripts embedded.
@@ -36,13 +38,14 @@ pub mod shiviz;
 pub mod spacetime;
 pub mod timeline;
 pub mod viewer;
+pub mod traffic;
 
 #[cfg(test)]
 mod perf_tests;
 #[cfg(test)]
 mod testdata;
 
-pub use charts::{cdf_chart, cdf_points, comparison_chart, level_chart, line_chart};
+pub use charts::{bar_chart, cdf_chart, cdf_points, comparison_chart, level_chart, line_chart};
 pub use chrome::{chrome_string, write_chrome};
 pub use compare_chart::{CompareAxes, XScale, compare_chart, x_scale_for};
 pub use fmt::fmt_f64;
@@ -53,6 +56,7 @@ pub use html::{
 };
 pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
 pub use shiviz::{shiviz_string, write_shiviz};
-pub use spacetime::{SpacetimeOptions, spacetime_svg};
+pub use spacetime::{AxisMode, SpacetimeOptions, spacetime_svg};
 pub use timeline::{TimelineFilter, timeline_string, write_timeline};
 pub use viewer::{ViewerMeta, ViewerViolation, viewer_html};
+pub use traffic::{Traffic, latency_cdf_chart, message_count_chart, traffic};

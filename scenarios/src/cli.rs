@@ -203,7 +203,8 @@ struct RunArgs {
     /// Timeline/diagram window end.
     #[arg(long)]
     to: Option<String>,
-    /// Timeline: only these nodes (repeatable).
+    /// Timeline and diagram: only these nodes (repeatable). Without it, a diagram of more
+    /// than 20 nodes gives lanes to the 20 busiest.
     #[arg(long)]
     node: Vec<String>,
     /// Timeline: only these message kinds or event names (repeatable).
@@ -825,9 +826,15 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         return Err(usage(format!("--from ({f}) must not be after --to ({t})")));
     }
     let timeline = a.timeline || a.around.is_some();
-    if !timeline && (!a.node.is_empty() || !a.kind.is_empty()) {
+    if !timeline && !a.kind.is_empty() {
         return Err(usage(
-            "--node and --kind filter the timeline: add --timeline (or --around N)",
+            "--kind filters the timeline: add --timeline (or --around N)",
+        ));
+    }
+    if !timeline && a.out.is_none() && !a.node.is_empty() {
+        return Err(usage(
+            "--node filters the timeline and the diagram: add --timeline (or --around N) or \
+             --out DIR",
         ));
     }
     let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
@@ -913,6 +920,12 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
     } else {
         &from_mem
     };
+    if let Some(bad) = a.node.iter().find(|n| !o.nodes.contains(n)) {
+        return Err(usage(format!(
+            "--node `{bad}`: no such node in this run; nodes: {}",
+            o.nodes.join(", ")
+        )));
+    }
     if let Some(dir) = &a.out {
         crate::cli_reports::write_run_reports(
             dir,
@@ -924,15 +937,10 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
             from,
             to,
             a.export_events,
+            &a.node,
         )?;
     }
     if timeline {
-        if let Some(bad) = a.node.iter().find(|n| !o.nodes.contains(n)) {
-            return Err(usage(format!(
-                "--node `{bad}`: no such node in this run; nodes: {}",
-                o.nodes.join(", ")
-            )));
-        }
         check_kinds(&a.kind, lines)?;
         let indices = match a.around {
             Some(n) if n >= o.events => {
@@ -1635,6 +1643,7 @@ fn cmd_replay(
             None,
             None,
             DEFAULT_EXPORT_EVENTS,
+            &[],
         )?;
     }
     if r.matches() {

@@ -78,7 +78,8 @@ pub fn run_charts(o: &RunOutput, unit: &dyn Fn(&str) -> String) -> Vec<(String, 
 }
 
 /// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
-/// `shiviz.log`, chart SVGs, `index.html` and the interactive `viewer.html` (unless the run
+/// `shiviz.log`, chart SVGs (the protocol's series and histograms, then messages per kind
+/// and their latency CDF), `index.html` and the interactive `viewer.html` (unless the run
 /// has no events: an analysis).
 ///
 /// Every export holds the events of one window: `from..=to` in time, and at most
@@ -95,6 +96,7 @@ pub fn write_run_reports(
     from: Option<sim::Time>,
     to: Option<sim::Time>,
     export_events: u64,
+    diagram_nodes: &[String],
 ) -> Result<(), Failure> {
     let nodes = &o.nodes;
     let in_window =
@@ -134,6 +136,14 @@ pub fn write_run_reports(
     let opts = SpacetimeOptions {
         from: from.map(|t| t.0),
         to: to.map(|t| t.0),
+        nodes: (!diagram_nodes.is_empty()).then(|| {
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| diagram_nodes.contains(n))
+                .map(|(i, _)| i as u32)
+                .collect()
+        }),
         ..SpacetimeOptions::default()
     };
     // An analysis has no events: nothing to view.
@@ -158,21 +168,41 @@ pub fn write_run_reports(
             .map(|meta| meta.unit.to_string())
             .unwrap_or_default()
     };
-    let charts = run_charts(o, &unit);
+    let mut charts = run_charts(o, &unit);
+    let traffic = reports::traffic(window());
+    if !traffic.is_empty() {
+        let of = if cut.is_some() {
+            format!(" (first {export_events} events)")
+        } else {
+            String::new()
+        };
+        let title = format!("messages per kind{of}");
+        charts.push((
+            title.clone(),
+            reports::message_count_chart(&title, &traffic),
+        ));
+        if traffic.values().any(|k| !k.latencies_ms.is_empty()) {
+            let title = format!("message latency CDF{of}");
+            charts.push((title.clone(), reports::latency_cdf_chart(&title, &traffic)));
+        }
+    }
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
     let excerpt: String = reports::timeline_string(nodes, window().take(EXCERPT_EVENTS), &filter);
     let shown = excerpt.lines().count().saturating_sub(1);
-    let timeline_note = lines().filter(in_window).nth(shown).is_some().then(|| {
+    let next = lines().filter(in_window).nth(shown);
+    let timeline_note = next.map(|next| {
         let files = match &cut {
             Some(c) => format!("timeline.txt, chrome.json and shiviz.log are {c}"),
             None => "timeline.txt (and `run --timeline`) has them all".to_string(),
         };
         format!(
-            "The first {shown} events of the window, of {} in the run; {files}; `run \
-             --around N` prints the events around event N.",
-            o.events
+            "Cut: the first {shown} events of the window, of {} in the run; it stops before \
+             event {} at {} s. {files}; `run --around N` prints the events around event N.",
+            o.events,
+            next.i,
+            reports::fmt::fmt_secs(next.t)
         )
     });
     let violation_context = o.violations.first().map(|v| {

@@ -38,6 +38,13 @@ pub struct TimerId(pub u64);
 pub trait Message: Clone + fmt::Debug {
     /// A short stable name such as `"prepare"` or `"vote"`.
     fn kind(&self) -> &'static str;
+    /// A short payload summary for pictures and timelines, written into `out`, such as
+    /// `b=3` for a paxos prepare or `yes T1` for a 2PC vote; write nothing (the default) when
+    /// the kind says it all. Keep it to a few words: it labels an arrow.
+    ///
+    /// Called only when a trace sink asks for detail text, never on an untraced run, and it
+    /// does not enter the digest.
+    fn summary(&self, _out: &mut String) {}
 }
 
 /// A node's behaviour. One type per protocol (usually an enum of roles), so the kernel is

@@ -112,4 +112,10 @@ pub trait Checker<A: Actor> {
     fn metrics(&self) -> Vec<(String, f64)> {
         Vec::new()
     }
+    /// Distributions worth charting, by name, every value once (e.g. each transaction's
+    /// latency). Read once at the end of the run, like [`Checker::metrics`]; kept apart from
+    /// the metrics, so they add no summary numbers.
+    fn samples(&self) -> Vec<(String, Vec<f64>)> {
+        Vec::new()
+    }
 }

@@ -406,6 +406,9 @@ pub struct Record<'a> {
     pub event: Event<'a>,
     /// Optional human detail.
     pub detail: Option<&'a str>,
+    /// A `send`'s payload summary ([`crate::Message::summary`]), when a sink asked for
+    /// detail and the protocol wrote one.
+    pub summary: Option<&'a str>,
 }
 
 /// The stable 64-bit trace digest over a canonical encoding of every record (tag, time, ids,
@@ -622,6 +625,10 @@ pub struct TraceLine {
     /// Message or observation detail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A `send`'s short payload summary, written by the protocol (`b=3`, `yes T1`); absent
+    /// when it wrote none. Labels arrows in diagrams; not part of the digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 impl TraceLine {
@@ -643,6 +650,7 @@ impl TraceLine {
             delta: None,
             text: None,
             detail: None,
+            summary: None,
         }
     }
 
@@ -664,6 +672,7 @@ impl TraceLine {
             delta: l.delta,
             text: l.text.map(str::to_string),
             detail: l.detail.map(str::to_string),
+            summary: l.summary.map(str::to_string),
         }
     }
 }
@@ -700,6 +709,8 @@ struct LineRef<'a> {
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
 }
 
 impl<'a> LineRef<'a> {
@@ -710,6 +721,7 @@ impl<'a> LineRef<'a> {
             t: r.time.0,
             ev: r.event.name(),
             detail: r.detail,
+            summary: r.summary,
             ..LineRef::default()
         };
         match r.event {
@@ -918,12 +930,16 @@ mod tests {
             },
         ];
         for (k, event) in events.into_iter().enumerate() {
-            for detail in [None, Some("Msg { v: \"x\\n\" }\n\u{7f}")] {
+            for (detail, summary) in [
+                (None, None),
+                (Some("Msg { v: \"x\\n\" }\n\u{7f}"), Some("b=3 \"q\"")),
+            ] {
                 let rec = Record {
                     index: k as u64,
                     time: Time(1_000 * k as u64),
                     event: event.clone(),
                     detail,
+                    summary,
                 };
                 // `ALL` is in declaration order, as the digest tags are.
                 assert_eq!(
@@ -1090,6 +1106,7 @@ mod tests {
                     reason: DropReason::Loss,
                 },
                 detail: Some("Vote(yes)"),
+                summary: None,
             });
             s.finish().unwrap();
         }

@@ -503,6 +503,7 @@ impl<A: Actor> WorldBuilder<A> {
             slow_emit: checker_events || has_sink,
             digest: Digest::default(),
             metrics: Metrics::default(),
+            samples: BTreeMap::new(),
             scratch: String::new(),
             next_timer: 0,
             next_msg: 0,
@@ -677,6 +678,7 @@ pub struct Core<A: Actor> {
     slow_emit: bool,
     digest: Digest,
     metrics: Metrics,
+    samples: BTreeMap<String, Vec<f64>>,
     scratch: String,
     next_timer: u64,
     next_msg: u64,
@@ -739,6 +741,11 @@ impl<A: Actor> Core<A> {
         &self.metrics
     }
 
+    /// The checkers' distributions ([`Checker::samples`]), after the run.
+    pub fn samples(&self) -> &BTreeMap<String, Vec<f64>> {
+        &self.samples
+    }
+
     /// Mutable metrics (for setup code that records parameters).
     pub fn metrics_mut(&mut self) -> &mut Metrics {
         &mut self.metrics
@@ -766,20 +773,32 @@ impl<A: Actor> Core<A> {
     fn emit(&mut self, event: Event<'_>, detail: Option<&str>) {
         self.digest.record(self.now, &event);
         if self.slow_emit {
-            self.emit_slow(event, detail);
+            self.emit_slow(event, detail, None);
+        } else {
+            self.index += 1;
+        }
+    }
+
+    /// [`Core::emit`] for a traced `send`, with the message's summary (never on the hot path:
+    /// only runs whose sink wants detail get here).
+    fn emit_summarised(&mut self, event: Event<'_>, detail: Option<&str>, summary: Option<&str>) {
+        self.digest.record(self.now, &event);
+        if self.slow_emit {
+            self.emit_slow(event, detail, summary);
         } else {
             self.index += 1;
         }
     }
 
     #[inline(never)]
-    fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>) {
+    fn emit_slow(&mut self, event: Event<'_>, detail: Option<&str>, summary: Option<&str>) {
         if let Some(s) = self.sink.as_mut() {
             s.record(&Record {
                 index: self.index,
                 time: self.now,
                 event: event.clone(),
                 detail,
+                summary,
             });
         }
         if self.checker_events && !matches!(event, Event::Violation { .. }) {
@@ -788,6 +807,7 @@ impl<A: Actor> Core<A> {
                 time: self.now,
                 event,
                 detail,
+                summary,
             };
             let mut v = Verdicts::default();
             for c in self.checkers.iter_mut().filter(|c| c.wants_events()) {
@@ -809,6 +829,7 @@ impl<A: Actor> Core<A> {
             time: self.now,
             event,
             detail: None,
+            summary: None,
         };
         let mut v = Verdicts::default();
         for c in self.checkers.iter_mut() {
@@ -1002,7 +1023,12 @@ impl<A: Actor> Core<A> {
             let mut d = std::mem::take(&mut self.scratch);
             d.clear();
             let _ = write!(d, "{msg:?}");
-            self.emit(send, Some(&d));
+            // The summary shares the buffer: the detail text, then the summary after it.
+            let split = d.len();
+            msg.summary(&mut d);
+            let (detail, summary) = d.split_at(split);
+            let summary = (!summary.is_empty()).then_some(summary);
+            self.emit_summarised(send, Some(detail), summary);
             self.scratch = d;
         } else {
             self.emit(send, None);
@@ -1429,6 +1455,9 @@ impl<A: Actor> World<A> {
         for c in &core.checkers {
             for (k, x) in c.metrics() {
                 core.metrics.set(&k, x);
+            }
+            for (k, v) in c.samples() {
+                core.samples.entry(k).or_default().extend(v);
             }
         }
         // Conservation, counted independently of the counters.

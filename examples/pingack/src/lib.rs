@@ -53,7 +53,8 @@ impl Default for Params {
 
 // ---- the actors -------------------------------------------------------------------------
 
-/// Messages: `kind()` names them in traces and network rules.
+/// Messages: `kind()` names them in traces and network rules; `summary()` adds the number to
+/// their arrows in space-time diagrams (`ping 3`).
 #[derive(Clone, Debug)]
 pub enum Msg {
     /// Ping number `k`.
@@ -68,6 +69,11 @@ impl Message for Msg {
             Msg::Ping(_) => "ping",
             Msg::Ack(_) => "ack",
         }
+    }
+
+    fn summary(&self, out: &mut String) {
+        let (Msg::Ping(k) | Msg::Ack(k)) = self;
+        out.push_str(&k.to_string());
     }
 }
 

@@ -95,6 +95,29 @@ impl Message for Msg {
             Msg::Reply { .. } => "reply",
         }
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Msg::Heartbeat { epoch, .. }
+            | Msg::HeartbeatAck { epoch, .. }
+            | Msg::Nack { epoch } => write!(out, "e{epoch}"),
+            Msg::Replicate {
+                epoch, seq, value, ..
+            } => write!(out, "e{epoch} #{seq}={value}"),
+            Msg::ReplicateAck { epoch, seq } => write!(out, "e{epoch} #{seq}"),
+            Msg::Request { op, kind } => match kind {
+                OpKind::Read => write!(out, "#{op} read"),
+                OpKind::Write(v) => write!(out, "#{op} write {v}"),
+            },
+            Msg::Reply { op, result } => match result {
+                OpResult::Ok => write!(out, "#{op} ok"),
+                OpResult::Value(v) => write!(out, "#{op} = {v}"),
+                OpResult::NotPrimary => write!(out, "#{op} not primary"),
+                OpResult::Failed => write!(out, "#{op} failed"),
+            },
+        };
+    }
 }
 
 /// Timers.

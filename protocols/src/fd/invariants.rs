@@ -252,6 +252,20 @@ impl Checker<FdNode> for FdChecker {
         self.results = Some(q);
     }
 
+    fn samples(&self) -> Vec<(String, Vec<f64>)> {
+        let Some(q) = &self.results else {
+            return Vec::new();
+        };
+        [
+            ("fd_detection_time_s", &q.detection),
+            ("fd_mistake_duration_s", &q.mistake_durations),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_string(), v.iter().map(|t| t.as_secs_f64()).collect()))
+        .collect()
+    }
+
     fn metrics(&self) -> Vec<(String, f64)> {
         let Some(q) = &self.results else {
             return Vec::new();

@@ -18,6 +18,11 @@ impl Message for Heartbeat {
     fn kind(&self) -> &'static str {
         "heartbeat"
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "#{}", self.seq);
+    }
 }
 
 /// Timers of both roles.

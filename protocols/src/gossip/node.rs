@@ -17,6 +17,12 @@ impl Message for Msg {
     fn kind(&self) -> &'static str {
         "rumor"
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let Msg::Rumor(r) = self;
+        let _ = write!(out, "#{r}");
+    }
 }
 
 /// Gossip timers.

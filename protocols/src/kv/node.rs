@@ -103,6 +103,24 @@ impl Message for Msg {
             Msg::Handoff { .. } => "handoff",
         }
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Msg::Request(r) => match r.op {
+                Op::Get => write!(out, "get k{}", r.key),
+                Op::Put(v) => write!(out, "put k{}={v}", r.key),
+            },
+            Msg::Reply { result, .. } => match result {
+                Ok(Some(v)) => write!(out, "{v}"),
+                Ok(None) => write!(out, "none"),
+                Err(KvError::NotOwner) => write!(out, "not owner"),
+            },
+            Msg::View(v) => write!(out, "epoch {}", v.epoch),
+            Msg::ViewPoll { epoch } | Msg::Heartbeat { epoch } => write!(out, "epoch {epoch}"),
+            Msg::Handoff { entries, .. } => write!(out, "{} keys", entries.len()),
+        };
+    }
 }
 
 /// Timers.

@@ -93,6 +93,23 @@ impl Message for Msg {
             Msg::WriteRejected { .. } => "write_rejected",
         }
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        // Tokens are what fencing is about; request ids only pair replies with requests.
+        let _ = match self {
+            Msg::Acquire { value: Some(v), .. } => write!(out, "token {v}"),
+            Msg::Granted { value, .. } => write!(out, "token {value}"),
+            Msg::Renew { value, .. } | Msg::Release { value } => write!(out, "token {value}"),
+            Msg::Write { n, token } => write!(out, "#{n} token {token}"),
+            Msg::WriteOk { n } => write!(out, "#{n}"),
+            Msg::WriteRejected { n, highest } => write!(out, "#{n} < {highest}"),
+            Msg::Acquire { value: None, .. }
+            | Msg::Denied { .. }
+            | Msg::Renewed { .. }
+            | Msg::RenewFailed { .. } => Ok(()),
+        };
+    }
 }
 
 /// Client timers (servers and the storage set none).

@@ -60,6 +60,20 @@ impl Message for Msg {
             Msg::Nack { .. } => "nack",
         }
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Msg::Prepare { b } => write!(out, "b={b}"),
+            Msg::Promise { b, accepted: None } => write!(out, "b={b}"),
+            Msg::Promise {
+                b,
+                accepted: Some(v),
+            } => write!(out, "b={b} had {v}"),
+            Msg::Accept { b, v } | Msg::Accepted { b, v } => write!(out, "b={b} {v}"),
+            Msg::Nack { b, promised } => write!(out, "b={b} < {promised}"),
+        };
+    }
 }
 
 /// Proposer timers. `Retry` and `Backoff` carry the attempt they were set for, so a timer

@@ -46,7 +46,8 @@ pub struct RunOutput {
     /// Time series for charts: name -> (x, y) points.
     #[serde(skip)]
     pub series: BTreeMap<String, Vec<(f64, f64)>>,
-    /// Empirical CDFs for charts: name -> (value, cumulative fraction).
+    /// Empirical CDFs for charts: name -> (value, cumulative fraction); from the world's
+    /// histograms and the checkers' samples.
     #[serde(skip)]
     pub cdfs: BTreeMap<String, Vec<(f64, f64)>>,
 }
@@ -136,12 +137,23 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
             )
         })
         .collect();
-    let cdfs = w
+    let mut cdfs: BTreeMap<String, Vec<(f64, f64)>> = w
         .metrics()
         .histograms()
         .iter()
         .map(|(k, h)| (k.clone(), h.cdf_points()))
         .collect();
+    for (k, v) in w.samples() {
+        let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let n = v.len() as f64;
+        let pts = v
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| (x, (i + 1) as f64 / n))
+            .collect();
+        cdfs.entry(k.clone()).or_insert(pts);
+    }
     RunOutput {
         outcome: r.outcome().to_string(),
         stop: r.stop.as_str().to_string(),

@@ -79,12 +79,13 @@ impl Facts {
     }
 }
 
-/// Running sum, count and maximum.
-#[derive(Debug, Default, Clone, Copy)]
+/// Running sum, count and maximum, and every value (for the run's CDF charts).
+#[derive(Debug, Default, Clone)]
 struct Acc {
     sum: f64,
     n: u64,
     max: f64,
+    all: Vec<f64>,
 }
 
 impl Acc {
@@ -92,6 +93,7 @@ impl Acc {
         self.sum += x;
         self.n += 1;
         self.max = self.max.max(x);
+        self.all.push(x);
     }
     fn mean(&self) -> Option<f64> {
         (self.n > 0).then(|| self.sum / self.n as f64)
@@ -436,9 +438,9 @@ impl Checker<TwoPcNode> for TwoPcChecker {
             r.push(("commit_rate".to_string(), committed as f64 / decided as f64));
         }
         for (name, acc) in [
-            ("decision_latency_mean", self.decision),
-            ("know_latency_mean", self.know),
-            ("ack_latency_mean", self.ack),
+            ("decision_latency_mean", &self.decision),
+            ("know_latency_mean", &self.know),
+            ("ack_latency_mean", &self.ack),
         ] {
             if let Some(m) = acc.mean() {
                 r.push((name.to_string(), m));
@@ -449,5 +451,17 @@ impl Checker<TwoPcNode> for TwoPcChecker {
 
     fn metrics(&self) -> Vec<(String, f64)> {
         self.results.clone()
+    }
+
+    fn samples(&self) -> Vec<(String, Vec<f64>)> {
+        [
+            ("decision_latency_s", &self.decision),
+            ("know_latency_s", &self.know),
+            ("ack_latency_s", &self.ack),
+        ]
+        .into_iter()
+        .filter(|(_, a)| !a.all.is_empty())
+        .map(|(k, a)| (k.to_string(), a.all.clone()))
+        .collect()
     }
 }

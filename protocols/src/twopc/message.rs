@@ -68,4 +68,17 @@ impl Message for Msg {
             Msg::TermQuery(_) => "term_query",
         }
     }
+
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = match self {
+            Msg::Vote { txn, yes } => write!(out, "{} {txn}", if *yes { "yes" } else { "no" }),
+            Msg::Prepare(t)
+            | Msg::Commit(t)
+            | Msg::Abort(t)
+            | Msg::Ack(t)
+            | Msg::Inquiry(t)
+            | Msg::TermQuery(t) => write!(out, "{t}"),
+        };
+    }
 }
