@@ -11,6 +11,7 @@
 //! - [`lock`]: lease-based locks with fencing tokens, Redlock.
 //! - [`fd`]: heartbeat failure detectors.
 //! - [`failover`]: primary-backup replication with failover and leases.
+//! - [`raft`]: Raft consensus with a replicated key-value store and its clients.
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
 //!   implements in its `plugin.rs`, and the scenario format it reads.
 //!
@@ -26,4 +27,5 @@ pub mod lb;
 pub mod lock;
 pub mod paxos;
 pub mod plugin;
+pub mod raft;
 pub mod twopc;
