@@ -20,6 +20,8 @@ struct Pending {
     cmd: Command,
     attempt: u32,
     redirects: u32,
+    /// A redirect named a leader since the last send: the retry goes there.
+    hinted: bool,
     since: Time,
 }
 
@@ -107,6 +109,7 @@ impl Client {
             cmd,
             attempt: 0,
             redirects: 0,
+            hinted: false,
             since: cx.metrics_time(),
         });
         self.send(cx);
@@ -117,6 +120,7 @@ impl Client {
             return;
         };
         p.attempt += 1;
+        p.hinted = false;
         let (seq, attempt) = (p.cmd.seq, p.attempt);
         cx.send(NodeId(self.leader), Msg::Request { cmd: p.cmd });
         cx.set_timer(self.cfg.client_times.2, Timer::Retry { seq, attempt });
@@ -160,8 +164,10 @@ impl Client {
             && l < self.cfg.servers
         {
             self.leader = l;
+            p.hinted = true;
             // Follow a hint at once, but only so often per request: two stale hints pointing
-            // at each other would otherwise bounce it for ever. The timer covers the rest.
+            // at each other would otherwise bounce it for ever. The timer covers the rest
+            // (and resets the budget).
             if p.redirects < self.cfg.servers {
                 p.redirects += 1;
                 self.send(cx);
@@ -184,11 +190,14 @@ impl Client {
         match t {
             Timer::NextOp => self.next_op(cx),
             Timer::Retry { seq, attempt } => {
-                if self
-                    .pending
-                    .is_some_and(|p| p.cmd.seq == seq && p.attempt == attempt)
+                if let Some(p) = &mut self.pending
+                    && p.cmd.seq == seq
+                    && p.attempt == attempt
                 {
-                    self.leader = (self.leader + 1) % self.cfg.servers;
+                    p.redirects = 0;
+                    if !p.hinted {
+                        self.leader = (self.leader + 1) % self.cfg.servers;
+                    }
                     self.send(cx);
                 }
             }
