@@ -15,5 +15,6 @@ mod lb;
 mod lock;
 mod outputs;
 mod paxos;
+mod raft;
 mod replay;
 mod twopc;

@@ -1,6 +1,6 @@
 //! A client: runs `ops` operations one at a time against the cluster, sends each to the
 //! leader it knows (at first a random server), follows redirects, and on a timeout resends
-//! the same request (same id, so the state machine applies it once) to the next server.
+//! the same request (same id, so the state machine applies it once) to another server.
 //! Every invocation and answer is reported to the checkers, which keep the history.
 
 use std::collections::BTreeMap;
@@ -195,8 +195,11 @@ impl Client {
                     && p.attempt == attempt
                 {
                     p.redirects = 0;
-                    if !p.hinted {
-                        self.leader = (self.leader + 1) % self.cfg.servers;
+                    if !p.hinted && self.cfg.servers > 1 {
+                        // Another server, at random: a fixed rotation can cycle between a
+                        // dead leader and a follower whose stale hint names it.
+                        let k = cx.rng().below(u64::from(self.cfg.servers) - 1) as u32;
+                        self.leader = if k >= self.leader { k + 1 } else { k };
                     }
                     self.send(cx);
                 }

@@ -93,7 +93,51 @@ const METRICS: &[MetricMeta] = &[
 ];
 
 /// Built-in scenarios.
-const CATALOG: &[Scenario] = &[Scenario::new(
-    "raft/failure-free",
-    include_str!("catalog/failure-free.toml"),
-)];
+const CATALOG: &[Scenario] = &[
+    Scenario::new(
+        "raft/bug-commit-earlier-term",
+        include_str!("catalog/bug-commit-earlier-term.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-term-not-persisted",
+        include_str!("catalog/bug-term-not-persisted.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-truncate-on-every-append",
+        include_str!("catalog/bug-truncate-on-every-append.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-up-to-date-by-length",
+        include_str!("catalog/bug-up-to-date-by-length.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-vote-without-log-check",
+        include_str!("catalog/bug-vote-without-log-check.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-voted-for-not-persisted",
+        include_str!("catalog/bug-voted-for-not-persisted.toml"),
+    ),
+    Scenario::new("raft/campaign-3", include_str!("catalog/campaign-3.toml")),
+    Scenario::new("raft/campaign-5", include_str!("catalog/campaign-5.toml")),
+    Scenario::new(
+        "raft/failure-free",
+        include_str!("catalog/failure-free.toml"),
+    ),
+    Scenario::new(
+        "raft/leader-crash",
+        include_str!("catalog/leader-crash.toml"),
+    ),
+    Scenario::new(
+        "raft/partition-minority-leader",
+        include_str!("catalog/partition-minority-leader.toml"),
+    ),
+    Scenario::new(
+        "raft/partition-one-way",
+        include_str!("catalog/partition-one-way.toml"),
+    ),
+    Scenario::new(
+        "raft/partition-symmetric",
+        include_str!("catalog/partition-symmetric.toml"),
+    ),
+];

@@ -1,0 +1,265 @@
+//! Integration tests: Raft.
+//!
+//! Shows: every catalog scenario meets its declared outcome, deterministically; every bug
+//! switch with a schedule is caught by its scripted schedule through the documented property,
+//! and the same schedule without the bug is safe and answers every client operation; random
+//! campaigns find the bugs that can fire at random; zero violations, a leader and every
+//! client operation answered in every seed of the 3- and 5-server campaigns (loss,
+//! duplication, reordering, crash-restarts, partitions); bad parameters name the field.
+
+use crate::common::{assert_campaign_ok, assert_meets_expectation_deterministically, metric, spec};
+
+use protocols::raft::Bug;
+use scenarios::runners::{RunOutput, RunRequest, run};
+use scenarios::spec::Spec;
+use scenarios::sweep::run_seeds;
+
+fn one(s: &Spec, seed: u64) -> RunOutput {
+    run(RunRequest {
+        spec: s,
+        seed,
+        sink: None,
+        interrupt: None,
+    })
+    .unwrap()
+}
+
+/// Properties violated in a run, in order of first violation, without repeats.
+fn violated(o: &RunOutput) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for x in &o.violations {
+        if !v.contains(&x.property) {
+            v.push(x.property.clone());
+        }
+    }
+    v
+}
+
+/// Seeds of a 10,000-seed campaign; debug builds (plain `cargo test`) run the first 1,000,
+/// CI runs the campaigns in release mode with all 10,000.
+fn campaign_seeds() -> u64 {
+    if cfg!(debug_assertions) {
+        1_000
+    } else {
+        10_000
+    }
+}
+
+/// The catalog scenario of a bug switch: `raft/bug-<name with dashes>`.
+fn bug_scenario(b: Bug) -> String {
+    format!("raft/bug-{}", b.name().replace('_', "-"))
+}
+
+/// The property each bug's scripted schedule breaks first (the one its file explains), or
+/// `None` for a bug that has no schedule yet.
+fn first_broken(b: Bug) -> Option<&'static str> {
+    match b {
+        Bug::VotedForNotPersisted | Bug::TermNotPersisted => Some("election_safety"),
+        Bug::CommitEarlierTerm
+        | Bug::VoteWithoutLogCheck
+        | Bug::UpToDateByLength
+        | Bug::TruncateOnEveryAppend => Some("leader_completeness"),
+        Bug::LocalReads => None,
+    }
+}
+
+// Shows: every raft catalog scenario meets its `expect` on its default seed, twice with one
+// digest.
+#[test]
+fn catalog_scenarios_meet_their_expectations() {
+    let names = scenarios::catalog::family("raft");
+    assert!(names.len() >= 12, "{names:?}");
+    for name in names {
+        assert_meets_expectation_deterministically(name);
+    }
+}
+
+// Shows: each bug switch with a schedule is caught by it, through the documented property;
+// the same schedule without the bug is safe, elects a leader and answers every operation.
+#[test]
+fn every_bug_is_caught_by_its_scripted_schedule() {
+    for b in Bug::ALL {
+        let Some(property) = first_broken(b) else {
+            continue;
+        };
+        let name = bug_scenario(b);
+        let s = spec(&name, &[]);
+        assert_eq!(
+            s.params_of::<protocols::raft::Params>().unwrap().bugs,
+            vec![b],
+            "{name} switches on exactly its bug"
+        );
+        let o = one(&s, s.seed);
+        assert_eq!(o.outcome, "safety_violation", "{name}");
+        assert_eq!(violated(&o)[0], property, "{name}: {:?}", o.violations);
+        let fixed = one(&spec(&name, &["raft.bugs=[]"]), s.seed);
+        assert_eq!(
+            fixed.outcome, "ok",
+            "{name} without the bug: {:?}",
+            fixed.violations
+        );
+        assert_eq!(
+            metric(&fixed, "ops_unanswered"),
+            0.0,
+            "{name} without the bug"
+        );
+        assert!(
+            metric(&fixed, "ops_answered") >= 1.0,
+            "{name} without the bug"
+        );
+    }
+}
+
+// Shows: the Figure 8 schedule breaks Leader Completeness for the reason its file gives: s1
+// commits the term-1 entry in term 3 by counting, and s5 then leads term 4 without it; and
+// State Machine Safety follows when s5 commits its own entry at index 1.
+#[test]
+fn figure_8_schedule_loses_an_entry_committed_by_counting() {
+    let o = one(&spec("raft/bug-commit-earlier-term", &[]), 0);
+    assert_eq!(
+        o.violations[0].detail,
+        "s5 leads term 4 without entry 1 (term 1) that s1 committed in term 3"
+    );
+    assert_eq!(
+        violated(&o),
+        ["leader_completeness", "state_machine_safety"],
+        "{:?}",
+        o.violations
+    );
+}
+
+/// Runs a campaign and asserts zero violations (safety and liveness: a leader, and every
+/// client operation answered by the end of the liveness window) in every seed.
+fn assert_campaign(name: &str, sets: &[&str]) {
+    let seeds: Vec<u64> = (0..campaign_seeds()).collect();
+    let runs = assert_campaign_ok(name, sets, &seeds);
+    let (mut terms, mut slowest) = (0.0, 0.0f64);
+    for (seed, o) in &runs {
+        assert_eq!(metric(o, "ops_unanswered"), 0.0, "{name} seed {seed}");
+        assert!(metric(o, "committed") >= 1.0, "{name} seed {seed}");
+        terms += metric(o, "max_term");
+        slowest = slowest.max(metric(o, "client_latency_max"));
+    }
+    println!(
+        "{name} {sets:?}: {} seeds ok, mean highest term {:.2}, slowest client operation {slowest:.3} s",
+        runs.len(),
+        terms / runs.len() as f64
+    );
+}
+
+// Shows: zero violations with 3 servers and 3 clients, 10% loss, 10% duplication, 1-10 ms
+// delays (reordering), random crash-restarts of servers and healing partitions.
+#[test]
+fn campaign_3_servers() {
+    assert_campaign("raft/campaign-3", &[]);
+}
+
+// Shows: zero violations with 5 servers, 20% loss, up to two servers down at once.
+#[test]
+fn campaign_5_servers() {
+    assert_campaign("raft/campaign-5", &[]);
+}
+
+// Shows: zero violations with 3 servers at 20% loss and long-tailed delays (exponential,
+// mean 5 ms), where stale AppendEntries overtake newer ones often.
+#[test]
+fn campaign_3_servers_lossy_long_tail() {
+    assert_campaign(
+        "raft/campaign-3",
+        &[
+            "network.loss=0.2",
+            "network.latency={ exp = { mean = \"5ms\", shift = \"1ms\" } }",
+        ],
+    );
+}
+
+/// The campaign that hunts a bug at random, or `None` if it needs its schedule.
+fn hunt(b: Bug) -> Option<&'static str> {
+    match b {
+        Bug::CommitEarlierTerm | Bug::LocalReads => None,
+        _ => Some("raft/campaign-3"),
+    }
+}
+
+/// First seed in `0..limit` whose run has a safety violation, searched in chunks.
+fn first_failing(s: &Spec, limit: u64) -> Option<(u64, RunOutput)> {
+    let chunk = 500;
+    let mut start = 0;
+    while start < limit {
+        let seeds: Vec<u64> = (start..(start + chunk).min(limit)).collect();
+        let runs = run_seeds(s, &seeds, 0, &|| {}).unwrap();
+        if let Some(hit) = runs
+            .into_iter()
+            .find(|(_, o)| o.outcome == "safety_violation")
+        {
+            return Some(hit);
+        }
+        start += chunk;
+    }
+    None
+}
+
+// Shows: a random campaign (no scripted schedule) finds every bug that can fire at random
+// within 10,000 seeds, and prints the first failing seed per bug with the properties it
+// broke. Debug builds search 1,000 seeds and only report the bugs that need more.
+#[test]
+fn random_campaigns_find_the_bugs() {
+    let limit = campaign_seeds();
+    let mut table = Vec::new();
+    for b in Bug::ALL {
+        let Some(name) = hunt(b) else {
+            table.push(format!("| {} | (needs its schedule) | | |", b.name()));
+            continue;
+        };
+        let set = format!("raft.bugs=[\"{}\"]", b.name());
+        let s = spec(name, &[&set]);
+        match first_failing(&s, limit) {
+            Some((seed, o)) => table.push(format!(
+                "| {} | {name} | {seed} | {} |",
+                b.name(),
+                violated(&o).join(", ")
+            )),
+            None if limit < 10_000 => table.push(format!(
+                "| {} | {name} | > {limit} (debug build) | |",
+                b.name()
+            )),
+            None => panic!("{}: no violation in {limit} seeds of {name}", b.name()),
+        }
+    }
+    println!(
+        "| bug | campaign | first seed | properties broken |\n|---|---|---|---|\n{}",
+        table.join("\n")
+    );
+}
+
+// Shows: bad parameters are rejected with the field, the value and what is allowed.
+#[test]
+fn bad_parameters_name_the_field() {
+    let err = |sets: &[&str]| {
+        let sets: Vec<scenarios::load::Override> = sets
+            .iter()
+            .map(|s| scenarios::load::Override::parse(s).unwrap())
+            .collect();
+        scenarios::load::load("raft/failure-free", &sets, &|p| {
+            std::fs::read_to_string(p).map_err(|e| e.to_string())
+        })
+        .unwrap_err()
+    };
+    let e = err(&["raft.servers=10"]);
+    assert!(e.contains("raft.servers must be in 1..=9, got 10"), "{e}");
+    let e = err(&["raft.heartbeat=\"80ms\""]);
+    assert!(
+        e.contains("raft.heartbeat (80ms) must be < raft.election_timeout_min (50ms)"),
+        "{e}"
+    );
+    let e = err(&["raft.bugs=[\"no_such_bug\"]"]);
+    assert!(
+        e.contains("no_such_bug") && e.contains("local_reads"),
+        "{e}"
+    );
+    let e = err(&["raft.campaigns=[{ server = \"s7\", at = \"1ms\" }]"]);
+    assert!(
+        e.contains("raft.campaigns[0].server must name a server s1..s3, got `s7`"),
+        "{e}"
+    );
+}
