@@ -10,13 +10,14 @@
 //!   `first_primary_stopped_at_s` (true times of the first promotion and of the first
 //!   primary's last stop, for lease arithmetic).
 //! - `linearizable` (always, judged at the end): the clients' reads and writes form a
-//!   linearizable register history ([`super::history::check_register`]). Completed operations
-//!   enter with their interval; `NotPrimary` answers had no effect and are left out; writes
-//!   with unknown outcome (failed replication, timeout) may take effect any time after their
-//!   call or never (those whose value no read returned are left out: "never" always works
-//!   for them); reads without an answer are left out. A client's operations are known by
-//!   (client, op id); ids carry the client's incarnation, so a restarted client's operations
-//!   never collide with those of its previous life, whose pending ones stay unknown.
+//!   linearizable register history ([`crate::linearizability`], register model; the
+//!   register's initial 0, which no client writes, is the checker's nil). Completed
+//!   operations enter with their interval; `NotPrimary` answers had no effect and are left
+//!   out; writes with unknown outcome (failed replication, timeout) may take effect any time
+//!   after their call or never; reads without an answer constrain nothing. A client's
+//!   operations are known by (client, op id); ids carry the client's incarnation, so a
+//!   restarted client's operations never collide with those of its previous life, whose
+//!   pending ones stay unknown.
 //!
 //! Metrics also count `ops_done`, `ops_refused`, `ops_unknown`.
 
@@ -24,7 +25,8 @@ use std::collections::BTreeMap;
 
 use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
-use super::history::{Op, RegisterOp, check_register};
+use crate::linearizability::{self as lin, Budget, Call, Model, Op, Ret, Verdict};
+
 use super::node::{FailoverNode, Obs, OpKind, OpResult};
 
 #[derive(Clone, Debug)]
@@ -83,50 +85,46 @@ impl FailoverChecker {
         self.names.get(n.idx()).map_or("?", String::as_str)
     }
 
+    /// The clients' history for the register model, with each op's (client, op id).
     fn history(&self) -> (Vec<Op>, Vec<(NodeId, u64)>) {
-        // Values some read returned: an unknown write nobody read can be dropped, because any
-        // linearization that places it stays valid without it (no read sees its value), and
-        // keeping such writes would make the search exponential in their number.
-        let read: std::collections::BTreeSet<u64> = self
-            .ops
-            .values()
-            .filter_map(|r| match r.outcome {
-                Outcome::Done(_, OpResult::Value(v)) => Some(v),
-                _ => None,
-            })
-            .collect();
+        let key = String::new();
         let mut ops = Vec::new();
-        let mut keys = Vec::new();
-        for (key, r) in &self.ops {
-            let op = match (r.kind, r.outcome) {
-                (OpKind::Write(v), Outcome::Done(t, _)) => Op {
-                    invoke: r.invoke,
-                    ret: Some(t),
-                    kind: RegisterOp::Write(v),
+        let mut ids = Vec::new();
+        for (&(client, n), r) in &self.ops {
+            let call = match r.kind {
+                OpKind::Read => Call::Read { key: key.clone() },
+                OpKind::Write(v) => Call::Write {
+                    key: key.clone(),
+                    value: register_value(v),
                 },
-                (OpKind::Write(v), Outcome::Pending | Outcome::Unknown) if read.contains(&v) => {
-                    Op {
-                        invoke: r.invoke,
-                        ret: None,
-                        kind: RegisterOp::Write(v),
-                    }
-                }
-                (OpKind::Write(_), Outcome::Pending | Outcome::Unknown) => continue,
-                (OpKind::Read, Outcome::Done(t, OpResult::Value(v))) => Op {
-                    invoke: r.invoke,
-                    ret: Some(t),
-                    kind: RegisterOp::Read(v),
-                },
-                (OpKind::Read, Outcome::Done(_, res)) => panic!("a read completed with {res:?}"),
-                (_, Outcome::Refused) | (OpKind::Read, Outcome::Pending | Outcome::Unknown) => {
-                    continue;
-                }
             };
-            ops.push(op);
-            keys.push(*key);
+            let (ret, result) = match (r.kind, r.outcome) {
+                (_, Outcome::Refused) => continue,
+                (_, Outcome::Pending | Outcome::Unknown) => (None, None),
+                (OpKind::Write(_), Outcome::Done(t, _)) => (Some(t), Some(Ret::Ok)),
+                (OpKind::Read, Outcome::Done(t, OpResult::Value(v))) => (
+                    Some(t),
+                    Some(Ret::Read((v != 0).then(|| register_value(v)))),
+                ),
+                (OpKind::Read, Outcome::Done(_, res)) => panic!("a read completed with {res:?}"),
+            };
+            ops.push(Op {
+                client: u64::from(client.0),
+                invoke: r.invoke.as_nanos(),
+                ret: ret.map(Time::as_nanos),
+                call,
+                result,
+            });
+            ids.push((client, n));
         }
-        (ops, keys)
+        (ops, ids)
     }
+}
+
+/// A written value as the checker's register holds it (values carry a client's incarnation
+/// in their high half, far below `i64::MAX`).
+fn register_value(v: u64) -> i64 {
+    i64::try_from(v).expect("failover values fit an i64")
 }
 
 impl Checker<FailoverNode> for FailoverChecker {
@@ -198,23 +196,34 @@ impl Checker<FailoverNode> for FailoverChecker {
         if let Some(g) = self.gap_since.take() {
             self.gap += Time(end.0 - g.0);
         }
-        let (ops, keys) = self.history();
-        if let Err(i) = check_register(&ops, 0) {
-            let (client, n) = keys[i];
-            let o = &ops[i];
-            let when = o
-                .ret
-                .map_or("never answered".to_string(), |r| format!("answered at {r}"));
-            v.fail(
+        let (ops, ids) = self.history();
+        match lin::check(Model::Register, &ops, &Budget::default()) {
+            Ok(Verdict::Linearizable) => {}
+            Ok(Verdict::NotLinearizable(rep)) => {
+                let (client, n) = ids[rep.culprit];
+                let o = &ops[rep.culprit];
+                let when = o.ret.map_or("never answered".to_string(), |r| {
+                    format!("answered at {}", Time::from_nanos(r))
+                });
+                v.fail(
+                    "linearizable",
+                    format!(
+                        "no linearization of {} operations explains {}'s op {n}: {:?} -> {:?} \
+                         invoked at {}, {when} (after the longest linearizable prefix, {} ops)",
+                        ops.len(),
+                        self.name(client),
+                        o.call,
+                        o.result,
+                        Time::from_nanos(o.invoke),
+                        rep.linearized.len()
+                    ),
+                );
+            }
+            Ok(Verdict::Unknown(u)) => v.fail(
                 "linearizable",
-                format!(
-                    "no linearization of {} operations explains {}'s op {n}: {:?} invoked at {}, {when}",
-                    ops.len(),
-                    self.name(client),
-                    o.kind,
-                    o.invoke
-                ),
-            );
+                format!("undecided: the search ran out of budget ({u})"),
+            ),
+            Err(e) => panic!("the failover checker built a malformed history: {e}"),
         }
     }
 

@@ -23,7 +23,7 @@
 //!
 //! Checkers ([`invariants`]): `single_primary` (always: at most one server serving at any
 //! instant; `overlap_ms` reports how long two did) and `linearizable` (always: the clients'
-//! history of reads and writes is linearizable for a register, by [`history`]'s search).
+//! history of reads and writes is linearizable for a register, by [`crate::linearizability`]).
 //!
 //! Bug switches ([`Bug`]): `lease_from_ack` (the primary counts its lease from the ack's
 //! arrival, not from the heartbeat's send, so it outlives the backup's promise by the round
@@ -31,7 +31,6 @@
 //! lease out); both caught by `single_primary`.
 
 mod client;
-pub mod history;
 pub mod invariants;
 mod node;
 pub mod plugin;
