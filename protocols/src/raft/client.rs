@@ -35,7 +35,7 @@ pub struct Client {
     seq: u64,
     leader: u32,
     pending: Option<Pending>,
-    /// Last value seen per key (what a cas expects).
+    /// Last value seen per key (what a cas expects); keys never seen written are absent.
     seen: BTreeMap<u32, u64>,
 }
 
@@ -84,12 +84,15 @@ impl Client {
         let (reads, cas) = self.cfg.mix;
         let x = cx.rng().f64();
         let key = cx.rng().below(u64::from(self.cfg.keys)) as u32;
+        let expect = self.seen.get(&key).copied();
         let op = if x < reads {
             KvOp::Get { key }
-        } else if x < reads + cas {
+        } else if let (true, Some(expect)) = (x < reads + cas, expect) {
+            // Only a value seen is expected: a key never written is nil to the history's
+            // model, not 0, so a cas of a fresh key would not be checkable.
             KvOp::Cas {
                 key,
-                expect: self.seen.get(&key).copied().unwrap_or(0),
+                expect,
                 new: self.unique(),
             }
         } else {
@@ -138,7 +141,7 @@ impl Client {
         let latency = (cx.metrics_time() - p.since).as_secs_f64();
         cx.metrics().record("client_latency", latency);
         match (p.cmd.op, result) {
-            (KvOp::Get { key }, KvResult::Value(v)) => {
+            (KvOp::Get { key }, KvResult::Value(v)) if v != 0 => {
                 self.seen.insert(key, v);
             }
             (KvOp::Put { key, value }, _) => {

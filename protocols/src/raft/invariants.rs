@@ -14,6 +14,9 @@
 //!   committed, against the current leaders of later terms).
 //! - `state_machine_safety` (always): no two servers apply (or commit) different entries at
 //!   one index.
+//! - `linearizable` (always, judged at the end of the run): the clients' history is
+//!   linearizable for a key-value store of cas registers ([`crate::linearizability`], one
+//!   key at a time); operations never answered may have taken effect or not.
 //! - `leader_elected` and `requests_answered` (eventually, when the scenario expects
 //!   progress; else reported as reached or not): some server became leader, and by the end
 //!   every client operation was answered (except those whose client crashed first).
@@ -26,6 +29,7 @@ use super::history::HistoryOp;
 use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
 use super::params::Params;
+use crate::linearizability::{self as lin, Budget, Model, Verdict};
 
 /// A mirror of one server's log: per entry its term, fingerprint and prefix digest.
 #[derive(Clone, Debug, Default)]
@@ -291,6 +295,7 @@ impl Checker<RaftNode> for RaftChecker {
             Property::always("log_matching"),
             Property::always("leader_completeness"),
             Property::always("state_machine_safety"),
+            Property::always("linearizable"),
             progress("leader_elected"),
             progress("requests_answered"),
         ]
@@ -332,6 +337,7 @@ impl Checker<RaftNode> for RaftChecker {
     }
 
     fn finish(&mut self, _end: Time, out: &mut Verdicts) {
+        self.judge_history(out);
         match self.outstanding.len() {
             0 => out.hold("requests_answered"),
             n if self.expect_progress => {
@@ -370,6 +376,39 @@ impl Checker<RaftNode> for RaftChecker {
 }
 
 impl RaftChecker {
+    /// Runs the linearizability check over the whole client history.
+    fn judge_history(&self, out: &mut Verdicts) {
+        let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();
+        match lin::check(Model::Kv, &ops, &Budget::default()) {
+            Ok(Verdict::Linearizable) => {}
+            Ok(Verdict::NotLinearizable(rep)) => {
+                let h = &self.history[rep.culprit];
+                let when = h
+                    .ret
+                    .map_or("never answered".to_string(), |r| format!("answered at {r}"));
+                out.fail(
+                    "linearizable",
+                    format!(
+                        "key {}: no linearization of the history explains {}'s request {} (session {}): {:?} -> {:?}, invoked at {}, {when}, after {} operations of that key",
+                        rep.key,
+                        self.name(NodeId(h.client)),
+                        h.seq,
+                        h.inc,
+                        h.op,
+                        h.result,
+                        h.invoke,
+                        rep.linearized.len()
+                    ),
+                );
+            }
+            Ok(Verdict::Unknown(u)) => out.fail(
+                "linearizable",
+                format!("undecided: the search ran out of budget ({u})"),
+            ),
+            Err(e) => panic!("the raft checker built a malformed history: {e}"),
+        }
+    }
+
     fn on_client(&mut self, at: Time, node: NodeId, obs: &Obs) {
         match obs {
             Obs::Invoke { cmd } => {
@@ -395,5 +434,103 @@ impl RaftChecker {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::messages::{Command, KvOp};
+
+    fn entry(term: Term, seq: u64) -> Entry {
+        Entry {
+            term,
+            cmd: Command {
+                client: 3,
+                inc: 0,
+                seq,
+                op: KvOp::Put { key: 0, value: seq },
+            },
+        }
+    }
+
+    /// Feeds one observation from server `node`; returns the properties it failed.
+    fn feed(c: &mut RaftChecker, node: u32, obs: Obs) -> Vec<String> {
+        let mut v = Verdicts::default();
+        c.observe(Time::ZERO, NodeId(node), &obs, &mut v);
+        let s = format!("{v:?}");
+        c.properties()
+            .into_iter()
+            .map(|p| p.name)
+            .filter(|n| s.contains(&format!("(\"{n}\"")))
+            .collect()
+    }
+
+    fn log(keep: Index, entries: Vec<Entry>) -> Obs {
+        Obs::Log { keep, entries }
+    }
+
+    // Shows: two logs with an entry of the same term at one index but different entries
+    // before it fail `log_matching`; equal prefixes, or different terms, do not.
+    // (s3's entry 2 has s1's term but follows an entry of term 4 where s1 has term 1.)
+    #[test]
+    fn log_matching_compares_prefixes() {
+        let mut c = RaftChecker::new(&Params::default());
+        assert!(feed(&mut c, 0, log(0, vec![entry(1, 1), entry(2, 2)])).is_empty());
+        assert!(feed(&mut c, 1, log(0, vec![entry(1, 1), entry(2, 2)])).is_empty());
+        assert!(feed(&mut c, 2, log(0, vec![entry(4, 9), entry(3, 2)])).is_empty());
+        let f = feed(&mut c, 2, log(1, vec![entry(2, 2)]));
+        assert_eq!(
+            f,
+            ["log_matching"],
+            "index 2 agrees in term, index 1 differs"
+        );
+    }
+
+    // Shows: a leader that cuts its own log fails `leader_append_only`; a follower may, and
+    // a crash ends the leadership the checker knows of.
+    #[test]
+    fn leaders_only_append() {
+        let mut c = RaftChecker::new(&Params::default());
+        let leader = Obs::Role {
+            term: 1,
+            role: RoleName::Leader,
+        };
+        assert!(feed(&mut c, 1, log(0, vec![entry(1, 1), entry(1, 2)])).is_empty());
+        assert!(feed(&mut c, 1, log(1, vec![])).is_empty(), "a follower");
+        assert!(feed(&mut c, 0, leader.clone()).is_empty());
+        assert!(feed(&mut c, 0, log(0, vec![entry(1, 1)])).is_empty());
+        // The new entry 1 also has s2's term 1 but another command: log matching breaks too.
+        assert_eq!(
+            feed(&mut c, 0, log(0, vec![entry(1, 5)])),
+            ["leader_append_only", "log_matching"]
+        );
+        assert_eq!(feed(&mut c, 2, leader), ["election_safety"]);
+    }
+
+    // Shows: different entries applied at one index fail `state_machine_safety`, and a
+    // leader elected without an entry committed in an earlier term fails
+    // `leader_completeness`.
+    #[test]
+    fn committed_entries_stay() {
+        let mut c = RaftChecker::new(&Params::default());
+        feed(&mut c, 0, log(0, vec![entry(1, 1)]));
+        feed(&mut c, 1, log(0, vec![entry(2, 7)]));
+        assert!(feed(&mut c, 0, Obs::Commit { index: 1, term: 1 }).is_empty());
+        let apply = |e: Entry| Obs::Apply {
+            index: 1,
+            entry: e,
+            result: crate::raft::KvResult::Written,
+        };
+        assert!(feed(&mut c, 0, apply(entry(1, 1))).is_empty());
+        assert_eq!(
+            feed(&mut c, 1, apply(entry(2, 7))),
+            ["state_machine_safety"]
+        );
+        let role = Obs::Role {
+            term: 2,
+            role: RoleName::Leader,
+        };
+        assert_eq!(feed(&mut c, 1, role), ["leader_completeness"]);
     }
 }

@@ -1,7 +1,8 @@
 //! Raft (Ongaro and Ousterhout, "In Search of an Understandable Consensus Algorithm", USENIX
 //! ATC 2014): servers that elect a leader and replicate a log of client commands into a
 //! key-value state machine, clients that find the leader and retry, the Figure 3 properties
-//! checked after every event, and the classic mistakes as switches.
+//! checked after every event, the clients' history checked for linearizability at the end
+//! ([`crate::linearizability`]), and the classic mistakes as switches.
 //!
 //! Nodes: servers `s1..sN` (ids `0..N`) and clients `c1..cM`, one actor type, [`RaftNode`].
 //! See [`server`] for the protocol (Figure 2), [`client`] for the clients, [`kv`] for the

@@ -99,6 +99,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/bug-commit-earlier-term.toml"),
     ),
     Scenario::new(
+        "raft/bug-local-reads",
+        include_str!("catalog/bug-local-reads.toml"),
+    ),
+    Scenario::new(
         "raft/bug-term-not-persisted",
         include_str!("catalog/bug-term-not-persisted.toml"),
     ),
