@@ -264,3 +264,98 @@ fn bad_parameters_name_the_field() {
         "{e}"
     );
 }
+
+/// Downtimes (s) of the election-timing scenario over `seeds` seeds with election timeouts
+/// `lo..hi` and heartbeats at `hb`, and how many seeds elected no new leader at all.
+fn downtimes(lo: &str, hi: &str, hb: &str, extra: &[&str], seeds: u64) -> (Vec<f64>, usize) {
+    let sets = [
+        format!("raft.election_timeout_min={lo}"),
+        format!("raft.election_timeout_max={hi}"),
+        format!("raft.heartbeat={hb}"),
+        format!("raft.campaigns=[{{ server = \"s1\", at = \"100ms\", jitter = \"{hb}\" }}]"),
+    ];
+    let mut sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+    sets.extend_from_slice(extra);
+    let s = spec("raft/election-timing", &sets);
+    let runs = run_seeds(&s, &(0..seeds).collect::<Vec<_>>(), 0, &|| {}).unwrap();
+    let mut d: Vec<f64> = runs
+        .iter()
+        .filter_map(|(_, o)| o.metrics.get("election_time").copied())
+        .collect();
+    d.sort_by(f64::total_cmp);
+    let none = runs.len() - d.len();
+    (d, none)
+}
+
+/// The `q` quantile of sorted values (nearest rank).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let k = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[k - 1]
+}
+
+// Shows (the paper's section 9.3, Figure 16, in our model): five servers, 15 ms broadcast
+// time (2-3 ms each way, 10 ms for the disk write before a vote or an acknowledgement),
+// heartbeats at half the shortest timeout, the leader crashed at a uniform point of its
+// heartbeat interval, 1,000 trials per range. With identical timeouts and delays no leader
+// is elected in the 11 s after the crash, in any seed. Our network is not the paper's, so
+// the bounds are its orders of magnitude, not its digits: the 150-155 ms median and the
+// 150-200 ms worst case in [0.1 s, 1 s) (paper: 287 ms, 513 ms), the 12-24 ms mean in
+// [10 ms, 100 ms) (paper: 35 ms); and its shape: more randomness, a shorter tail (p99 of
+// 150-155 ms above that of 150-200 ms). The table printed is the one in docs/raft.md.
+#[test]
+fn election_timing_follows_figure_16() {
+    let n = 1_000;
+    let (d, none) = downtimes(
+        "150ms",
+        "150ms",
+        "75ms",
+        &["network.latency={ const = \"2.5ms\" }"],
+        n,
+    );
+    assert_eq!((d.len(), none as u64), (0, n), "identical timeouts: {d:?}");
+    let mut table = vec!["| timeouts | measured | median | mean | p99 | max |".to_string()];
+    table.push("|---|---|---|---|---|---|".into());
+    table.push(format!(
+        "| 150-150 ms, identical delays | 0 of {n} in 11 s | | | | |"
+    ));
+    let mut p99_155 = 0.0;
+    for (lo, hi, hb) in [
+        ("150ms", "151ms", "75ms"),
+        ("150ms", "155ms", "75ms"),
+        ("150ms", "175ms", "75ms"),
+        ("150ms", "200ms", "75ms"),
+        ("150ms", "300ms", "75ms"),
+        ("12ms", "24ms", "6ms"),
+    ] {
+        let (d, none) = downtimes(lo, hi, hb, &[], n);
+        let mean = d.iter().sum::<f64>() / d.len() as f64;
+        let (median, max) = (quantile(&d, 0.5), quantile(&d, 1.0));
+        table.push(format!(
+            "| {lo}-{hi} | {} of {n} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms |",
+            d.len(),
+            median * 1e3,
+            mean * 1e3,
+            quantile(&d, 0.99) * 1e3,
+            max * 1e3
+        ));
+        // 12-24 ms is below the broadcast time: leadership changes hands before the crash in
+        // many seeds, and the crash of s1 is then no leader crash (nothing to measure).
+        if lo != "12ms" && hi != "151ms" {
+            assert_eq!(none, 0, "{lo}-{hi}: {none} seeds without a new leader");
+        }
+        let decade = |x: f64, lo: f64| (lo..lo * 10.0).contains(&x);
+        match (lo, hi) {
+            ("150ms", "155ms") => {
+                assert!(decade(median, 0.1), "150-155 median {median}");
+                p99_155 = quantile(&d, 0.99);
+            }
+            ("150ms", "200ms") => {
+                assert!(decade(max, 0.1), "150-200 worst {max}");
+                assert!(p99_155 > quantile(&d, 0.99), "150-155 has the longer tail");
+            }
+            ("12ms", _) => assert!(decade(mean, 0.01), "12-24 mean {mean}"),
+            _ => {}
+        }
+    }
+    println!("{}", table.join("\n"));
+}

@@ -54,6 +54,9 @@ pub struct Params {
     pub client_timeout: Time,
     /// Scripted elections.
     pub campaigns: Vec<Campaign>,
+    /// Added to every server's first election timeout of the run (not after a restart): a
+    /// cluster whose first leader is scripted (`campaigns`) lets it win undisturbed.
+    pub quiet_start: Time,
     /// The scenario expects progress: `leader_elected` and `requests_answered` are
     /// `eventually` properties (liveness failures if not met by the end); off, only reported.
     pub expect_progress: bool,
@@ -78,6 +81,7 @@ impl Default for Params {
             client_think: Time::from_millis(2),
             client_timeout: Time::from_millis(50),
             campaigns: Vec::new(),
+            quiet_start: Time::ZERO,
             expect_progress: true,
             bugs: Vec::new(),
         }
@@ -185,6 +189,8 @@ pub struct Config {
     pub client_times: (Time, Time, Time),
     /// Scripted elections per server: (at, jitter).
     pub campaigns: Vec<Vec<(Time, Time)>>,
+    /// Extra delay of the first election timeout.
+    pub quiet_start: Time,
     /// Switched-on bugs.
     pub bugs: Bugs,
 }
@@ -209,6 +215,7 @@ impl Config {
             mix: (p.read_fraction, p.cas_fraction),
             client_times: (p.client_start, p.client_think, p.client_timeout),
             campaigns,
+            quiet_start: p.quiet_start,
             bugs: Bugs::from_list(&p.bugs),
         }
     }

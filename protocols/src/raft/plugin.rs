@@ -125,6 +125,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new("raft/campaign-3", include_str!("catalog/campaign-3.toml")),
     Scenario::new("raft/campaign-5", include_str!("catalog/campaign-5.toml")),
     Scenario::new(
+        "raft/election-timing",
+        include_str!("catalog/election-timing.toml"),
+    ),
+    Scenario::new(
         "raft/failure-free",
         include_str!("catalog/failure-free.toml"),
     ),

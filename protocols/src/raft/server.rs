@@ -113,7 +113,12 @@ impl Server {
     }
 
     pub(crate) fn on_start(&mut self, cx: Cx<'_, '_>) {
-        self.reset_election_timer(cx);
+        let quiet = if cx.incarnation() == 0 {
+            self.cfg.quiet_start
+        } else {
+            Time::ZERO
+        };
+        self.reset_election_timer(quiet, cx);
         let now = cx.now();
         let campaigns = self.cfg.campaigns[self.me as usize].clone();
         for (at, jitter) in campaigns {
@@ -124,7 +129,8 @@ impl Server {
         }
     }
 
-    fn reset_election_timer(&mut self, cx: Cx<'_, '_>) {
+    /// (Re)arms the election timer: a uniform timeout in the configured range, plus `extra`.
+    fn reset_election_timer(&mut self, extra: Time, cx: Cx<'_, '_>) {
         if let Some(id) = self.election.take() {
             cx.cancel_timer(id);
         }
@@ -132,7 +138,7 @@ impl Server {
         let after = Time(
             cx.rng()
                 .range_u64(lo.0, hi.0.saturating_add(1).max(lo.0 + 1)),
-        );
+        ) + extra;
         self.election = Some(cx.set_timer(after, Timer::Election));
     }
 
@@ -155,7 +161,7 @@ impl Server {
         }
         if was_leader {
             self.appended_at.clear();
-            self.reset_election_timer(cx);
+            self.reset_election_timer(Time::ZERO, cx);
         }
     }
 
@@ -172,7 +178,7 @@ impl Server {
             term: self.term,
             role: RoleName::Candidate,
         });
-        self.reset_election_timer(cx);
+        self.reset_election_timer(Time::ZERO, cx);
         if self.cfg.majority <= 1 {
             self.become_leader(cx);
             return;
@@ -218,7 +224,7 @@ impl Server {
         if granted {
             self.voted_for = Some(from);
             self.persist(cx);
-            self.reset_election_timer(cx);
+            self.reset_election_timer(Time::ZERO, cx);
         }
         cx.send(
             NodeId(from),
@@ -322,7 +328,7 @@ impl Server {
         }
         self.become_follower(term, cx);
         self.leader = Some(from);
-        self.reset_election_timer(cx);
+        self.reset_election_timer(Time::ZERO, cx);
         if prev_index > self.last_index() {
             fail(self, self.last_index() + 1, None, cx);
             return;
