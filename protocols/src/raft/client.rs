@@ -207,7 +207,7 @@ impl Client {
                     self.send(cx);
                 }
             }
-            Timer::Election | Timer::Heartbeat(_) | Timer::Campaign => {}
+            Timer::Election | Timer::Heartbeat(_) | Timer::QuorumCheck(_) | Timer::Campaign => {}
         }
     }
 }

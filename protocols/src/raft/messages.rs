@@ -124,6 +124,25 @@ pub enum Msg {
         /// True if the vote was granted.
         granted: bool,
     },
+    /// PreVote: could a candidate with this log win an election in `term`? Changes nothing
+    /// at the receiver.
+    PreVote {
+        /// The term the sender would campaign in (its current term + 1).
+        term: Term,
+        /// Index of its last log entry.
+        last_index: Index,
+        /// Term of its last log entry.
+        last_term: Term,
+    },
+    /// PreVote reply.
+    PreVoteReply {
+        /// The voter's current term.
+        term: Term,
+        /// The term asked about (so a late reply to an older round does not count).
+        for_term: Term,
+        /// True if the voter would grant its vote.
+        granted: bool,
+    },
     /// AppendEntries (a heartbeat when `entries` is empty).
     Append {
         /// Leader's term.
@@ -182,6 +201,8 @@ impl Message for Msg {
         match self {
             Msg::RequestVote { .. } => "request_vote",
             Msg::Vote { .. } => "vote",
+            Msg::PreVote { .. } => "pre_vote",
+            Msg::PreVoteReply { .. } => "pre_vote_reply",
             Msg::Append { .. } => "append",
             Msg::AppendReply { .. } => "append_reply",
             Msg::Request { .. } => "request",
@@ -199,6 +220,8 @@ pub enum Timer {
     Election,
     /// Leader's heartbeat, set in term `0`.
     Heartbeat(Term),
+    /// Leader's CheckQuorum deadline, set in term `0`.
+    QuorumCheck(Term),
     /// A scripted election.
     Campaign,
     /// Client: start the next operation.

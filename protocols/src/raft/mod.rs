@@ -8,6 +8,7 @@
 //! See [`server`] for the protocol (Figure 2), [`client`] for the clients, [`kv`] for the
 //! state machine with its session table (a retried write applies once), [`invariants`] for
 //! the checker, [`history`] for the client histories it records, [`bugs`] for the switches.
+//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,

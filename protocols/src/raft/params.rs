@@ -57,6 +57,15 @@ pub struct Params {
     /// Added to every server's first election timeout of the run (not after a restart): a
     /// cluster whose first leader is scripted (`campaigns`) lets it win undisturbed.
     pub quiet_start: Time,
+    /// PreVote (thesis section 9.6): a server that times out first asks whether it could win
+    /// (a majority with logs no newer and no leader heard within the shortest election
+    /// timeout) before it raises its term, so a server cut off and back does not depose a
+    /// working leader.
+    pub pre_vote: bool,
+    /// CheckQuorum: a leader that has not heard from a majority within an election timeout
+    /// steps down, and a server that heard from a leader within the shortest election
+    /// timeout ignores requests to vote in a higher term (the leader's "stickiness").
+    pub check_quorum: bool,
     /// The scenario expects progress: `leader_elected` and `requests_answered` are
     /// `eventually` properties (liveness failures if not met by the end); off, only reported.
     pub expect_progress: bool,
@@ -82,6 +91,8 @@ impl Default for Params {
             client_timeout: Time::from_millis(50),
             campaigns: Vec::new(),
             quiet_start: Time::ZERO,
+            pre_vote: false,
+            check_quorum: false,
             expect_progress: true,
             bugs: Vec::new(),
         }
@@ -191,6 +202,10 @@ pub struct Config {
     pub campaigns: Vec<Vec<(Time, Time)>>,
     /// Extra delay of the first election timeout.
     pub quiet_start: Time,
+    /// PreVote on.
+    pub pre_vote: bool,
+    /// CheckQuorum on.
+    pub check_quorum: bool,
     /// Switched-on bugs.
     pub bugs: Bugs,
 }
@@ -216,6 +231,8 @@ impl Config {
             client_times: (p.client_start, p.client_think, p.client_timeout),
             campaigns,
             quiet_start: p.quiet_start,
+            pre_vote: p.pre_vote,
+            check_quorum: p.check_quorum,
             bugs: Bugs::from_list(&p.bugs),
         }
     }

@@ -133,6 +133,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/failure-free.toml"),
     ),
     Scenario::new(
+        "raft/flapping-link",
+        include_str!("catalog/flapping-link.toml"),
+    ),
+    Scenario::new(
         "raft/leader-crash",
         include_str!("catalog/leader-crash.toml"),
     ),

@@ -44,6 +44,12 @@ pub struct Server {
     kv: Kv,
     leader: Option<u32>,
     election: Option<TimerId>,
+    /// PreVote round in progress: the votes it would get, one bit per server.
+    pre_votes: Option<u64>,
+    /// When (local clock) an AppendEntries of a current leader last arrived.
+    heard_leader: Option<Time>,
+    /// Leader, CheckQuorum: servers heard from since the last check, one bit per server.
+    acked: u64,
     /// Leader: when each of its own entries was appended (true time, for commit latency).
     appended_at: BTreeMap<Index, Time>,
 }
@@ -63,6 +69,9 @@ impl Server {
             kv: Kv::default(),
             leader: None,
             election: None,
+            pre_votes: None,
+            heard_leader: None,
+            acked: 0,
             appended_at: BTreeMap::new(),
         }
     }
@@ -146,6 +155,7 @@ impl Server {
     fn become_follower(&mut self, term: Term, cx: Cx<'_, '_>) {
         let newer = term > self.term;
         if newer {
+            self.pre_votes = None;
             self.term = term;
             self.voted_for = None;
             self.leader = None;
@@ -165,7 +175,96 @@ impl Server {
         }
     }
 
+    /// An election timeout: a PreVote round first when it is on, else an election.
+    fn on_election_timeout(&mut self, cx: Cx<'_, '_>) {
+        if !self.cfg.pre_vote || self.cfg.majority <= 1 {
+            self.start_election(cx);
+            return;
+        }
+        if self.is_leader() {
+            return;
+        }
+        self.pre_votes = Some(1 << self.me);
+        self.reset_election_timer(Time::ZERO, cx);
+        let msg = Msg::PreVote {
+            term: self.term + 1,
+            last_index: self.last_index(),
+            last_term: self.last_term(),
+        };
+        for s in self.cfg.server_ids() {
+            if s.0 != self.me {
+                cx.send(s, msg.clone());
+            }
+        }
+    }
+
+    /// True if a leader was heard from within the shortest election timeout (or we lead):
+    /// a request to vote now comes from a server that merely lost touch.
+    fn leader_is_alive(&self, now: Time) -> bool {
+        self.is_leader()
+            || self
+                .heard_leader
+                .is_some_and(|t| now < t + self.cfg.timeout.0)
+    }
+
+    fn on_pre_vote(
+        &mut self,
+        from: u32,
+        term: Term,
+        last_index: Index,
+        last_term: Term,
+        cx: Cx<'_, '_>,
+    ) {
+        let granted = term > self.term
+            && self.up_to_date(last_term, last_index)
+            && !self.leader_is_alive(cx.now());
+        cx.send(
+            NodeId(from),
+            Msg::PreVoteReply {
+                term: self.term,
+                for_term: term,
+                granted,
+            },
+        );
+    }
+
+    fn on_pre_vote_reply(
+        &mut self,
+        from: u32,
+        term: Term,
+        for_term: Term,
+        granted: bool,
+        cx: Cx<'_, '_>,
+    ) {
+        if term > self.term && !granted {
+            self.become_follower(term, cx);
+            return;
+        }
+        if let Some(votes) = &mut self.pre_votes
+            && granted
+            && for_term == self.term + 1
+        {
+            *votes |= 1 << from;
+            if votes.count_ones() as usize >= self.cfg.majority {
+                self.start_election(cx);
+            }
+        }
+    }
+
+    /// A leader becomes a follower in its own term (CheckQuorum).
+    fn step_down(&mut self, cx: Cx<'_, '_>) {
+        self.role = Role::Follower;
+        self.leader = None;
+        self.appended_at.clear();
+        cx.observe(Obs::Role {
+            term: self.term,
+            role: RoleName::Follower,
+        });
+        self.reset_election_timer(Time::ZERO, cx);
+    }
+
     fn start_election(&mut self, cx: Cx<'_, '_>) {
+        self.pre_votes = None;
         if self.is_leader() {
             return;
         }
@@ -213,6 +312,18 @@ impl Server {
         last_term: Term,
         cx: Cx<'_, '_>,
     ) {
+        if self.cfg.check_quorum && term > self.term && self.leader_is_alive(cx.now()) {
+            // A leader is alive: the candidate only lost touch with it. Neither the term
+            // nor the vote changes.
+            cx.send(
+                NodeId(from),
+                Msg::Vote {
+                    term: self.term,
+                    granted: false,
+                },
+            );
+            return;
+        }
         if term > self.term {
             self.become_follower(term, cx);
         }
@@ -270,6 +381,10 @@ impl Server {
         cx.metrics().add("elections_won", 1.0);
         self.broadcast_append(cx);
         cx.set_timer(self.cfg.heartbeat, Timer::Heartbeat(self.term));
+        if self.cfg.check_quorum {
+            self.acked = 1 << self.me;
+            cx.set_timer(self.cfg.timeout.1, Timer::QuorumCheck(self.term));
+        }
     }
 
     fn broadcast_append(&mut self, cx: Cx<'_, '_>) {
@@ -327,7 +442,9 @@ impl Server {
             return;
         }
         self.become_follower(term, cx);
+        self.pre_votes = None;
         self.leader = Some(from);
+        self.heard_leader = Some(cx.now());
         self.reset_election_timer(Time::ZERO, cx);
         if prev_index > self.last_index() {
             fail(self, self.last_index() + 1, None, cx);
@@ -402,6 +519,7 @@ impl Server {
         if term != self.term {
             return;
         }
+        self.acked |= 1 << from;
         let last = self.last_index();
         let back_to = conflict.1.map_or(conflict.0, |t| {
             // Skip the follower's whole conflicting term: to just after our last entry of
@@ -543,6 +661,16 @@ impl Server {
                 last_term,
             } if from_server => self.on_request_vote(f, term, last_index, last_term, cx),
             Msg::Vote { term, granted } if from_server => self.on_vote(f, term, granted, cx),
+            Msg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } if from_server => self.on_pre_vote(f, term, last_index, last_term, cx),
+            Msg::PreVoteReply {
+                term,
+                for_term,
+                granted,
+            } if from_server => self.on_pre_vote_reply(f, term, for_term, granted, cx),
             Msg::Append {
                 term,
                 prev_index,
@@ -575,7 +703,19 @@ impl Server {
         match t {
             Timer::Election => {
                 self.election = None;
-                self.start_election(cx);
+                self.on_election_timeout(cx);
+            }
+            Timer::QuorumCheck(term) => {
+                if self.is_leader() && term == self.term {
+                    if (self.acked.count_ones() as usize) < self.cfg.majority {
+                        // Not heard from a majority in a whole election timeout: it may lead
+                        // a minority, so stop serving as leader.
+                        self.step_down(cx);
+                    } else {
+                        self.acked = 1 << self.me;
+                        cx.set_timer(self.cfg.timeout.1, Timer::QuorumCheck(term));
+                    }
+                }
             }
             Timer::Campaign => self.start_election(cx),
             Timer::Heartbeat(term) => {
