@@ -5,9 +5,10 @@
 //! ([`crate::linearizability`]), and the classic mistakes as switches.
 //!
 //! Nodes: servers `s1..sN` (ids `0..N`) and clients `c1..cM`, one actor type, [`RaftNode`].
-//! See [`server`] for the protocol (Figure 2; elections and replication in its two halves), [`client`] for the clients, [`kv`] for the
-//! state machine with its session table (a retried write applies once), [`invariants`] for
-//! the checker, [`history`] for the client histories it records, [`bugs`] for the switches.
+//! See [`server`] for the protocol (Figure 2; elections and replication in its two
+//! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
+//! (a retried write applies once), [`invariants`] for the checker, [`history`] for the
+//! client histories it records, [`bugs`] for the switches.
 //! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
