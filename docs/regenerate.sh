@@ -30,5 +30,15 @@ cp "$OUT/lb/chart-sojourn_mean.svg" docs/lb-sojourn-vs-lambda.svg
 $S compare ch/ring-balance --vary ch.vnodes=1,3,10,30,100,300,1000 --seeds 0..10 \
     --metric share_cv --out "$OUT/ch" > /dev/null
 cp "$OUT/ch/chart-share_cv.svg" docs/ch-share-cv-vs-vnodes.svg
+# Raft: an election and the first client operation; the Figure 8 schedule with its bug.
+$S run raft/failure-free --set duration=120ms --set raft.clients=1 --set raft.ops=1 \
+    --out "$OUT/raft-election" > /dev/null
+cp "$OUT/raft-election/diagram.svg" docs/raft-election.svg
+$S run raft/bug-commit-earlier-term --set duration=260ms --out "$OUT/raft-f8" > /dev/null || true
+cp "$OUT/raft-f8/diagram.svg" docs/raft-figure-8.svg
+# Raft election downtime after a leader crash, mean and 95% CI per election timeout range.
+$S compare raft/election-timing --vary raft.election_timeout_max=155ms,175ms,200ms,300ms \
+    --seeds 0..1000 --metric election_time --out "$OUT/raft-timing" > /dev/null
+cp "$OUT/raft-timing/chart-election_time.svg" docs/raft-election-timing.svg
 rm -rf "$OUT"
 echo "regenerated the SVGs under docs/"

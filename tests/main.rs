@@ -19,5 +19,6 @@ mod lock;
 mod outputs;
 mod paxos;
 mod pictures;
+mod raft;
 mod replay;
 mod twopc;

@@ -11,6 +11,7 @@
 //! - [`lock`]: lease-based locks with fencing tokens, Redlock.
 //! - [`fd`]: heartbeat failure detectors.
 //! - [`failover`]: primary-backup replication with failover and leases.
+//! - [`raft`]: Raft consensus with a replicated key-value store and its clients.
 //! - [`linearizability`]: the linearizability checker for register, compare-and-set register
 //!   and key-value histories (any protocol's clients, or histories recorded elsewhere).
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
@@ -30,5 +31,6 @@ pub mod linearizability;
 pub mod lock;
 pub mod paxos;
 pub mod plugin;
+pub mod raft;
 pub mod stats;
 pub mod twopc;

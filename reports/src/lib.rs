@@ -37,8 +37,8 @@ pub mod jsonl;
 pub mod shiviz;
 pub mod spacetime;
 pub mod timeline;
-pub mod viewer;
 pub mod traffic;
+pub mod viewer;
 
 #[cfg(test)]
 mod perf_tests;
@@ -58,5 +58,5 @@ pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};
 pub use shiviz::{shiviz_string, write_shiviz};
 pub use spacetime::{AxisMode, SpacetimeOptions, spacetime_svg};
 pub use timeline::{TimelineFilter, timeline_string, write_timeline};
-pub use viewer::{ViewerMeta, ViewerViolation, viewer_html};
 pub use traffic::{Traffic, latency_cdf_chart, message_count_chart, traffic};
+pub use viewer::{ViewerMeta, ViewerViolation, viewer_html};

@@ -17,6 +17,7 @@ pub static BUILTINS: &[&dyn DynProtocol] = &[
     &protocols::lock::Lock,
     &protocols::fd::Fd,
     &protocols::failover::Failover,
+    &protocols::raft::Raft,
 ];
 
 /// A catalog scenario with the protocol that ships it.

@@ -1,0 +1,536 @@
+//! Raft's properties (Figure 3 of the paper), judged apart from the servers from their
+//! observations, after every event; plus liveness and the client history.
+//!
+//! The checker keeps a mirror of every server's log (logs are durable, so a crash does not
+//! end them) with a running digest of each prefix, and what every server committed and
+//! applied.
+//!
+//! - `election_safety` (always): at most one leader per term, over the whole run.
+//! - `leader_append_only` (always): a leader never overwrites or deletes its own entries.
+//! - `log_matching` (always): two logs holding an entry with the same index and term are
+//!   identical up to it (checked on every change, as equal prefix digests).
+//! - `leader_completeness` (always): an entry committed in term t is in the log of every
+//!   leader of a later term (checked when a server becomes leader, and when an entry is
+//!   committed, against the current leaders of later terms).
+//! - `state_machine_safety` (always): no two servers apply (or commit) different entries at
+//!   one index.
+//! - `linearizable` (always, judged at the end of the run): the clients' history is
+//!   linearizable for a key-value store of cas registers ([`crate::linearizability`], one
+//!   key at a time); operations never answered may have taken effect or not.
+//! - `leader_elected` and `requests_answered` (eventually, when the scenario expects
+//!   progress; else reported as reached or not): some server became leader, and by the end
+//!   every client operation was answered (except those whose client crashed first).
+
+use std::collections::BTreeMap;
+
+use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
+
+use super::history::HistoryOp;
+use super::messages::{Entry, Index, Obs, RoleName, Term};
+use super::node::RaftNode;
+use super::params::Params;
+use crate::linearizability::{self as lin, Budget, Model, Verdict};
+
+/// A mirror of one server's log: per entry its term, fingerprint and prefix digest.
+#[derive(Clone, Debug, Default)]
+struct Mirror {
+    terms: Vec<Term>,
+    prints: Vec<u64>,
+    prefix: Vec<u64>,
+}
+
+impl Mirror {
+    fn len(&self) -> Index {
+        self.terms.len() as Index
+    }
+    fn replace(&mut self, keep: Index, entries: &[Entry]) {
+        let k = keep as usize;
+        self.terms.truncate(k);
+        self.prints.truncate(k);
+        self.prefix.truncate(k);
+        for e in entries {
+            let p = e.fingerprint();
+            let before = self.prefix.last().copied().unwrap_or(0);
+            self.terms.push(e.term);
+            self.prints.push(p);
+            self.prefix.push(sim::rng::mix64(before ^ p));
+        }
+    }
+    /// (term, fingerprint) of entry `i` (1-based), if present.
+    fn at(&self, i: Index) -> Option<(Term, u64)> {
+        let k = (i as usize).checked_sub(1)?;
+        Some((*self.terms.get(k)?, self.prints[k]))
+    }
+}
+
+/// A committed (or applied) entry as first seen: term, fingerprint, the reporter's term, who.
+#[derive(Clone, Copy, Debug)]
+struct Fixed {
+    term: Term,
+    print: u64,
+    in_term: Term,
+    by: NodeId,
+}
+
+/// The Raft checker.
+#[derive(Debug)]
+pub struct RaftChecker {
+    names: Vec<String>,
+    servers: u32,
+    expect_progress: bool,
+    logs: Vec<Mirror>,
+    roles: Vec<(Term, RoleName)>,
+    commit_seen: Vec<Index>,
+    leaders: BTreeMap<Term, NodeId>,
+    committed: Vec<Fixed>,
+    applied: Vec<Fixed>,
+    history: Vec<HistoryOp>,
+    outstanding: BTreeMap<(u32, u32, u64), usize>,
+    leader_crash: Option<Time>,
+    election_times: Vec<f64>,
+    max_log: Index,
+    answered: u64,
+}
+
+impl RaftChecker {
+    /// A checker for the cluster `p` describes (node ids as in [`Params::names`]).
+    pub fn new(p: &Params) -> Self {
+        let n = p.servers as usize;
+        RaftChecker {
+            names: p.names(),
+            servers: p.servers,
+            expect_progress: p.expect_progress,
+            logs: vec![Mirror::default(); n],
+            roles: vec![(0, RoleName::Follower); n],
+            commit_seen: vec![0; n],
+            leaders: BTreeMap::new(),
+            committed: Vec::new(),
+            applied: Vec::new(),
+            history: Vec::new(),
+            outstanding: BTreeMap::new(),
+            leader_crash: None,
+            election_times: Vec::new(),
+            max_log: 0,
+            answered: 0,
+        }
+    }
+
+    /// The client history so far, in invocation order.
+    pub fn history(&self) -> &[HistoryOp] {
+        &self.history
+    }
+
+    fn name(&self, n: NodeId) -> &str {
+        self.names.get(n.idx()).map_or("?", String::as_str)
+    }
+
+    fn on_role(&mut self, at: Time, node: NodeId, term: Term, role: RoleName, out: &mut Verdicts) {
+        self.roles[node.idx()] = (term, role);
+        if role != RoleName::Leader {
+            return;
+        }
+        out.hold("leader_elected");
+        if let Some(t) = self.leader_crash.take() {
+            self.election_times.push((at - t).as_secs_f64());
+        }
+        if let Some(&other) = self.leaders.get(&term)
+            && other != node
+        {
+            out.fail(
+                "election_safety",
+                format!(
+                    "{} and {} are both leaders of term {term}",
+                    self.name(other),
+                    self.name(node)
+                ),
+            );
+        }
+        self.leaders.insert(term, node);
+        let log = &self.logs[node.idx()];
+        for (k, c) in self.committed.iter().enumerate() {
+            let i = k as Index + 1;
+            if c.in_term < term && log.at(i) != Some((c.term, c.print)) {
+                out.fail(
+                    "leader_completeness",
+                    format!(
+                        "{} leads term {term} without entry {i} (term {}) that {} committed in term {}",
+                        self.name(node),
+                        c.term,
+                        self.name(c.by),
+                        c.in_term
+                    ),
+                );
+                break;
+            }
+        }
+    }
+
+    fn on_log(&mut self, node: NodeId, keep: Index, entries: &[Entry], out: &mut Verdicts) {
+        let i = node.idx();
+        let (term, role) = self.roles[i];
+        if role == RoleName::Leader && keep < self.logs[i].len() {
+            out.fail(
+                "leader_append_only",
+                format!(
+                    "{}, leader of term {term}, cut its log from {} to {keep} entries",
+                    self.name(node),
+                    self.logs[i].len()
+                ),
+            );
+        }
+        self.logs[i].replace(keep, entries);
+        self.max_log = self.max_log.max(self.logs[i].len());
+        let mine = &self.logs[i];
+        for (j, other) in self.logs.iter().enumerate() {
+            if j == i {
+                continue;
+            }
+            let top = mine.len().min(other.len());
+            for x in keep + 1..=top {
+                let k = x as usize - 1;
+                if mine.terms[k] == other.terms[k] && mine.prefix[k] != other.prefix[k] {
+                    out.fail(
+                        "log_matching",
+                        format!(
+                            "{} and {} both hold an entry of term {} at index {x} but their logs differ before it",
+                            self.name(node),
+                            self.name(NodeId(j as u32)),
+                            mine.terms[k]
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_commit(&mut self, node: NodeId, index: Index, term: Term, out: &mut Verdicts) {
+        let i = node.idx();
+        let from = self.commit_seen[i] + 1;
+        self.commit_seen[i] = self.commit_seen[i].max(index);
+        for x in from..=index.min(self.logs[i].len()) {
+            let (t, p) = self.logs[i].at(x).expect("within the mirror");
+            let k = x as usize - 1;
+            if let Some(c) = self.committed.get(k) {
+                if c.print != p {
+                    out.fail(
+                        "state_machine_safety",
+                        format!(
+                            "{} committed entry {x} of term {t}, but {} committed one of term {} there",
+                            self.name(node),
+                            self.name(c.by),
+                            c.term
+                        ),
+                    );
+                }
+                continue;
+            }
+            self.committed.push(Fixed {
+                term: t,
+                print: p,
+                in_term: term,
+                by: node,
+            });
+            for (&lt, &l) in self.leaders.range(term + 1..) {
+                let (rt, rr) = self.roles[l.idx()];
+                if rt == lt && rr == RoleName::Leader && self.logs[l.idx()].at(x) != Some((t, p)) {
+                    out.fail(
+                        "leader_completeness",
+                        format!(
+                            "{} committed entry {x} (term {t}) in term {term}, but {}, leader of term {lt}, lacks it",
+                            self.name(node),
+                            self.name(l)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn on_apply(&mut self, node: NodeId, index: Index, entry: &Entry, out: &mut Verdicts) {
+        let p = entry.fingerprint();
+        let k = index as usize - 1;
+        match self.applied.get(k) {
+            Some(a) if a.print != p => out.fail(
+                "state_machine_safety",
+                format!(
+                    "{} applied entry {index} of term {}, but {} applied one of term {} there",
+                    self.name(node),
+                    entry.term,
+                    self.name(a.by),
+                    a.term
+                ),
+            ),
+            Some(_) => {}
+            None if k == self.applied.len() => self.applied.push(Fixed {
+                term: entry.term,
+                print: p,
+                in_term: 0,
+                by: node,
+            }),
+            None => out.fail(
+                "state_machine_safety",
+                format!(
+                    "{} applied entry {index} before any server applied entry {}",
+                    self.name(node),
+                    self.applied.len() + 1
+                ),
+            ),
+        }
+    }
+}
+
+impl Checker<RaftNode> for RaftChecker {
+    fn properties(&self) -> Vec<Property> {
+        let progress = |n: &str| {
+            if self.expect_progress {
+                Property::eventually(n)
+            } else {
+                Property::sometimes(n)
+            }
+        };
+        vec![
+            Property::always("election_safety"),
+            Property::always("leader_append_only"),
+            Property::always("log_matching"),
+            Property::always("leader_completeness"),
+            Property::always("state_machine_safety"),
+            Property::always("linearizable"),
+            progress("leader_elected"),
+            progress("requests_answered"),
+        ]
+    }
+
+    fn observe(&mut self, at: Time, node: NodeId, obs: &Obs, out: &mut Verdicts) {
+        if node.0 >= self.servers {
+            self.on_client(at, node, obs);
+            return;
+        }
+        match obs {
+            Obs::Role { term, role } => self.on_role(at, node, *term, *role, out),
+            Obs::Log { keep, entries } => self.on_log(node, *keep, entries, out),
+            Obs::Commit { index, term } => self.on_commit(node, *index, *term, out),
+            Obs::Apply { index, entry, .. } => self.on_apply(node, *index, entry, out),
+            Obs::Invoke { .. } | Obs::Return { .. } => {}
+        }
+    }
+
+    fn node_event(&mut self, rec: &Record<'_>, _out: &mut Verdicts) {
+        let Event::Crash { node } = rec.event else {
+            return;
+        };
+        if node.0 < self.servers {
+            let i = node.idx();
+            if self.roles[i].1 == RoleName::Leader && self.leader_crash.is_none() {
+                self.leader_crash = Some(rec.time);
+            }
+            self.roles[i].1 = RoleName::Follower;
+            self.commit_seen[i] = 0;
+        } else {
+            for (&(c, _, _), &k) in &self.outstanding {
+                if c == node.0 {
+                    self.history[k].abandoned = true;
+                }
+            }
+            self.outstanding.retain(|&(c, _, _), _| c != node.0);
+        }
+    }
+
+    fn finish(&mut self, _end: Time, out: &mut Verdicts) {
+        self.judge_history(out);
+        match self.outstanding.len() {
+            0 => out.hold("requests_answered"),
+            n if self.expect_progress => {
+                let (&(c, inc, seq), _) = self.outstanding.iter().next().expect("n > 0");
+                out.fail(
+                    "requests_answered",
+                    format!(
+                        "{n} client requests unanswered at the end, the first request {seq} of {} (session {inc})",
+                        self.name(NodeId(c))
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn metrics(&self) -> Vec<(String, f64)> {
+        let mut m = vec![
+            (
+                "max_term".to_string(),
+                self.leaders.keys().last().copied().unwrap_or(0) as f64,
+            ),
+            ("leaders".to_string(), self.leaders.len() as f64),
+            ("committed".to_string(), self.committed.len() as f64),
+            ("log_size".to_string(), self.max_log as f64),
+            ("ops_answered".to_string(), self.answered as f64),
+            ("ops_unanswered".to_string(), self.outstanding.len() as f64),
+        ];
+        if let Some(&t) = self.election_times.first() {
+            m.push(("election_time".to_string(), t));
+            let worst = self.election_times.iter().copied().fold(0.0, f64::max);
+            m.push(("election_time_max".to_string(), worst));
+        }
+        m
+    }
+}
+
+impl RaftChecker {
+    /// Runs the linearizability check over the whole client history.
+    fn judge_history(&self, out: &mut Verdicts) {
+        let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();
+        match lin::check(Model::Kv, &ops, &Budget::default()) {
+            Ok(Verdict::Linearizable) => {}
+            Ok(Verdict::NotLinearizable(rep)) => {
+                let h = &self.history[rep.culprit];
+                let when = h
+                    .ret
+                    .map_or("never answered".to_string(), |r| format!("answered at {r}"));
+                out.fail(
+                    "linearizable",
+                    format!(
+                        "key {}: no linearization of the history explains {}'s request {} (session {}): {:?} -> {:?}, invoked at {}, {when}, after {} operations of that key",
+                        rep.key,
+                        self.name(NodeId(h.client)),
+                        h.seq,
+                        h.inc,
+                        h.op,
+                        h.result,
+                        h.invoke,
+                        rep.linearized.len()
+                    ),
+                );
+            }
+            Ok(Verdict::Unknown(u)) => out.fail(
+                "linearizable",
+                format!("undecided: the search ran out of budget ({u})"),
+            ),
+            Err(e) => panic!("the raft checker built a malformed history: {e}"),
+        }
+    }
+
+    fn on_client(&mut self, at: Time, node: NodeId, obs: &Obs) {
+        match obs {
+            Obs::Invoke { cmd } => {
+                self.outstanding
+                    .insert((node.0, cmd.inc, cmd.seq), self.history.len());
+                self.history.push(HistoryOp {
+                    client: node.0,
+                    inc: cmd.inc,
+                    seq: cmd.seq,
+                    invoke: at,
+                    ret: None,
+                    op: cmd.op,
+                    result: None,
+                    abandoned: false,
+                });
+            }
+            Obs::Return { inc, seq, result } => {
+                if let Some(k) = self.outstanding.remove(&(node.0, *inc, *seq)) {
+                    self.history[k].ret = Some(at);
+                    self.history[k].result = Some(*result);
+                    self.answered += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::messages::{Command, KvOp};
+
+    fn entry(term: Term, seq: u64) -> Entry {
+        Entry {
+            term,
+            cmd: Command {
+                client: 3,
+                inc: 0,
+                seq,
+                op: KvOp::Put { key: 0, value: seq },
+            },
+        }
+    }
+
+    /// Feeds one observation from server `node`; returns the properties it failed.
+    fn feed(c: &mut RaftChecker, node: u32, obs: Obs) -> Vec<String> {
+        let mut v = Verdicts::default();
+        c.observe(Time::ZERO, NodeId(node), &obs, &mut v);
+        let s = format!("{v:?}");
+        c.properties()
+            .into_iter()
+            .map(|p| p.name)
+            .filter(|n| s.contains(&format!("(\"{n}\"")))
+            .collect()
+    }
+
+    fn log(keep: Index, entries: Vec<Entry>) -> Obs {
+        Obs::Log { keep, entries }
+    }
+
+    // Shows: two logs with an entry of the same term at one index but different entries
+    // before it fail `log_matching`; equal prefixes, or different terms, do not.
+    // (s3's entry 2 has s1's term but follows an entry of term 4 where s1 has term 1.)
+    #[test]
+    fn log_matching_compares_prefixes() {
+        let mut c = RaftChecker::new(&Params::default());
+        assert!(feed(&mut c, 0, log(0, vec![entry(1, 1), entry(2, 2)])).is_empty());
+        assert!(feed(&mut c, 1, log(0, vec![entry(1, 1), entry(2, 2)])).is_empty());
+        assert!(feed(&mut c, 2, log(0, vec![entry(4, 9), entry(3, 2)])).is_empty());
+        let f = feed(&mut c, 2, log(1, vec![entry(2, 2)]));
+        assert_eq!(
+            f,
+            ["log_matching"],
+            "index 2 agrees in term, index 1 differs"
+        );
+    }
+
+    // Shows: a leader that cuts its own log fails `leader_append_only`; a follower may, and
+    // a crash ends the leadership the checker knows of.
+    #[test]
+    fn leaders_only_append() {
+        let mut c = RaftChecker::new(&Params::default());
+        let leader = Obs::Role {
+            term: 1,
+            role: RoleName::Leader,
+        };
+        assert!(feed(&mut c, 1, log(0, vec![entry(1, 1), entry(1, 2)])).is_empty());
+        assert!(feed(&mut c, 1, log(1, vec![])).is_empty(), "a follower");
+        assert!(feed(&mut c, 0, leader.clone()).is_empty());
+        assert!(feed(&mut c, 0, log(0, vec![entry(1, 1)])).is_empty());
+        // The new entry 1 also has s2's term 1 but another command: log matching breaks too.
+        assert_eq!(
+            feed(&mut c, 0, log(0, vec![entry(1, 5)])),
+            ["leader_append_only", "log_matching"]
+        );
+        assert_eq!(feed(&mut c, 2, leader), ["election_safety"]);
+    }
+
+    // Shows: different entries applied at one index fail `state_machine_safety`, and a
+    // leader elected without an entry committed in an earlier term fails
+    // `leader_completeness`.
+    #[test]
+    fn committed_entries_stay() {
+        let mut c = RaftChecker::new(&Params::default());
+        feed(&mut c, 0, log(0, vec![entry(1, 1)]));
+        feed(&mut c, 1, log(0, vec![entry(2, 7)]));
+        assert!(feed(&mut c, 0, Obs::Commit { index: 1, term: 1 }).is_empty());
+        let apply = |e: Entry| Obs::Apply {
+            index: 1,
+            entry: e,
+            result: crate::raft::KvResult::Written,
+        };
+        assert!(feed(&mut c, 0, apply(entry(1, 1))).is_empty());
+        assert_eq!(
+            feed(&mut c, 1, apply(entry(2, 7))),
+            ["state_machine_safety"]
+        );
+        let role = Obs::Role {
+            term: 2,
+            role: RoleName::Leader,
+        };
+        assert_eq!(feed(&mut c, 1, role), ["leader_completeness"]);
+    }
+}
