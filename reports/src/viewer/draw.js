@@ -211,7 +211,10 @@ function drawArrows(c, m, v, g, arrows, st) {
     if (end.kind === "deliver") arrowHead(c, x1, y1, end.x, end.y, col);
     if (labels && Math.abs(end.x - x1) > 60) {
       const f = 0.42, lx = x1 + (end.x - x1) * f, ly = y1 + (end.y - y1) * f - 3;
-      labelAt(c, m.events[o].kind, lx, ly, col);
+      // The protocol's short payload summary beside the kind, when it fits the arrow.
+      const e = m.events[o], full = e.summary ? e.kind + " " + e.summary : e.kind;
+      const text = full.length * 6 < Math.abs(end.x - x1) * 0.8 ? full : e.kind;
+      labelAt(c, text, lx, ly, col);
     }
   }
   c.globalAlpha = 1;
