@@ -10,6 +10,8 @@
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
+//! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
+//!   quiet network) within a budget of runs; `cli_shrink` is its command.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
@@ -21,6 +23,7 @@
 pub mod catalog;
 pub mod cli;
 mod cli_reports;
+mod cli_shrink;
 pub mod expect;
 pub mod gate;
 pub mod interrupt;
@@ -29,6 +32,7 @@ pub mod load;
 pub mod registry;
 pub mod replay;
 pub mod runners;
+pub mod shrink;
 pub mod spec;
 pub mod stats;
 pub mod sweep;
