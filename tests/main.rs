@@ -17,4 +17,5 @@ mod lock;
 mod outputs;
 mod paxos;
 mod replay;
+mod shrink;
 mod twopc;
