@@ -622,3 +622,101 @@ pub fn to_toml(s: &Shrunk, source: &str, seed: u64, swarm: bool) -> Result<Strin
     }
     Ok(h + &body)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocols::plugin::swarm;
+
+    fn step(ms: u64, action: FaultAction) -> FaultStep {
+        FaultStep {
+            at: Time::from_millis(ms),
+            action,
+        }
+    }
+
+    fn pair(a: &str, b: &str) -> (String, String) {
+        (a.to_string(), b.to_string())
+    }
+
+    #[test]
+    fn cuts_of_a_split_read_back_as_one_partition() {
+        let cuts = [
+            pair("n0", "n2"),
+            pair("n2", "n0"),
+            pair("n1", "n2"),
+            pair("n2", "n1"),
+        ];
+        let s = cuts_to_steps(Time::from_millis(5), &cuts);
+        assert_eq!(s.len(), 1);
+        let FaultAction::Partition { a, b, one_way } = &s[0].action else {
+            panic!("{s:?}")
+        };
+        assert_eq!(
+            (a.as_slice(), b.as_slice(), *one_way),
+            (
+                &["n0".to_string(), "n1".into()][..],
+                &["n2".to_string()][..],
+                false
+            )
+        );
+        // Cuts that are not a symmetric split stay one-way, one per cut.
+        let s = cuts_to_steps(Time::from_millis(5), &[pair("n0", "n1"), pair("n0", "n2")]);
+        assert_eq!(s.len(), 2);
+        assert!(
+            s.iter()
+                .all(|f| matches!(f.action, FaultAction::Partition { one_way: true, .. }))
+        );
+    }
+
+    #[test]
+    fn outages_are_removed_whole() {
+        let f = [
+            step(1, FaultAction::Crash("a".into())),
+            step(2, FaultAction::Pause("b".into())),
+            step(3, FaultAction::Crash("c".into())),
+            step(4, FaultAction::Restart("a".into())),
+            step(5, FaultAction::Resume("b".into())),
+            step(6, FaultAction::Heal(Default::default())),
+        ];
+        assert_eq!(units(&f), vec![vec![0, 3], vec![1, 4], vec![2], vec![5]]);
+    }
+
+    #[test]
+    fn swarm_draws_stay_within_bounds_and_depend_only_on_the_seed() {
+        let spec = crate::load::parse(
+            "protocol = \"gossip\"\n[phases]\nheal_at = \"1s\"\nliveness = \"1s\"\n\
+             [network]\nloss = 0.2\nduplicate = 0.1\n\
+             [random]\ncrash = { rate = 4.0, min = \"10ms\", max = \"20ms\" }\n\
+             pause = { rate = 2.0, min = \"10ms\", max = \"20ms\" }\n[gossip]\nnodes = 3\n",
+            "t.toml",
+            &[],
+        )
+        .unwrap();
+        let mut on = [0usize; 2];
+        let mut profiles = Vec::new();
+        for seed in 0..200 {
+            let (s, p) = swarm::draw(&spec, seed).unwrap();
+            assert_eq!(swarm::draw(&spec, seed).unwrap().1, p, "seed {seed}");
+            assert!((0.0..0.2).contains(&s.network.loss), "{p}");
+            assert!((0.0..0.1).contains(&s.network.duplicate), "{p}");
+            let r = s.random.clone().unwrap_or_default();
+            if let Some(c) = &r.crash {
+                assert!(c.rate > 0.0 && c.rate < 8.0 && c.min == Time::from_millis(10));
+                on[0] += 1;
+            }
+            if let Some(c) = &r.pause {
+                assert!(c.rate > 0.0 && c.rate < 4.0);
+                on[1] += 1;
+            }
+            assert!(s.swarm.is_none() && s.description.contains(&p.to_string()));
+            profiles.push(p.to_string());
+        }
+        // Each kind is on about half the time: 200 fair coins land in [70, 130] except with
+        // probability below 3e-5.
+        assert!(on.iter().all(|n| (70..=130).contains(n)), "{on:?}");
+        profiles.sort();
+        profiles.dedup();
+        assert_eq!(profiles.len(), 200, "every seed draws its own profile");
+    }
+}
