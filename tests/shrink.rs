@@ -236,6 +236,40 @@ fn shrink_paxos_and_lock_campaigns() {
 }
 
 #[test]
+fn shrink_from_a_sweep_takes_its_first_failing_seed() {
+    let recs = records(&simlab(&[
+        "sweep", GOSSIP, "--seeds", "0..12", "--quiet", "--format", "jsonl", "--set", GOSSIP_BUG,
+        "--swarm",
+    ]));
+    let seed = recs.iter().find(|r| r.1 != "ok").expect("a failing seed").0;
+    let from = simlab(&[
+        "shrink",
+        GOSSIP,
+        "--from-sweep",
+        "0..12",
+        "--set",
+        GOSSIP_BUG,
+        "--swarm",
+    ]);
+    assert_eq!(code(&from), 0, "{}", text(&from.stderr));
+    let s = seed.to_string();
+    let direct = simlab(&[
+        "shrink", GOSSIP, "--seed", &s, "--set", GOSSIP_BUG, "--swarm",
+    ]);
+    assert_eq!(
+        from.stdout, direct.stdout,
+        "the same shrunk file as --seed {seed}"
+    );
+    let o = simlab(&["shrink", GOSSIP, "--from-sweep", "0..5"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("no seed in 0..5 fails"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn shrinking_a_run_that_does_not_fail_is_an_error() {
     let o = simlab(&["shrink", GOSSIP, "--seed", "0"]);
     assert_eq!(code(&o), 2);

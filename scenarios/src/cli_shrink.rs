@@ -19,6 +19,10 @@ pub struct ShrinkArgs {
     /// The failing seed (default: the scenario's `seed`).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Instead of --seed: sweep seeds `A..B` (as `sweep --seeds`, with `--swarm` if given)
+    /// and shrink the first that fails.
+    #[arg(long, value_name = "A..B", conflicts_with = "seed")]
+    pub from_sweep: Option<String>,
     /// Override a field (repeatable), as given to the sweep that found the seed.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
@@ -68,7 +72,10 @@ pub fn cmd_shrink(
             spec.name
         )));
     }
-    let seed = a.seed.unwrap_or(spec.seed);
+    let seed = match &a.from_sweep {
+        Some(range) => first_failing(&spec, range, a.swarm)?,
+        None => a.seed.unwrap_or(spec.seed),
+    };
     if a.swarm {
         spec = protocols::plugin::swarm::draw(&spec, seed)
             .map_err(usage)?
@@ -118,6 +125,34 @@ pub fn cmd_shrink(
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The first seed of `range` whose run fails (as `sweep --seeds range [--swarm]` runs it).
+fn first_failing(spec: &crate::spec::Spec, range: &str, swarm: bool) -> Result<u64, Failure> {
+    let (lo, hi) = crate::cli::parse_seeds(range).map_err(usage)?;
+    let seeds: Vec<u64> = (lo..hi).collect();
+    let runs: Vec<(u64, String)> = if swarm {
+        crate::sweep::run_swarm_seeds_until(spec, &seeds, 0, &|| {}, None)
+            .map_err(usage)?
+            .into_iter()
+            .map(|(s, o, _)| (s, o.outcome))
+            .collect()
+    } else {
+        crate::sweep::run_seeds(spec, &seeds, 0, &|| {})
+            .map_err(usage)?
+            .into_iter()
+            .map(|(s, o)| (s, o.outcome))
+            .collect()
+    };
+    runs.iter()
+        .find(|(_, outcome)| outcome != "ok")
+        .map(|(s, _)| *s)
+        .ok_or_else(|| {
+            usage(format!(
+                "no seed in {range} fails{}: there is nothing to shrink",
+                if swarm { " under --swarm" } else { "" }
+            ))
+        })
 }
 
 /// The shrunk run's report: `run FILE --trace full --out DIR` (its exit code is the
