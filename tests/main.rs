@@ -21,4 +21,5 @@ mod paxos;
 mod pictures;
 mod raft;
 mod replay;
+mod shrink;
 mod twopc;

@@ -113,6 +113,9 @@ enum Cmd {
         #[arg(long, default_value = "json", value_parser = formats(&["json", "text"]))]
         format: Format,
     },
+    /// Shrink a failing seed: its faults as a script, minimised, written as a scenario file
+    /// that `run` reproduces (exit 2 if the seed does not fail).
+    Shrink(crate::cli_shrink::ShrinkArgs),
     /// Measure kernel speed: events/s, ns/event, peak memory, per trace sink.
     Bench(BenchArgs),
     /// Print a shell completion script: `source <(simlab completions bash)`, or save it where
@@ -222,6 +225,10 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_EXPORT_EVENTS,
           value_parser = clap::value_parser!(u64).range(1..))]
     export_events: u64,
+    /// Swarm testing: run the fault profile this seed draws within the scenario's [swarm]
+    /// bounds (as `sweep --swarm` ran it).
+    #[arg(long)]
+    swarm: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -300,6 +307,10 @@ struct SweepArgs {
     /// No progress on stderr (by default: a bar on a terminal, a line every 5 s elsewhere).
     #[arg(long)]
     quiet: bool,
+    /// Swarm testing: each seed draws its own fault profile within the scenario's [swarm]
+    /// bounds; failing seeds are listed with their profiles.
+    #[arg(long)]
+    swarm: bool,
     #[command(flatten)]
     limits: Limits,
 }
@@ -503,6 +514,7 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
                 .map_err(output_error)?;
             Ok(EXIT_OK)
         }
+        Cmd::Shrink(a) => crate::cli_shrink::cmd_shrink(reg, a, out, err),
         Cmd::Bench(a) => cmd_bench(reg, a, out),
         Cmd::CheckHistory(a) => crate::check_history::cmd_check_history(a, out),
         Cmd::Hash {
@@ -809,6 +821,11 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         )));
     }
     let seed = a.seed.unwrap_or(spec.seed);
+    if a.swarm {
+        spec = protocols::plugin::swarm::draw(&spec, seed)
+            .map_err(usage)?
+            .0;
+    }
     let from = a
         .from
         .as_deref()
@@ -891,7 +908,10 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
     }
     let wall_ms = t0.elapsed().as_millis() as u64;
     let json = run_json(&spec, seed, &o, wall_ms);
-    let repro = reproduce(reg, &spec.name, seed, &a.sets);
+    let mut repro = reproduce(reg, &spec.name, seed, &a.sets);
+    if a.swarm {
+        repro.push_str(" --swarm");
+    }
     if let Some(dir) = &a.out {
         let summary = serde_json::to_string_pretty(&json).expect("serialisable");
         write_file(&dir.join("summary.json"), summary.as_bytes())?;
@@ -1227,6 +1247,18 @@ fn sweep_text(s: &SweepSummary) -> String {
     t
 }
 
+/// The profile of each failing seed of a `--swarm` sweep (empty without `--swarm`).
+fn swarm_failures(s: &SweepSummary, profiles: &BTreeMap<u64, String>) -> String {
+    s.failing_seeds
+        .iter()
+        .filter_map(|seed| {
+            profiles
+                .get(seed)
+                .map(|p| format!("swarm     seed {seed}: {p}\n"))
+        })
+        .collect()
+}
+
 fn sweep_exit(s: &SweepSummary) -> i32 {
     if s.outcomes.contains_key("safety_violation") {
         EXIT_SAFETY
@@ -1251,8 +1283,16 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
         .collect();
     let pb = Progress::new(seeds.len() as u64, "seeds", a.quiet);
     let tick = || pb.tick();
-    let runs =
-        sweep::run_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0)).map_err(usage)?;
+    let (runs, profiles) = if a.swarm {
+        let r = sweep::run_swarm_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0))
+            .map_err(usage)?;
+        let p: BTreeMap<u64, String> = r.iter().map(|(s, _, p)| (*s, p.to_string())).collect();
+        (r.into_iter().map(|(s, o, _)| (s, o)).collect(), p)
+    } else {
+        let r = sweep::run_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0))
+            .map_err(usage)?;
+        (r, BTreeMap::new())
+    };
     pb.finish();
     let results = sweep::seed_results(&runs);
     let summary = sweep::summarize_sweep(&spec.name, [lo, hi], &results);
@@ -1286,11 +1326,18 @@ fn cmd_sweep(reg: &Registry, a: SweepArgs, out: &mut dyn Write, err: &mut dyn Wr
                 )?;
             }
         }
-        _ => w(out, &sweep_text(&summary))?,
+        _ => {
+            w(out, &sweep_text(&summary))?;
+            w(out, &swarm_failures(&summary, &profiles))?;
+        }
     }
     let code = sweep_exit(&summary);
     if let Some(s) = summary.failing_seeds.first() {
-        let _ = writeln!(err, "{}", reproduce(reg, &spec.name, *s, &a.sets));
+        let mut line = reproduce(reg, &spec.name, *s, &a.sets);
+        if a.swarm {
+            line.push_str(" --swarm");
+        }
+        let _ = writeln!(err, "{line}");
     }
     Ok(code)
 }

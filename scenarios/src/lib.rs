@@ -10,6 +10,8 @@
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
+//! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
+//!   quiet network) within a budget of runs; `cli_shrink` is its command.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
 //! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
@@ -26,6 +28,7 @@ pub mod catalog;
 pub mod check_history;
 pub mod cli;
 mod cli_reports;
+mod cli_shrink;
 pub mod expect;
 pub mod gate;
 pub mod history;
@@ -35,6 +38,7 @@ pub mod load;
 pub mod registry;
 pub mod replay;
 pub mod runners;
+pub mod shrink;
 pub mod spec;
 pub mod stats;
 pub mod sweep;

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::runners::{self, RunOutput, RunRequest};
 use crate::spec::Spec;
 use crate::stats::{Summary, summarize};
+use protocols::plugin::SwarmProfile;
+use protocols::plugin::swarm;
 
 /// One seed's result, as kept in shard files.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -159,10 +161,43 @@ pub fn run_seeds_until(
     progress: &(dyn Fn() + Sync),
     stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
 ) -> Result<Vec<(u64, RunOutput)>, String> {
+    let specs: Vec<(u64, &Spec)> = seeds.iter().map(|&s| (s, spec)).collect();
+    run_specs_until(&specs, jobs, progress, stop)
+}
+
+/// A `--swarm` sweep: each seed runs its own drawn profile ([`swarm::draw`]); results (with
+/// each seed's profile) in seed order.
+pub fn run_swarm_seeds_until(
+    spec: &Spec,
+    seeds: &[u64],
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+) -> Result<Vec<(u64, RunOutput, SwarmProfile)>, String> {
+    let drawn: Vec<(u64, Spec, SwarmProfile)> = seeds
+        .iter()
+        .map(|&s| swarm::draw(spec, s).map(|(d, p)| (s, d, p)))
+        .collect::<Result<_, _>>()?;
+    let specs: Vec<(u64, &Spec)> = drawn.iter().map(|(s, d, _)| (*s, d)).collect();
+    let runs = run_specs_until(&specs, jobs, progress, stop)?;
+    Ok(runs
+        .into_iter()
+        .zip(drawn)
+        .map(|((s, o), (_, _, p))| (s, o, p))
+        .collect())
+}
+
+/// Runs each `(seed, spec)` pair on `jobs` threads; results in the pairs' order.
+fn run_specs_until(
+    specs: &[(u64, &Spec)],
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+    stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
+) -> Result<Vec<(u64, RunOutput)>, String> {
     let work = || -> Result<Vec<(u64, RunOutput)>, String> {
-        seeds
+        specs
             .par_iter()
-            .map(|&seed| {
+            .map(|&(seed, spec)| {
                 let interrupt = stop
                     .clone()
                     .map(|f| -> Box<dyn FnMut() -> bool> { Box::new(move || f()) });

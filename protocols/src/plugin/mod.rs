@@ -10,6 +10,7 @@
 //! - [`run`]: [`RunRequest`], [`RunOutput`], and the helpers every simulation uses
 //!   ([`configure`], [`collect`]) or every analysis uses ([`analysis_output`]).
 //! - [`metrics`]: metric metadata (unit, which direction is better).
+//! - [`swarm`]: the `[swarm]` bounds and each seed's fault profile drawn within them.
 //!
 //! Architecture invariant: nothing here knows a protocol by name. The registry (which
 //! protocols exist) is the caller's list; the CLI takes it as an argument.
@@ -19,8 +20,10 @@ mod parse;
 pub mod protocol;
 pub mod run;
 pub mod spec;
+pub mod swarm;
 
 pub use metrics::{Better, KERNEL_METRICS, MetricMeta};
 pub use protocol::{BenchCounts, BenchTable, DynProtocol, Kind, Params, Protocol, Scenario};
 pub use run::{RunOutput, RunRequest, analysis_output, collect, configure, run_world, simulate};
 pub use spec::{DEFAULT_DURATION, Expect, LinkSpec, MetricExpect, NetworkSpec, Proto, Spec};
+pub use swarm::{SwarmBounds, SwarmProfile};

@@ -125,6 +125,7 @@ where
         let mut network = None;
         let mut faults = None;
         let mut random = None;
+        let mut swarm = None;
         let mut params: Option<T> = None;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
@@ -145,6 +146,7 @@ where
                 "network" => once(&mut network, "network", map.next_value::<NetworkSpec>()?)?,
                 "faults" => once(&mut faults, "faults", map.next_value()?)?,
                 "random" => once(&mut random, "random", map.next_value()?)?,
+                "swarm" => once(&mut swarm, "swarm", map.next_value()?)?,
                 k if k == table => {
                     if params.replace(map.next_value::<T>()?).is_some() {
                         return Err(de::Error::custom(format!("duplicate table [{table}]")));
@@ -190,6 +192,7 @@ where
             network: network.unwrap_or_default(),
             faults: faults.unwrap_or_default(),
             random,
+            swarm,
             params: Params::new(params.unwrap_or_default()),
         })
     }

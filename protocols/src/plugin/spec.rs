@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use sim::{FaultStep, LinkConfig, Phases, RandomFaults, Time, TimeDist};
 
 use super::protocol::{DynProtocol, Params};
+use super::swarm::SwarmBounds;
 
 /// What a scenario demonstrates; `simlab test` checks it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +239,8 @@ pub struct Spec {
     pub faults: Vec<FaultStep>,
     /// Random faults (need phases).
     pub random: Option<RandomFaults>,
+    /// Bounds of each seed's fault profile under `--swarm` ([`super::swarm`]).
+    pub swarm: Option<SwarmBounds>,
     /// The protocol's table (`[twopc]`, `[paxos]`, ...), typed by the protocol.
     pub params: Params,
 }
@@ -257,6 +260,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "network",
     "faults",
     "random",
+    "swarm",
 ];
 
 impl Serialize for Spec {
@@ -286,6 +290,9 @@ impl Serialize for Spec {
         }
         if let Some(r) = &self.random {
             m.serialize_entry("random", r)?;
+        }
+        if let Some(b) = &self.swarm {
+            m.serialize_entry("swarm", b)?;
         }
         m.serialize_entry(self.protocol.name(), &self.params)?;
         m.end()
@@ -344,6 +351,9 @@ impl Spec {
             if self.phases.is_none() && !r.is_empty() {
                 return Err("random faults need [phases] with heal_at and liveness".into());
             }
+        }
+        if let Some(b) = &self.swarm {
+            b.validate(self)?;
         }
         if self.max_events == Some(0) {
             return Err("max_events must be >= 1".into());
