@@ -210,6 +210,63 @@ impl Message for Msg {
             Msg::Redirect { .. } => "redirect",
         }
     }
+
+    /// Terms and indices as the paper's figures write them: `t2` a term, `5@2` the entry at
+    /// index 5 from term 2, `c4` a commit index.
+    fn summary(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let yes = |g: bool| if g { "yes" } else { "no" };
+        let _ = match self {
+            Msg::RequestVote {
+                term,
+                last_index,
+                last_term,
+            }
+            | Msg::PreVote {
+                term,
+                last_index,
+                last_term,
+            } => write!(out, "t{term} last {last_index}@{last_term}"),
+            Msg::Vote { term, granted } => write!(out, "t{term} {}", yes(*granted)),
+            Msg::PreVoteReply {
+                for_term, granted, ..
+            } => write!(out, "t{for_term} {}", yes(*granted)),
+            Msg::Append {
+                term,
+                prev_index,
+                entries,
+                commit,
+                ..
+            } if entries.is_empty() => write!(out, "t{term} after {prev_index} c{commit}"),
+            Msg::Append {
+                term,
+                prev_index,
+                entries,
+                commit,
+                ..
+            } => write!(
+                out,
+                "t{term} {}..{} c{commit}",
+                prev_index + 1,
+                prev_index + entries.len() as u64
+            ),
+            Msg::AppendReply {
+                term,
+                success: true,
+                match_index,
+                ..
+            } => write!(out, "t{term} ok {match_index}"),
+            Msg::AppendReply {
+                term,
+                conflict_index,
+                ..
+            } => write!(out, "t{term} no, try {conflict_index}"),
+            Msg::Redirect {
+                leader: Some(l), ..
+            } => write!(out, "to s{}", l + 1),
+            Msg::Request { .. } | Msg::Reply { .. } | Msg::Redirect { .. } => Ok(()),
+        };
+    }
 }
 
 /// Timers. Those that can go stale carry what they were set for and are ignored if it
