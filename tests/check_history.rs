@@ -2,27 +2,9 @@
 //! linearizable, 1 not, with the report; 2 bad input, with line and column; 3 undecided
 //! within the step, memory or wall-clock budget).
 
+use crate::common::{code, simlab, stderr, stdout};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn simlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simlab"))
-        .args(args)
-        .output()
-        .expect("simlab runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally (no signal)")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::Output;
 
 fn file(name: &str, text: &str) -> String {
     let d: PathBuf =

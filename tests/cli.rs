@@ -2,27 +2,8 @@
 //! error messages for bad input (never a panic), the sharded sweep against the plain one, and
 //! snapshots of `list`, `show` and run output.
 
+use crate::common::{code, simlab, stderr, stdout};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn simlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simlab"))
-        .args(args)
-        .output()
-        .expect("simlab runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally (no signal)")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir()

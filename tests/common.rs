@@ -61,3 +61,26 @@ pub fn total(runs: &[(u64, RunOutput)], k: &str) -> f64 {
         .map(|(_, o)| o.metrics.get(k).copied().unwrap_or(0.0))
         .sum()
 }
+
+/// Runs the real `simlab` binary with `args`.
+pub fn simlab(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_simlab"))
+        .args(args)
+        .output()
+        .expect("simlab runs")
+}
+
+/// The exit code of a finished `simlab`.
+pub fn code(o: &std::process::Output) -> i32 {
+    o.status.code().expect("exited normally (no signal)")
+}
+
+/// Its stdout as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Its stderr as text.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}

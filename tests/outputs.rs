@@ -2,15 +2,9 @@
 //! `--around`, violations that point at their events, exports capped and saying so, partial
 //! files removed on Ctrl-C, write errors and closed pipes, and limits for runaway runs.
 
+use crate::common::simlab;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-
-fn simlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simlab"))
-        .args(args)
-        .output()
-        .expect("simlab runs")
-}
 
 fn text(o: &Output) -> String {
     format!(

@@ -4,19 +4,9 @@
 //! gives a small scripted scenario that `run` fails with the same property, the same bytes
 //! every time; shrinking a run that does not fail is exit 2.
 
+use crate::common::{code, simlab};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn simlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simlab"))
-        .args(args)
-        .output()
-        .expect("simlab runs")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally (no signal)")
-}
+use std::process::Output;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
