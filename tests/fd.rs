@@ -1,4 +1,4 @@
-//! Failure detection (validation target, "Failure detection"): phi matches the published values;
+//! Failure detection (docs/validation.md, "Failure detection"): phi matches the published values;
 //! NFD-S never exceeds delta + eta in thousands of crash trials while its Bug switch does;
 //! detection times match the closed forms on a constant-delay link; with i.i.d. normal
 //! inter-arrivals phi accrual makes about 10^-Phi false suspicions per interval (exactly the

@@ -1,4 +1,4 @@
-//! Integration tests: consistent hashing through the catalog (validation target, "Consistent
+//! Integration tests: consistent hashing through the catalog (docs/validation.md, "Consistent
 //! hashing") and the key-value cluster on the kernel (misrouting while membership spreads,
 //! keys moved at a join, availability, crashes, the serve_misrouted bug), plus the lookup
 //! benchmark (ignored; run by hand).

@@ -1,4 +1,4 @@
-//! Integration tests: load balancing and queueing against queueing theory (validation targets,
+//! Integration tests: load balancing and queueing against queueing theory (docs/validation.md,
 //! "Load balancing and queueing"), balls into bins, the catalog, and the benchmarks.
 //!
 //! Statistical tests follow the validation rule: R >= 5 fixed seeds, mean and 95% CI

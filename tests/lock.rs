@@ -1,4 +1,4 @@
-//! Locks and leases (validation target, "Locks and leases"): Kleppmann's GC-pause scenario
+//! Locks and leases (docs/validation.md, "Locks and leases"): Kleppmann's GC-pause scenario
 //! reproduces exactly (violation without fencing, token 33 rejected with it, nothing with an
 //! 8 s pause, the delayed write behaves like the pause), Redlock's validity arithmetic is exact
 //! and a clock jump breaks its mutual exclusion, every Bug switch is caught by a checker, and

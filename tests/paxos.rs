@@ -1,4 +1,4 @@
-//! Integration tests: single-decree Paxos (validation target, "Paxos").
+//! Integration tests: single-decree Paxos (docs/validation.md, "Paxos").
 //!
 //! Shows: every catalog scenario meets its declared outcome, deterministically; every bug
 //! switch is caught by its scripted schedule, and that schedule is harmless without the bug;

@@ -1,4 +1,4 @@
-//! Closed forms the validation tests compare against (validation target, "Load balancing and
+//! Closed forms the validation tests compare against (docs/validation.md, "Load balancing and
 //! queueing"). Time unit: the mean service time; `lambda` is the arrival rate per server.
 //!
 //! Sources: M/M/1 and GI/M/1 (Kleinrock, Queueing Systems vol. 1); power of d choices and
