@@ -27,8 +27,6 @@
 pub mod catalog;
 pub mod check_history;
 pub mod cli;
-mod cli_reports;
-mod cli_shrink;
 pub mod expect;
 pub mod gate;
 pub mod history;

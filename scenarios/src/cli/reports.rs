@@ -10,7 +10,7 @@ use reports::{
 };
 use sim::TraceLine;
 
-use crate::cli::{CompareJson, Failure};
+use super::{CompareJson, Failure};
 use crate::runners::RunOutput;
 use crate::spec::Spec;
 
@@ -19,7 +19,7 @@ pub type Lines<'a> = &'a dyn Fn() -> Box<dyn Iterator<Item = TraceLine> + 'a>;
 
 fn io_fail(path: &Path, e: impl std::fmt::Display) -> Failure {
     Failure {
-        code: crate::cli::EXIT_USAGE,
+        code: super::EXIT_USAGE,
         message: format!("cannot write {}: {e}", path.display()),
     }
 }
@@ -489,7 +489,7 @@ pub fn write_compare_reports(
         .collect();
     let mut rep = report_of(doc, &varied);
     rep.charts = compare_charts(doc, &varied, only, opts, unit).map_err(|message| Failure {
-        code: crate::cli::EXIT_USAGE,
+        code: super::EXIT_USAGE,
         message,
     })?;
     for (m, svg) in &rep.charts {

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::cli::{EXIT_OK, EXIT_USAGE, Failure};
+use super::{EXIT_OK, EXIT_USAGE, Failure};
 use crate::load::{self, Override};
 use crate::registry::Registry;
 use crate::shrink::{self, ShrinkError};
@@ -129,7 +129,7 @@ pub fn cmd_shrink(
 
 /// The first seed of `range` whose run fails (as `sweep --seeds range [--swarm]` runs it).
 fn first_failing(spec: &crate::spec::Spec, range: &str, swarm: bool) -> Result<u64, Failure> {
-    let (lo, hi) = crate::cli::parse_seeds(range).map_err(usage)?;
+    let (lo, hi) = super::parse_seeds(range).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let runs: Vec<(u64, String)> = if swarm {
         crate::sweep::run_swarm_seeds_until(spec, &seeds, 0, &|| {}, None)
@@ -169,7 +169,7 @@ fn write_report(reg: &Registry, file: &Path, dir: &Path) -> Result<(), Failure> 
     ];
     let mut sink_out = Vec::new();
     let mut sink_err = Vec::new();
-    let code = crate::cli::run_cli_with(reg, args, &mut sink_out, &mut sink_err);
+    let code = super::run_cli_with(reg, args, &mut sink_out, &mut sink_err);
     if code == EXIT_OK || code == EXIT_USAGE {
         return Err(usage(format!(
             "internal: the shrunk scenario {} did not fail when run for its report (exit \

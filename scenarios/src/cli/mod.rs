@@ -26,6 +26,9 @@ use crate::stats::summarize;
 use crate::sweep::{self, SeedResult, SweepSummary};
 use protocols::plugin::{Better, Kind};
 
+mod reports;
+mod shrink;
+
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;
 /// Exit code: a safety property was violated.
@@ -115,7 +118,7 @@ enum Cmd {
     },
     /// Shrink a failing seed: its faults as a script, minimised, written as a scenario file
     /// that `run` reproduces (exit 2 if the seed does not fail).
-    Shrink(crate::cli_shrink::ShrinkArgs),
+    Shrink(shrink::ShrinkArgs),
     /// Measure kernel speed: events/s, ns/event, peak memory, per trace sink.
     Bench(BenchArgs),
     /// Print a shell completion script: `source <(simlab completions bash)`, or save it where
@@ -218,7 +221,7 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     around: Option<u64>,
     /// With --around: events shown on each side.
-    #[arg(long, value_name = "K", default_value_t = crate::cli_reports::AROUND_EVENTS)]
+    #[arg(long, value_name = "K", default_value_t = reports::AROUND_EVENTS)]
     context: u64,
     /// Events each export (timeline.txt, chrome.json, shiviz.log, viewer.html) holds at most,
     /// from the start of the --from/--to window; a cut export says so.
@@ -514,7 +517,7 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
                 .map_err(output_error)?;
             Ok(EXIT_OK)
         }
-        Cmd::Shrink(a) => crate::cli_shrink::cmd_shrink(reg, a, out, err),
+        Cmd::Shrink(a) => shrink::cmd_shrink(reg, a, out, err),
         Cmd::Bench(a) => cmd_bench(reg, a, out),
         Cmd::CheckHistory(a) => crate::check_history::cmd_check_history(a, out),
         Cmd::Hash {
@@ -801,7 +804,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Res<()> {
     })
 }
 
-pub use reports::{TraceFooter, TraceHeader};
+pub use ::reports::{TraceFooter, TraceHeader};
 
 fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Res<i32> {
     if a.trace == TraceMode::Full && a.out.is_none() {
@@ -927,7 +930,7 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         let p = trace_file.clone().expect("full traces have --out");
         match fs::File::open(&p)
             .map_err(|e| e.to_string())
-            .and_then(|f| reports::read_jsonl(BufReader::new(f)))
+            .and_then(|f| ::reports::read_jsonl(BufReader::new(f)))
         {
             Ok((_, mut r)) => Box::new(std::iter::from_fn(move || r.events().next())),
             Err(_) => Box::new(std::iter::empty()),
@@ -935,7 +938,7 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
     };
     let from_mem =
         || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
-    let lines: crate::cli_reports::Lines<'_> = if a.trace == TraceMode::Full {
+    let lines: reports::Lines<'_> = if a.trace == TraceMode::Full {
         &from_file
     } else {
         &from_mem
@@ -947,7 +950,7 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
         )));
     }
     if let Some(dir) = &a.out {
-        crate::cli_reports::write_run_reports(
+        reports::write_run_reports(
             dir,
             &spec,
             seed,
@@ -970,11 +973,11 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
                     o.events.saturating_sub(1)
                 )));
             }
-            Some(n) => Some(crate::cli_reports::around(n, a.context)),
+            Some(n) => Some(reports::around(n, a.context)),
             None => None,
         };
         let text =
-            crate::cli_reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind, indices);
+            reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind, indices);
         w(out, &text)?;
     }
     match a.format {
@@ -999,7 +1002,7 @@ fn cmd_run(reg: &Registry, a: RunArgs, out: &mut dyn Write, err: &mut dyn Write)
 
 /// Each `--kind` must be an event name or a message kind this run sent: an unknown one would
 /// silently filter everything out.
-fn check_kinds(kinds: &[String], lines: crate::cli_reports::Lines<'_>) -> Res<()> {
+fn check_kinds(kinds: &[String], lines: reports::Lines<'_>) -> Res<()> {
     let unknown: Vec<&String> = kinds
         .iter()
         .filter(|k| k.parse::<sim::trace::EventKind>().is_err())
@@ -1557,7 +1560,7 @@ fn cmd_compare(
     if let Some(dir) = &a.out {
         ensure_dir(dir)?;
         write_file(&dir.join("compare.json"), json.as_bytes())?;
-        let opts = crate::cli_reports::ChartOptions {
+        let opts = reports::ChartOptions {
             x: a.x_param.clone(),
             log_x: (a.log_x || a.linear_x).then_some(a.log_x),
             log_y: a.log_y,
@@ -1568,13 +1571,13 @@ fn cmd_compare(
                 .map(|meta| meta.unit.to_string())
                 .unwrap_or_default()
         };
-        crate::cli_reports::write_compare_reports(dir, &doc, &a.vary, &a.metric, &opts, &unit)?;
+        reports::write_compare_reports(dir, &doc, &a.vary, &a.metric, &opts, &unit)?;
     }
     let text = match a.format {
         Format::Json => json + "\n",
-        Format::Csv => crate::cli_reports::compare_table(&doc, &a.vary, false),
-        Format::Markdown => crate::cli_reports::compare_table(&doc, &a.vary, true),
-        Format::Text | Format::Jsonl => crate::cli_reports::compare_text(&doc),
+        Format::Csv => reports::compare_table(&doc, &a.vary, false),
+        Format::Markdown => reports::compare_table(&doc, &a.vary, true),
+        Format::Text | Format::Jsonl => reports::compare_text(&doc),
     };
     w(out, &text)?;
     if let Some(bpath) = &a.baseline {
@@ -1680,7 +1683,7 @@ fn cmd_replay(
             reg.program(),
             file.display()
         );
-        crate::cli_reports::write_run_reports(
+        reports::write_run_reports(
             d,
             &r.spec,
             h.seed,
@@ -2181,7 +2184,7 @@ fn cmd_hash(
     if servers == 0 {
         return Err(usage("--servers must be >= 1"));
     }
-    let owners = crate::cli_reports::hash_lookup(algo, servers, vnodes, keys).map_err(usage)?;
+    let owners = reports::hash_lookup(algo, servers, vnodes, keys).map_err(usage)?;
     match format {
         Format::Json => {
             let v: Vec<serde_json::Value> = owners
