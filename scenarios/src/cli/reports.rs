@@ -540,16 +540,3 @@ pub fn compare_text(doc: &CompareJson) -> String {
     }
     s
 }
-
-/// Owner of each key under `algo` with `servers` servers (see `protocols::ch::lookup`).
-pub fn hash_lookup(
-    algo: &str,
-    servers: u32,
-    vnodes: u32,
-    keys: &[String],
-) -> Result<Vec<(String, u32)>, String> {
-    if vnodes == 0 {
-        return Err("--vnodes must be >= 1".into());
-    }
-    protocols::ch::lookup(algo, servers, vnodes, keys)
-}
