@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use protocols::plugin::Better;
@@ -15,6 +15,7 @@ use super::output::{Format, Res, ensure_dir, formats, usage, w, write_file};
 use super::progress::Progress;
 use super::{EXIT_OK, EXIT_REGRESSION, reports};
 use crate::registry::Registry;
+use crate::spec::Spec;
 use crate::stats::summarize;
 use crate::sweep;
 
@@ -127,56 +128,9 @@ pub(super) fn cmd_compare(
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let points = grid(&a.vary)?;
-    if let Some(x) = &a.x_param
-        && !points.iter().flatten().any(|(k, _)| k == x)
-    {
-        let keys: Vec<&str> = points
-            .first()
-            .map(|p| p.iter().map(|(k, _)| k.as_str()).collect())
-            .unwrap_or_default();
-        return Err(usage(format!(
-            "--x `{x}`: not a varied parameter; choose one of: {}",
-            keys.join(", ")
-        )));
-    }
+    check_x(&a, &points)?;
     let base = load_spec(reg, &a.scenario, &a.sets)?;
-    let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
-    let mut rows = Vec::new();
-    for p in &points {
-        let mut sets = a.sets.clone();
-        sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
-        let mut spec = load_spec(reg, &a.scenario, &sets)?;
-        spec.name = base.name.clone();
-        let tick = || pb.tick();
-        let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
-        let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for (_, o) in &runs {
-            for (k, v) in &o.metrics {
-                if a.metric.is_empty() || a.metric.contains(k) {
-                    values.entry(k.clone()).or_default().push(*v);
-                }
-            }
-        }
-        let metrics = values
-            .into_iter()
-            .map(|(k, v)| {
-                let s = summarize(&v);
-                (
-                    k,
-                    MetricJson {
-                        mean: s.mean,
-                        ci95: s.ci95,
-                        n: s.n,
-                    },
-                )
-            })
-            .collect();
-        rows.push(CompareRowJson {
-            params: p.iter().cloned().collect(),
-            metrics,
-        });
-    }
-    pb.finish();
+    let rows = measure(reg, &a, &base, &points, &seeds)?;
     for m in &a.metric {
         if !rows.iter().any(|r| r.metrics.contains_key(m)) {
             return Err(usage(format!(
@@ -191,20 +145,7 @@ pub(super) fn cmd_compare(
     };
     let json = serde_json::to_string_pretty(&doc).expect("serialisable");
     if let Some(dir) = &a.out {
-        ensure_dir(dir)?;
-        write_file(&dir.join("compare.json"), json.as_bytes())?;
-        let opts = reports::ChartOptions {
-            x: a.x_param.clone(),
-            log_x: (a.log_x || a.linear_x).then_some(a.log_x),
-            log_y: a.log_y,
-        };
-        let own = base.protocol.metrics();
-        let unit = |m: &str| {
-            protocols::plugin::metrics::lookup(own, m)
-                .map(|meta| meta.unit.to_string())
-                .unwrap_or_default()
-        };
-        reports::write_compare_reports(dir, &doc, &a.vary, &a.metric, &opts, &unit)?;
+        write_out(dir, &a, &base, &doc, &json)?;
     }
     let text = match a.format {
         Format::Json => json + "\n",
@@ -213,54 +154,147 @@ pub(super) fn cmd_compare(
         Format::Text | Format::Jsonl => reports::compare_text(&doc),
     };
     w(out, &text)?;
-    if let Some(bpath) = &a.baseline {
-        let btext = fs::read_to_string(bpath)
-            .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
-        let baseline: CompareJson = serde_json::from_str(&btext).map_err(|e| {
-            usage(format!(
-                "--baseline {}: not a `compare --format json` output: {e}",
-                bpath.display()
-            ))
-        })?;
-        let own = base.protocol.metrics();
-        let better = |k: &str| -> Better {
-            if a.higher_is_better.iter().any(|h| h == k) {
-                return Better::Higher;
-            }
-            let named = a.metric.iter().any(|m| m == k);
-            match protocols::plugin::metrics::lookup(own, k).map(|m| m.better) {
-                Some(b @ (Better::Lower | Better::Higher)) => b,
-                // No direction known: gated (smaller is better) only when named by --metric.
-                _ if named => Better::Lower,
-                _ => Better::Neither,
-            }
-        };
-        let report = crate::gate::check(
-            &baseline,
-            &doc,
-            &crate::gate::GateOptions {
-                max_regression_pct: a.max_regression,
-                better: &better,
-                allow_seed_mismatch: a.allow_seed_mismatch,
-            },
-        )
-        .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
-        let _ = writeln!(err, "{}", report.summary(a.max_regression));
-        for r in &report.regressions {
-            let _ = writeln!(err, "{}", r.line());
-        }
-        if let Some(path) = &a.junit {
-            let rows: Vec<String> = doc
-                .rows
-                .iter()
-                .map(|r| crate::junit::params_key(&r.params))
-                .collect();
-            let xml = crate::junit::gate(&doc.scenario, &report, &rows).map_err(usage)?;
-            write_file(path, xml.as_bytes())?;
-        }
-        if !report.regressions.is_empty() {
-            return Ok(EXIT_REGRESSION);
-        }
+    match &a.baseline {
+        Some(bpath) => gate(&a, &base, &doc, bpath, err),
+        None => Ok(EXIT_OK),
     }
-    Ok(EXIT_OK)
+}
+
+/// `--x` must name a varied parameter.
+fn check_x(a: &CompareArgs, points: &[Vec<(String, String)>]) -> Res<()> {
+    if let Some(x) = &a.x_param
+        && !points.iter().flatten().any(|(k, _)| k == x)
+    {
+        let keys: Vec<&str> = points
+            .first()
+            .map(|p| p.iter().map(|(k, _)| k.as_str()).collect())
+            .unwrap_or_default();
+        return Err(usage(format!(
+            "--x `{x}`: not a varied parameter; choose one of: {}",
+            keys.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Runs every grid point over `seeds`: one row of metric summaries per point.
+fn measure(
+    reg: &Registry,
+    a: &CompareArgs,
+    base: &Spec,
+    points: &[Vec<(String, String)>],
+    seeds: &[u64],
+) -> Res<Vec<CompareRowJson>> {
+    let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
+    let mut rows = Vec::new();
+    for p in points {
+        let mut sets = a.sets.clone();
+        sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
+        let mut spec = load_spec(reg, &a.scenario, &sets)?;
+        spec.name = base.name.clone();
+        let tick = || pb.tick();
+        let runs = sweep::run_seeds(&spec, seeds, a.jobs, &tick).map_err(usage)?;
+        let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for (_, o) in &runs {
+            for (k, v) in &o.metrics {
+                if a.metric.is_empty() || a.metric.contains(k) {
+                    values.entry(k.clone()).or_default().push(*v);
+                }
+            }
+        }
+        rows.push(CompareRowJson {
+            params: p.iter().cloned().collect(),
+            metrics: values.into_iter().map(|(k, v)| (k, metric(&v))).collect(),
+        });
+    }
+    pb.finish();
+    Ok(rows)
+}
+
+/// One metric's values over seeds, summarised.
+fn metric(values: &[f64]) -> MetricJson {
+    let s = summarize(values);
+    MetricJson {
+        mean: s.mean,
+        ci95: s.ci95,
+        n: s.n,
+    }
+}
+
+/// Writes compare.json, the report and the charts into `--out DIR`.
+fn write_out(dir: &Path, a: &CompareArgs, base: &Spec, doc: &CompareJson, json: &str) -> Res<()> {
+    ensure_dir(dir)?;
+    write_file(&dir.join("compare.json"), json.as_bytes())?;
+    let opts = reports::ChartOptions {
+        x: a.x_param.clone(),
+        log_x: (a.log_x || a.linear_x).then_some(a.log_x),
+        log_y: a.log_y,
+    };
+    let own = base.protocol.metrics();
+    let unit = |m: &str| {
+        protocols::plugin::metrics::lookup(own, m)
+            .map(|meta| meta.unit.to_string())
+            .unwrap_or_default()
+    };
+    reports::write_compare_reports(dir, doc, &a.vary, &a.metric, &opts, &unit)
+}
+
+/// The regression gate against `--baseline`: verdicts on stderr (and `--junit`), exit 5 on a
+/// regression.
+fn gate(
+    a: &CompareArgs,
+    base: &Spec,
+    doc: &CompareJson,
+    bpath: &Path,
+    err: &mut dyn Write,
+) -> Res<i32> {
+    let btext = fs::read_to_string(bpath)
+        .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
+    let baseline: CompareJson = serde_json::from_str(&btext).map_err(|e| {
+        usage(format!(
+            "--baseline {}: not a `compare --format json` output: {e}",
+            bpath.display()
+        ))
+    })?;
+    let own = base.protocol.metrics();
+    let better = |k: &str| -> Better {
+        if a.higher_is_better.iter().any(|h| h == k) {
+            return Better::Higher;
+        }
+        let named = a.metric.iter().any(|m| m == k);
+        match protocols::plugin::metrics::lookup(own, k).map(|m| m.better) {
+            Some(b @ (Better::Lower | Better::Higher)) => b,
+            // No direction known: gated (smaller is better) only when named by --metric.
+            _ if named => Better::Lower,
+            _ => Better::Neither,
+        }
+    };
+    let report = crate::gate::check(
+        &baseline,
+        doc,
+        &crate::gate::GateOptions {
+            max_regression_pct: a.max_regression,
+            better: &better,
+            allow_seed_mismatch: a.allow_seed_mismatch,
+        },
+    )
+    .map_err(|e| usage(format!("--baseline {}: {e}", bpath.display())))?;
+    let _ = writeln!(err, "{}", report.summary(a.max_regression));
+    for r in &report.regressions {
+        let _ = writeln!(err, "{}", r.line());
+    }
+    if let Some(path) = &a.junit {
+        let rows: Vec<String> = doc
+            .rows
+            .iter()
+            .map(|r| crate::junit::params_key(&r.params))
+            .collect();
+        let xml = crate::junit::gate(&doc.scenario, &report, &rows).map_err(usage)?;
+        write_file(path, xml.as_bytes())?;
+    }
+    if report.regressions.is_empty() {
+        Ok(EXIT_OK)
+    } else {
+        Ok(EXIT_REGRESSION)
+    }
 }

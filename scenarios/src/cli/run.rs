@@ -128,6 +128,16 @@ pub(super) fn text_summary(spec: &Spec, seed: u64, o: &RunOutput, around: &str) 
     s
 }
 
+/// The trace kept in memory for the timeline and the reports (unless it went to a file).
+type Memory = std::rc::Rc<std::cell::RefCell<Vec<sim::TraceLine>>>;
+
+/// The `--from`/`--to` window, parsed.
+#[derive(Copy, Clone)]
+struct Window {
+    from: Option<sim::Time>,
+    to: Option<sim::Time>,
+}
+
 pub(super) fn cmd_run(
     reg: &Registry,
     a: RunArgs,
@@ -138,6 +148,73 @@ pub(super) fn cmd_run(
         return Err(usage("--trace full writes DIR/trace.jsonl: give --out DIR"));
     }
     let t0 = Instant::now();
+    let (spec, seed) = run_spec(reg, &a)?;
+    let window = parse_window(&a)?;
+    let timeline = a.timeline || a.around.is_some();
+    let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
+    if let Some(d) = &a.out {
+        ensure_dir(d)?;
+    }
+    let memory = Memory::default();
+    // The trace body is a temporary file: removed on every way out (error, Ctrl-C, success
+    // after it was copied into trace.jsonl).
+    let _body_guard = body_path
+        .as_deref()
+        .filter(|_| a.trace == TraceMode::Full)
+        .map(crate::interrupt::Partial::new);
+    let sink = trace_sink(&a, body_path.as_deref(), &memory, window, timeline)?;
+    let o = runners::run(RunRequest {
+        spec: &spec,
+        seed,
+        sink,
+        interrupt: a.limits.deadline(t0),
+    })
+    .map_err(usage)?;
+    if a.trace == TraceMode::Full && o.metrics.contains_key("trace_write_errors") {
+        return Err(usage(format!(
+            "writing the trace into {} failed (is the disk full?)",
+            a.out.as_ref().expect("checked above").display()
+        )));
+    }
+    let wall_ms = t0.elapsed().as_millis() as u64;
+    let json =
+        serde_json::to_string_pretty(&run_json(&spec, seed, &o, wall_ms)).expect("serialisable");
+    let mut repro = reproduce(reg, &spec.name, seed, &a.sets);
+    if a.swarm {
+        repro.push_str(" --swarm");
+    }
+    if let Some(dir) = &a.out {
+        write_file(&dir.join("summary.json"), json.as_bytes())?;
+        if let Some(body) = body_path.as_deref().filter(|_| a.trace == TraceMode::Full) {
+            finish_trace(dir, body, &spec, seed, &o)?;
+        }
+    }
+    let run = Finished {
+        spec: &spec,
+        seed,
+        o: &o,
+        repro: &repro,
+        window,
+    };
+    show_run(&a, &run, &memory, &json, out)?;
+    let code = exit_for_outcome(&o.outcome);
+    if code != EXIT_OK {
+        let _ = writeln!(err, "{repro}");
+    }
+    Ok(code)
+}
+
+/// A finished run and what its reports and timeline are drawn with.
+struct Finished<'a> {
+    spec: &'a Spec,
+    seed: u64,
+    o: &'a RunOutput,
+    repro: &'a str,
+    window: Window,
+}
+
+/// The spec to run (with `--max-events` and the swarm profile applied) and the seed.
+fn run_spec(reg: &Registry, a: &RunArgs) -> Res<(Spec, u64)> {
     let mut spec = load_spec(reg, &a.scenario, &a.sets)?;
     a.limits.apply(&mut spec);
     if spec.protocol.kind() == Kind::Analysis
@@ -156,6 +233,11 @@ pub(super) fn cmd_run(
             .map_err(usage)?
             .0;
     }
+    Ok((spec, seed))
+}
+
+/// `--from`/`--to`, and the timeline filters that need a timeline (or a diagram) to filter.
+fn parse_window(a: &RunArgs) -> Res<Window> {
     let from = a
         .from
         .as_deref()
@@ -184,34 +266,43 @@ pub(super) fn cmd_run(
              --out DIR",
         ));
     }
-    let body_path = a.out.as_ref().map(|d| d.join("trace.body.jsonl"));
-    if let Some(d) = &a.out {
-        ensure_dir(d)?;
-    }
-    let want_memory = timeline || a.out.is_some();
-    let memory = std::rc::Rc::new(std::cell::RefCell::new(Vec::<sim::TraceLine>::new()));
-    // The trace body is a temporary file: removed on every way out (error, Ctrl-C, success
-    // after it was copied into trace.jsonl).
-    let _body_guard = body_path
-        .as_deref()
-        .filter(|_| a.trace == TraceMode::Full)
-        .map(crate::interrupt::Partial::new);
-    let sink: Option<Box<dyn sim::TraceSink>> = if a.trace == TraceMode::Full {
-        let p = body_path.clone().expect("checked above");
-        let f = fs::File::create(&p)
+    Ok(Window { from, to })
+}
+
+/// Where the run's events go: the trace body file (`--trace full`), memory (for a timeline
+/// or reports), or nowhere.
+fn trace_sink(
+    a: &RunArgs,
+    body_path: Option<&Path>,
+    memory: &Memory,
+    window: Window,
+    timeline: bool,
+) -> Res<Option<Box<dyn sim::TraceSink>>> {
+    if a.trace == TraceMode::Full {
+        let p = body_path.expect("checked above");
+        let f = fs::File::create(p)
             .map_err(|e| usage(format!("cannot create {}: {e}", p.display())))?;
-        Some(Box::new(sim::trace::JsonlSink::new(BufWriter::new(f))))
-    } else if want_memory {
-        let m = memory.clone();
-        // Reports need the window's first `export_events` (one more tells them they were
-        // cut); a timeline on the terminal may want more, up to a memory cap.
-        let cap = if timeline {
-            MEMORY_TRACE_CAP
-        } else {
-            (a.export_events as usize).saturating_add(1)
-        };
-        let (lo, hi) = (from.map_or(0, |t| t.0), to.map_or(u64::MAX, |t| t.0));
-        Some(Box::new(sim::trace::FnSink(move |r: &sim::Record<'_>| {
+        return Ok(Some(Box::new(sim::trace::JsonlSink::new(BufWriter::new(
+            f,
+        )))));
+    }
+    if !timeline && a.out.is_none() {
+        return Ok(None);
+    }
+    let m = memory.clone();
+    // Reports need the window's first `export_events` (one more tells them they were
+    // cut); a timeline on the terminal may want more, up to a memory cap.
+    let cap = if timeline {
+        MEMORY_TRACE_CAP
+    } else {
+        (a.export_events as usize).saturating_add(1)
+    };
+    let (lo, hi) = (
+        window.from.map_or(0, |t| t.0),
+        window.to.map_or(u64::MAX, |t| t.0),
+    );
+    Ok(Some(Box::new(sim::trace::FnSink(
+        move |r: &sim::Record<'_>| {
             let mut v = m.borrow_mut();
             if v.len() < cap {
                 let l = sim::TraceLine::from_record(r);
@@ -219,37 +310,18 @@ pub(super) fn cmd_run(
                     v.push(l);
                 }
             }
-        })))
-    } else {
-        None
-    };
-    let o = runners::run(RunRequest {
-        spec: &spec,
-        seed,
-        sink,
-        interrupt: a.limits.deadline(t0),
-    })
-    .map_err(usage)?;
-    if a.trace == TraceMode::Full && o.metrics.contains_key("trace_write_errors") {
-        return Err(usage(format!(
-            "writing the trace into {} failed (is the disk full?)",
-            a.out.as_ref().expect("checked above").display()
-        )));
-    }
-    let wall_ms = t0.elapsed().as_millis() as u64;
-    let json = run_json(&spec, seed, &o, wall_ms);
-    let mut repro = reproduce(reg, &spec.name, seed, &a.sets);
-    if a.swarm {
-        repro.push_str(" --swarm");
-    }
-    if let Some(dir) = &a.out {
-        let summary = serde_json::to_string_pretty(&json).expect("serialisable");
-        write_file(&dir.join("summary.json"), summary.as_bytes())?;
-        if a.trace == TraceMode::Full {
-            let body = body_path.clone().expect("set with --out");
-            finish_trace(dir, &body, &spec, seed, &o)?;
-        }
-    }
+        },
+    ))))
+}
+
+/// Writes the reports into `--out`, then the timeline and the summary to `out`.
+fn show_run(
+    a: &RunArgs,
+    run: &Finished<'_>,
+    memory: &Memory,
+    json: &str,
+    out: &mut dyn Write,
+) -> Res<()> {
     // Reports and the timeline read the trace again: from memory, or streamed from the file.
     let trace_file = a.out.as_ref().map(|d| d.join("trace.jsonl"));
     let mem = memory.borrow();
@@ -270,6 +342,7 @@ pub(super) fn cmd_run(
     } else {
         &from_mem
     };
+    let o = run.o;
     if let Some(bad) = a.node.iter().find(|n| !o.nodes.contains(n)) {
         return Err(usage(format!(
             "--node `{bad}`: no such node in this run; nodes: {}",
@@ -279,51 +352,51 @@ pub(super) fn cmd_run(
     if let Some(dir) = &a.out {
         reports::write_run_reports(
             dir,
-            &spec,
-            seed,
-            &o,
+            run.spec,
+            run.seed,
+            o,
             lines,
-            &repro,
-            from,
-            to,
+            run.repro,
+            run.window.from,
+            run.window.to,
             a.export_events,
             &a.node,
         )?;
     }
+    let timeline = a.timeline || a.around.is_some();
     if timeline {
-        check_kinds(&a.kind, lines)?;
-        let indices = match a.around {
-            Some(n) if n >= o.events => {
-                return Err(usage(format!(
-                    "--around {n}: the run has {} events, numbered 0..{}",
-                    o.events,
-                    o.events.saturating_sub(1)
-                )));
-            }
-            Some(n) => Some(reports::around(n, a.context)),
-            None => None,
-        };
-        let text = reports::timeline(&o.nodes, lines, from, to, &a.node, &a.kind, indices);
-        w(out, &text)?;
+        w(out, &timeline_text(a, run, lines)?)?;
     }
     match a.format {
-        Format::Json => w(
-            out,
-            &(serde_json::to_string_pretty(&json).expect("serialisable") + "\n"),
-        )?,
+        Format::Json => w(out, &format!("{json}\n")),
+        _ if timeline => Ok(()),
         _ => {
-            if !timeline {
-                let cmd = repro.trim_start_matches("reproduce with: ");
-                let around = format!("{cmd} --around");
-                w(out, &text_summary(&spec, seed, &o, &around))?;
-            }
+            let cmd = run.repro.trim_start_matches("reproduce with: ");
+            let around = format!("{cmd} --around");
+            w(out, &text_summary(run.spec, run.seed, o, &around))
         }
     }
-    let code = exit_for_outcome(&o.outcome);
-    if code != EXIT_OK {
-        let _ = writeln!(err, "{repro}");
-    }
-    Ok(code)
+}
+
+/// The timeline `--timeline`/`--around` print.
+fn timeline_text(a: &RunArgs, run: &Finished<'_>, lines: reports::Lines<'_>) -> Res<String> {
+    check_kinds(&a.kind, lines)?;
+    let o = run.o;
+    let indices = match a.around {
+        Some(n) if n >= o.events => {
+            return Err(usage(format!(
+                "--around {n}: the run has {} events, numbered 0..{}",
+                o.events,
+                o.events.saturating_sub(1)
+            )));
+        }
+        Some(n) => Some(reports::around(n, a.context)),
+        None => None,
+    };
+    let (from, to) = (run.window.from, run.window.to);
+    Ok(reports::timeline(
+        &o.nodes, lines, from, to, &a.node, &a.kind, indices,
+    ))
 }
 
 /// Each `--kind` must be an event name or a message kind this run sent: an unknown one would
