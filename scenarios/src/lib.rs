@@ -11,7 +11,7 @@
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
-//!   quiet network) within a budget of runs; `cli_shrink` is its command.
+//!   quiet network) within a budget of runs; `cli/shrink.rs` is its command.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
 //! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
@@ -19,7 +19,12 @@
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
 //!   within its budgets, prints the verdict).
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
-//!   reads the wall clock or touches the terminal.
+//!   reads the wall clock or touches the terminal. `cli/mod.rs` holds the clap definitions
+//!   and the dispatch; one file per subcommand (`run`, `sweep`, `merge`, `compare`, `replay`,
+//!   `check_determinism`, `test`, `bench`, `hash`, `list`, `show`, `shrink`, `completions`
+//!   with `man`), each with its arguments; shared code in `output` (formats, failures and
+//!   exit codes, writing), `args` (scenario, seeds, limits, the reproduce line), `progress`,
+//!   `json` (the JSON contracts) and `reports`/`compare_reports` (what `--out DIR` holds).
 //!
 //! Architecture invariant: results never depend on `--jobs`, on shards, or on anything but
 //! the spec and the seed.

@@ -13,7 +13,7 @@ use super::args::{load_spec, parse_seeds};
 use super::json::{CompareJson, CompareRowJson, MetricJson};
 use super::output::{Format, Res, ensure_dir, formats, usage, w, write_file};
 use super::progress::Progress;
-use super::{EXIT_OK, EXIT_REGRESSION, reports};
+use super::{EXIT_OK, EXIT_REGRESSION, compare_reports};
 use crate::registry::Registry;
 use crate::spec::Spec;
 use crate::stats::summarize;
@@ -149,9 +149,9 @@ pub(super) fn cmd_compare(
     }
     let text = match a.format {
         Format::Json => json + "\n",
-        Format::Csv => reports::compare_table(&doc, &a.vary, false),
-        Format::Markdown => reports::compare_table(&doc, &a.vary, true),
-        Format::Text | Format::Jsonl => reports::compare_text(&doc),
+        Format::Csv => compare_reports::compare_table(&doc, &a.vary, false),
+        Format::Markdown => compare_reports::compare_table(&doc, &a.vary, true),
+        Format::Text | Format::Jsonl => compare_reports::compare_text(&doc),
     };
     w(out, &text)?;
     match &a.baseline {
@@ -225,7 +225,7 @@ fn metric(values: &[f64]) -> MetricJson {
 fn write_out(dir: &Path, a: &CompareArgs, base: &Spec, doc: &CompareJson, json: &str) -> Res<()> {
     ensure_dir(dir)?;
     write_file(&dir.join("compare.json"), json.as_bytes())?;
-    let opts = reports::ChartOptions {
+    let opts = compare_reports::ChartOptions {
         x: a.x_param.clone(),
         log_x: (a.log_x || a.linear_x).then_some(a.log_x),
         log_y: a.log_y,
@@ -236,7 +236,7 @@ fn write_out(dir: &Path, a: &CompareArgs, base: &Spec, doc: &CompareJson, json: 
             .map(|meta| meta.unit.to_string())
             .unwrap_or_default()
     };
-    reports::write_compare_reports(dir, doc, &a.vary, &a.metric, &opts, &unit)
+    compare_reports::write_compare_reports(dir, doc, &a.vary, &a.metric, &opts, &unit)
 }
 
 /// The regression gate against `--baseline`: verdicts on stderr (and `--junit`), exit 5 on a

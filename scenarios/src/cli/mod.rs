@@ -21,6 +21,7 @@ mod args;
 mod bench;
 mod check_determinism;
 mod compare;
+mod compare_reports;
 mod completions;
 mod hash;
 mod json;
