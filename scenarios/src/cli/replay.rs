@@ -10,6 +10,7 @@ use super::output::{Res, ensure_dir, usage, w, write_file};
 use super::run::DEFAULT_EXPORT_EVENTS;
 use super::{EXIT_NONDETERMINISM, EXIT_OK, reports};
 use crate::registry::Registry;
+use crate::replay::Replay;
 
 pub(super) fn cmd_replay(
     reg: &Registry,
@@ -49,29 +50,7 @@ pub(super) fn cmd_replay(
         );
     }
     if let Some(d) = dir {
-        let json = run_json(&r.spec, h.seed, o, wall_ms);
-        let summary = serde_json::to_string_pretty(&json).expect("serialisable");
-        write_file(&d.join("summary.json"), summary.as_bytes())?;
-        let mem = memory.borrow();
-        let lines =
-            || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
-        let repro = format!(
-            "reproduce with: {} replay {}",
-            reg.program(),
-            file.display()
-        );
-        reports::write_run_reports(
-            d,
-            &r.spec,
-            h.seed,
-            o,
-            &lines,
-            &repro,
-            None,
-            None,
-            DEFAULT_EXPORT_EVENTS,
-            &[],
-        )?;
+        write_rerun_reports(reg, file, d, &r, &memory.borrow(), wall_ms)?;
     }
     if r.matches() {
         w(
@@ -84,6 +63,49 @@ pub(super) fn cmd_replay(
         )?;
         return Ok(EXIT_OK);
     }
+    w(out, &differences(&r, file))?;
+    Ok(EXIT_NONDETERMINISM)
+}
+
+/// `replay --out DIR`: the re-run's summary.json and reports, as `run --out` writes them.
+fn write_rerun_reports(
+    reg: &Registry,
+    file: &Path,
+    d: &Path,
+    r: &Replay,
+    mem: &[sim::TraceLine],
+    wall_ms: u64,
+) -> Res<()> {
+    let (h, o) = (&r.header, &r.output);
+    let json = run_json(&r.spec, h.seed, o, wall_ms);
+    let summary = serde_json::to_string_pretty(&json).expect("serialisable");
+    write_file(&d.join("summary.json"), summary.as_bytes())?;
+    let lines =
+        || -> Box<dyn Iterator<Item = sim::TraceLine> + '_> { Box::new(mem.iter().cloned()) };
+    let repro = format!(
+        "reproduce with: {} replay {}",
+        reg.program(),
+        file.display()
+    );
+    reports::write_run_reports(
+        d,
+        &r.spec,
+        h.seed,
+        o,
+        &lines,
+        &repro,
+        None,
+        None,
+        DEFAULT_EXPORT_EVENTS,
+        &[],
+    )?;
+    Ok(())
+}
+
+/// What differs between the file and the re-run: the first divergent event with the events
+/// before it, the footer fields, the node list.
+fn differences(r: &Replay, file: &Path) -> String {
+    let (h, o) = (&r.header, &r.output);
     let mut t = format!(
         "replay of {} seed {} DIFFERS from the re-run ({}):\n",
         h.scenario,
@@ -124,6 +146,5 @@ pub(super) fn cmd_replay(
             o.nodes.join(", ")
         ));
     }
-    w(out, &t)?;
-    Ok(EXIT_NONDETERMINISM)
+    t
 }

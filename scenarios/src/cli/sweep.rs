@@ -13,6 +13,8 @@ use super::output::{Format, Res, ensure_dir, fmt_num, formats, usage, w, write_f
 use super::progress::Progress;
 use super::{EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY};
 use crate::registry::Registry;
+use crate::runners::RunOutput;
+use crate::spec::Spec;
 use crate::sweep::{self, SweepSummary};
 
 #[derive(Args, Debug)]
@@ -187,19 +189,7 @@ pub(super) fn cmd_sweep(
     let seeds: Vec<u64> = (lo..hi)
         .filter(|s| shard.is_none_or(|(k, n)| (s - lo) % n == k - 1))
         .collect();
-    let pb = Progress::new(seeds.len() as u64, "seeds", a.quiet);
-    let tick = || pb.tick();
-    let (runs, profiles) = if a.swarm {
-        let r = sweep::run_swarm_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0))
-            .map_err(usage)?;
-        let p: BTreeMap<u64, String> = r.iter().map(|(s, _, p)| (*s, p.to_string())).collect();
-        (r.into_iter().map(|(s, o, _)| (s, o)).collect(), p)
-    } else {
-        let r = sweep::run_seeds_until(&spec, &seeds, a.jobs, &tick, a.limits.stop(t0))
-            .map_err(usage)?;
-        (r, BTreeMap::new())
-    };
-    pb.finish();
+    let (runs, profiles) = run_sweep(&spec, &a, &seeds, t0)?;
     let results = sweep::seed_results(&runs);
     let summary = sweep::summarize_sweep(&spec.name, [lo, hi], &results);
     let doc = match shard {
@@ -246,4 +236,28 @@ pub(super) fn cmd_sweep(
         let _ = writeln!(err, "{line}");
     }
     Ok(code)
+}
+
+/// Runs the seeds (each with its own swarm profile under `--swarm`, then also returned as
+/// text by seed), with progress on stderr.
+fn run_sweep(
+    spec: &Spec,
+    a: &SweepArgs,
+    seeds: &[u64],
+    t0: Instant,
+) -> Res<(Vec<(u64, RunOutput)>, BTreeMap<u64, String>)> {
+    let pb = Progress::new(seeds.len() as u64, "seeds", a.quiet);
+    let tick = || pb.tick();
+    let (runs, profiles) = if a.swarm {
+        let r = sweep::run_swarm_seeds_until(spec, seeds, a.jobs, &tick, a.limits.stop(t0))
+            .map_err(usage)?;
+        let p: BTreeMap<u64, String> = r.iter().map(|(s, _, p)| (*s, p.to_string())).collect();
+        (r.into_iter().map(|(s, o, _)| (s, o)).collect(), p)
+    } else {
+        let r =
+            sweep::run_seeds_until(spec, seeds, a.jobs, &tick, a.limits.stop(t0)).map_err(usage)?;
+        (r, BTreeMap::new())
+    };
+    pb.finish();
+    Ok((runs, profiles))
 }
