@@ -96,13 +96,13 @@ pub fn write_run_reports(
     diagram_nodes: &[String],
 ) -> Result<(), Failure> {
     let nodes = &o.nodes;
-    let in_window =
-        |l: &sim::TraceLine| from.is_none_or(|f| l.t >= f.0) && to.is_none_or(|t| l.t <= t.0);
-    let window = || lines().filter(in_window).take(export_events as usize);
-    let more = lines()
-        .filter(in_window)
-        .nth(export_events as usize)
-        .is_some();
+    let win = Window {
+        lines,
+        from,
+        to,
+        limit: export_events,
+    };
+    let more = win.all().nth(export_events as usize).is_some();
     let cut = more.then(|| {
         format!(
             "cut: the first {export_events} events of the window, of {} in the run \
@@ -111,38 +111,7 @@ pub fn write_run_reports(
             o.events
         )
     });
-    let filter = TimelineFilter::default();
-    stream(dir, "timeline.txt", &|w| {
-        let n = reports::write_timeline(&mut *w, nodes, window(), &filter)?;
-        if let Some(c) = &cut {
-            writeln!(w, "# {c}")?;
-        }
-        Ok(n)
-    })?;
-    stream(dir, "chrome.json", &|w| {
-        reports::write_chrome(w, nodes, window(), cut.as_deref())
-    })?;
-    stream(dir, "shiviz.log", &|w| {
-        let n = reports::write_shiviz(&mut *w, nodes, window())?;
-        if let Some(c) = &cut {
-            // A host of its own, so ShiViz's log format (host, clock, event) still parses.
-            writeln!(w, "simlab {{\"simlab\":1}}\n{c}")?;
-        }
-        Ok(n)
-    })?;
-    let opts = SpacetimeOptions {
-        from: from.map(|t| t.0),
-        to: to.map(|t| t.0),
-        nodes: (!diagram_nodes.is_empty()).then(|| {
-            nodes
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| diagram_nodes.contains(n))
-                .map(|(i, _)| i as u32)
-                .collect()
-        }),
-        ..SpacetimeOptions::default()
-    };
+    write_exports(dir, nodes, &win, cut.as_deref())?;
     // An analysis has no events: nothing to view.
     if o.events > 0 {
         let window_ns = (from, to);
@@ -154,9 +123,10 @@ pub fn write_run_reports(
             reproduce,
             window_ns,
             cut.clone(),
-            window(),
+            win.events(),
         )?;
     }
+    let opts = diagram_options(nodes, from, to, diagram_nodes);
     let diagram = reports::spacetime_svg(nodes, lines(), &opts);
     write(dir, "diagram.svg", diagram.as_bytes())?;
     let own = spec.protocol.metrics();
@@ -166,50 +136,117 @@ pub fn write_run_reports(
             .unwrap_or_default()
     };
     let mut charts = run_charts(o, &unit);
-    let traffic = reports::traffic(window());
-    if !traffic.is_empty() {
-        let of = if cut.is_some() {
-            format!(" (first {export_events} events)")
-        } else {
-            String::new()
-        };
-        let title = format!("messages per kind{of}");
-        charts.push((
-            title.clone(),
-            reports::message_count_chart(&title, &traffic),
-        ));
-        if traffic.values().any(|k| !k.latencies_ms.is_empty()) {
-            let title = format!("message latency CDF{of}");
-            charts.push((title.clone(), reports::latency_cdf_chart(&title, &traffic)));
-        }
-    }
+    charts.extend(traffic_charts(&win, cut.is_some()));
     for (i, (_, svg)) in charts.iter().enumerate() {
         write(dir, &format!("chart-{i}.svg"), svg.as_bytes())?;
     }
-    let excerpt: String = reports::timeline_string(nodes, window().take(EXCERPT_EVENTS), &filter);
-    let shown = excerpt.lines().count().saturating_sub(1);
-    let next = lines().filter(in_window).nth(shown);
-    let timeline_note = next.map(|next| {
-        let files = match &cut {
-            Some(c) => format!("timeline.txt, chrome.json and shiviz.log are {c}"),
-            None => "timeline.txt (and `run --timeline`) has them all".to_string(),
-        };
-        format!(
-            "Cut: the first {shown} events of the window, of {} in the run; it stops before \
-             event {} at {} s. {files}; `run --around N` prints the events around event N.",
-            o.events,
-            next.i,
-            reports::fmt::fmt_secs(next.t)
-        )
-    });
-    let violation_context = o.violations.first().map(|v| {
-        let f = TimelineFilter {
-            indices: Some(around(v.event_index, AROUND_EVENTS)),
-            ..TimelineFilter::default()
-        };
-        (v.event_index, reports::timeline_string(nodes, lines(), &f))
-    });
-    let report = RunReport {
+    let mut report = run_report(spec, seed, o, reproduce);
+    report.charts = charts;
+    report.diagram = (!nodes.is_empty()).then_some(diagram);
+    add_timeline(&mut report, o, &win, cut.as_deref());
+    write(dir, "index.html", reports::run_html(&report).as_bytes())
+}
+
+/// The `--from`/`--to` window of a run's trace, and how many of its events the exports hold.
+struct Window<'a> {
+    lines: Lines<'a>,
+    from: Option<sim::Time>,
+    to: Option<sim::Time>,
+    limit: u64,
+}
+
+impl Window<'_> {
+    /// Every event in the window.
+    fn all(&self) -> impl Iterator<Item = TraceLine> + '_ {
+        let (from, to) = (self.from, self.to);
+        (self.lines)()
+            .filter(move |l| from.is_none_or(|f| l.t >= f.0) && to.is_none_or(|t| l.t <= t.0))
+    }
+
+    /// The events the exports hold: the window's first `limit`.
+    fn events(&self) -> impl Iterator<Item = TraceLine> + '_ {
+        self.all().take(self.limit as usize)
+    }
+}
+
+/// timeline.txt, chrome.json and shiviz.log, each saying so when `cut`.
+fn write_exports(
+    dir: &Path,
+    nodes: &[String],
+    win: &Window<'_>,
+    cut: Option<&str>,
+) -> Result<(), Failure> {
+    let filter = TimelineFilter::default();
+    stream(dir, "timeline.txt", &|w| {
+        let n = reports::write_timeline(&mut *w, nodes, win.events(), &filter)?;
+        if let Some(c) = cut {
+            writeln!(w, "# {c}")?;
+        }
+        Ok(n)
+    })?;
+    stream(dir, "chrome.json", &|w| {
+        reports::write_chrome(w, nodes, win.events(), cut)
+    })?;
+    stream(dir, "shiviz.log", &|w| {
+        let n = reports::write_shiviz(&mut *w, nodes, win.events())?;
+        if let Some(c) = cut {
+            // A host of its own, so ShiViz's log format (host, clock, event) still parses.
+            writeln!(w, "simlab {{\"simlab\":1}}\n{c}")?;
+        }
+        Ok(n)
+    })
+}
+
+/// The space-time diagram's window and lanes (`--node`, if given).
+fn diagram_options(
+    nodes: &[String],
+    from: Option<sim::Time>,
+    to: Option<sim::Time>,
+    diagram_nodes: &[String],
+) -> SpacetimeOptions {
+    SpacetimeOptions {
+        from: from.map(|t| t.0),
+        to: to.map(|t| t.0),
+        nodes: (!diagram_nodes.is_empty()).then(|| {
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| diagram_nodes.contains(n))
+                .map(|(i, _)| i as u32)
+                .collect()
+        }),
+        ..SpacetimeOptions::default()
+    }
+}
+
+/// Messages per kind and their latency CDF, over the exported events.
+fn traffic_charts(win: &Window<'_>, cut: bool) -> Vec<(String, String)> {
+    let mut charts = Vec::new();
+    let traffic = reports::traffic(win.events());
+    if traffic.is_empty() {
+        return charts;
+    }
+    let of = if cut {
+        format!(" (first {} events)", win.limit)
+    } else {
+        String::new()
+    };
+    let title = format!("messages per kind{of}");
+    charts.push((
+        title.clone(),
+        reports::message_count_chart(&title, &traffic),
+    ));
+    if traffic.values().any(|k| !k.latencies_ms.is_empty()) {
+        let title = format!("message latency CDF{of}");
+        charts.push((title.clone(), reports::latency_cdf_chart(&title, &traffic)));
+    }
+    charts
+}
+
+/// The HTML report's outcome, violations and metrics (charts, diagram and timeline are
+/// added by the caller).
+fn run_report(spec: &Spec, seed: u64, o: &RunOutput, reproduce: &str) -> RunReport {
+    RunReport {
         scenario: spec.name.clone(),
         seed,
         outcome: o.outcome.clone(),
@@ -225,21 +262,47 @@ pub fn write_run_reports(
             .collect(),
         metrics: o.metrics.clone(),
         reproduce: reproduce.to_string(),
-        charts,
-        diagram: if nodes.is_empty() {
-            None
-        } else {
-            Some(diagram)
-        },
-        timeline_excerpt: if excerpt.is_empty() {
-            None
-        } else {
-            Some(excerpt)
-        },
-        timeline_note,
-        violation_context,
-    };
-    write(dir, "index.html", reports::run_html(&report).as_bytes())
+        charts: Vec::new(),
+        diagram: None,
+        timeline_excerpt: None,
+        timeline_note: None,
+        violation_context: None,
+    }
+}
+
+/// The HTML report's timeline excerpt (and a note where it stops), and the events around
+/// the first violation.
+fn add_timeline(report: &mut RunReport, o: &RunOutput, win: &Window<'_>, cut: Option<&str>) {
+    let nodes = &o.nodes;
+    let filter = TimelineFilter::default();
+    let excerpt: String =
+        reports::timeline_string(nodes, win.events().take(EXCERPT_EVENTS), &filter);
+    let shown = excerpt.lines().count().saturating_sub(1);
+    let next = win.all().nth(shown);
+    report.timeline_note = next.map(|next| {
+        let files = match cut {
+            Some(c) => format!("timeline.txt, chrome.json and shiviz.log are {c}"),
+            None => "timeline.txt (and `run --timeline`) has them all".to_string(),
+        };
+        format!(
+            "Cut: the first {shown} events of the window, of {} in the run; it stops before \
+             event {} at {} s. {files}; `run --around N` prints the events around event N.",
+            o.events,
+            next.i,
+            reports::fmt::fmt_secs(next.t)
+        )
+    });
+    report.violation_context = o.violations.first().map(|v| {
+        let f = TimelineFilter {
+            indices: Some(around(v.event_index, AROUND_EVENTS)),
+            ..TimelineFilter::default()
+        };
+        (
+            v.event_index,
+            reports::timeline_string(nodes, (win.lines)(), &f),
+        )
+    });
+    report.timeline_excerpt = (!excerpt.is_empty()).then_some(excerpt);
 }
 
 /// Writes `viewer.html`: the same window of events as the other exports, and what the run
