@@ -17,12 +17,12 @@
 //! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
 //!   lines, JSONL) read into the linearizability checker's operations.
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
-//!   within its budgets, prints the verdict).
+//!   within its budgets, prints the verdict), in `cli/` with the other commands.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal. `cli/mod.rs` holds the clap definitions
 //!   and the dispatch; one file per subcommand (`run`, `sweep`, `merge`, `compare`, `replay`,
-//!   `check_determinism`, `test`, `bench`, `hash`, `list`, `show`, `shrink`, `completions`
-//!   with `man`), each with its arguments; shared code in `output` (formats, failures and
+//!   `check_determinism`, `check_history`, `test`, `bench`, `hash`, `list`, `show`, `shrink`,
+//!   `completions` with `man`), each with its arguments; shared code in `output` (formats, failures and
 //!   exit codes, writing), `args` (scenario, seeds, limits, the reproduce line), `progress`,
 //!   `json` (the JSON contracts) and `reports`/`compare_reports` (what `--out DIR` holds).
 //!
@@ -30,7 +30,8 @@
 //! the spec and the seed.
 
 pub mod catalog;
-pub mod check_history;
+// Kept at the crate root, where it was before the commands moved into `cli/`.
+pub use cli::check_history;
 pub mod cli;
 pub mod expect;
 pub mod gate;

@@ -1,11 +1,15 @@
 //! The `simlab` command line. The only module in the workspace that parses arguments, reads
-//! or writes files, reads the wall clock, or looks at the terminal (with
-//! [`crate::check_history`], the one command it hands off whole).
+//! or writes files, reads the wall clock, or looks at the terminal.
+//!
+//! This file holds the clap definitions, the entry points and the dispatch; each subcommand
+//! has a file of its own (with its arguments), and what they share is in `output` (formats,
+//! failures, writing), `args`, `progress`, `json` (the JSON contracts), `reports` and
+//! `compare_reports`.
 //!
 //! Exit codes (a stable contract): 0 ok; 1 safety violation (or `test` found an unmet expectation);
 //! 2 usage or spec error; 3 liveness failure; 4 nondeterminism; 5 regression; 70 internal error.
 //! `check-history` has its own reading of 1 and 3 (not linearizable, undecided): see
-//! [`crate::check_history`].
+//! [`check_history`].
 
 #![allow(clippy::disallowed_methods)] // wall clock for `wall_ms`, progress and `bench` only
 
@@ -20,6 +24,7 @@ use output::{Format, Res, formats, output_error};
 mod args;
 mod bench;
 mod check_determinism;
+pub mod check_history;
 mod compare;
 mod compare_reports;
 mod completions;
@@ -145,7 +150,7 @@ enum Cmd {
     Man,
     /// Check that a recorded history (Jepsen/Knossos EDN, jepsen.util log lines, JSONL) is
     /// linearizable: exit 0 yes, 1 no, 2 bad input, 3 undecided within the budget.
-    CheckHistory(crate::check_history::CheckHistoryArgs),
+    CheckHistory(check_history::CheckHistoryArgs),
     /// Which server owns each key under a consistent-hashing algorithm.
     Hash {
         /// mod_n, ring, jump, rendezvous, maglev or bounded.
@@ -243,7 +248,7 @@ fn dispatch(reg: &Registry, cmd: Cmd, out: &mut dyn Write, err: &mut dyn Write) 
         Cmd::Man => completions::cmd_man(reg, out),
         Cmd::Shrink(a) => shrink::cmd_shrink(reg, a, out, err),
         Cmd::Bench(a) => bench::cmd_bench(reg, a, out),
-        Cmd::CheckHistory(a) => crate::check_history::cmd_check_history(a, out),
+        Cmd::CheckHistory(a) => check_history::cmd_check_history(a, out),
         Cmd::Hash {
             algo,
             servers,
