@@ -238,6 +238,9 @@ pub(super) fn cmd_sweep(
     Ok(code)
 }
 
+/// Each seed's run, in seed order.
+type Runs = Vec<(u64, RunOutput)>;
+
 /// Runs the seeds (each with its own swarm profile under `--swarm`, then also returned as
 /// text by seed), with progress on stderr.
 fn run_sweep(
@@ -245,7 +248,7 @@ fn run_sweep(
     a: &SweepArgs,
     seeds: &[u64],
     t0: Instant,
-) -> Res<(Vec<(u64, RunOutput)>, BTreeMap<u64, String>)> {
+) -> Res<(Runs, BTreeMap<u64, String>)> {
     let pb = Progress::new(seeds.len() as u64, "seeds", a.quiet);
     let tick = || pb.tick();
     let (runs, profiles) = if a.swarm {
