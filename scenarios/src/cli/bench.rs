@@ -80,6 +80,7 @@ pub(super) struct BenchRow {
     digest: String,
 }
 
+/// Runs `simlab bench`: the protocol's own bench table, or timed runs per sink.
 pub(super) fn cmd_bench(reg: &Registry, a: BenchArgs, out: &mut dyn Write) -> Res<i32> {
     let scenario = a
         .scenario

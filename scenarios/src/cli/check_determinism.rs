@@ -46,6 +46,7 @@ pub(super) fn step_digests(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<u64
     Ok((o, steps))
 }
 
+/// Runs `simlab check-determinism`: exit 4 at the first seed whose two runs differ.
 pub(super) fn cmd_check(
     reg: &Registry,
     scenario: &str,

@@ -119,6 +119,7 @@ pub(super) fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
     Ok(points)
 }
 
+/// Runs `simlab compare`: the grid, its table, its files, and the gate if asked.
 pub(super) fn cmd_compare(
     reg: &Registry,
     a: CompareArgs,

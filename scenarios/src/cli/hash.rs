@@ -5,6 +5,7 @@ use std::io::Write;
 use super::EXIT_OK;
 use super::output::{Format, Res, usage, w};
 
+/// Runs `simlab hash`: each key and its server.
 pub(super) fn cmd_hash(
     algo: &str,
     servers: u32,

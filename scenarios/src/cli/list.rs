@@ -7,6 +7,7 @@ use super::output::{Res, usage, w};
 use crate::load;
 use crate::registry::Registry;
 
+/// Runs `simlab list`.
 pub(super) fn cmd_list(reg: &Registry, family: Option<&str>, out: &mut dyn Write) -> Res<i32> {
     let mut rows: Vec<(String, String, String, String)> = Vec::new();
     for e in reg.catalog() {

@@ -9,6 +9,7 @@ use super::output::{Format, Res, usage, w};
 use super::sweep::{sweep_exit, sweep_text};
 use crate::sweep::{self, SweepSummary};
 
+/// Runs `simlab merge`: shard files or per-seed records, summarised as one sweep.
 pub(super) fn cmd_merge(files: &[PathBuf], format: Format, out: &mut dyn Write) -> Res<i32> {
     let texts: Vec<(String, String)> = files
         .iter()

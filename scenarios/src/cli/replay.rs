@@ -12,6 +12,7 @@ use super::{EXIT_NONDETERMINISM, EXIT_OK, reports};
 use crate::registry::Registry;
 use crate::replay::Replay;
 
+/// Runs `simlab replay`: exit 0 when the re-run matches the file, 4 at a difference.
 pub(super) fn cmd_replay(
     reg: &Registry,
     file: &Path,

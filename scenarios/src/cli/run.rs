@@ -138,6 +138,7 @@ struct Window {
     to: Option<sim::Time>,
 }
 
+/// Runs `simlab run`: one seed, its summary on stdout, its files in `--out`.
 pub(super) fn cmd_run(
     reg: &Registry,
     a: RunArgs,

@@ -7,6 +7,7 @@ use super::output::{Failure, Res, w};
 use super::{EXIT_INTERNAL, EXIT_OK};
 use crate::registry::Registry;
 
+/// Runs `simlab show`.
 pub(super) fn cmd_show(
     reg: &Registry,
     scenario: &str,

@@ -172,6 +172,7 @@ pub(super) fn sweep_exit(s: &SweepSummary) -> i32 {
     }
 }
 
+/// Runs `simlab sweep`: the seeds (or one shard of them), summarised.
 pub(super) fn cmd_sweep(
     reg: &Registry,
     a: SweepArgs,

@@ -12,6 +12,7 @@ use crate::registry::Registry;
 use crate::spec::Expect;
 use crate::sweep;
 
+/// Runs `simlab test`: the verdict table, exit 1 if any scenario misses its expectations.
 pub(super) fn cmd_test(
     reg: &Registry,
     targets: &[String],
