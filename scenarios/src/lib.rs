@@ -22,16 +22,15 @@
 //!   reads the wall clock or touches the terminal. `cli/mod.rs` holds the clap definitions
 //!   and the dispatch; one file per subcommand (`run`, `sweep`, `merge`, `compare`, `replay`,
 //!   `check_determinism`, `check_history`, `test`, `bench`, `hash`, `list`, `show`, `shrink`,
-//!   `completions` with `man`), each with its arguments; shared code in `output` (formats, failures and
-//!   exit codes, writing), `args` (scenario, seeds, limits, the reproduce line), `progress`,
-//!   `json` (the JSON contracts) and `reports`/`compare_reports` (what `--out DIR` holds).
+//!   `completions` with `man`), each with its arguments; shared code in `output` (formats,
+//!   failures and exit codes, writing), `args` (scenario, seeds, limits, the reproduce
+//!   line), `progress`, `json` (the JSON contracts) and `reports`/`compare_reports` (what
+//!   `--out DIR` holds).
 //!
 //! Architecture invariant: results never depend on `--jobs`, on shards, or on anything but
 //! the spec and the seed.
 
 pub mod catalog;
-// Kept at the crate root, where it was before the commands moved into `cli/`.
-pub use cli::check_history;
 pub mod cli;
 pub mod expect;
 pub mod gate;
@@ -50,6 +49,10 @@ pub mod sweep;
 /// The plug-in interface a protocol implements, re-exported so a user's crate needs only
 /// `sim` and `scenarios`.
 pub use protocols::plugin;
+
+// The command's module, also at the crate root, where it was before the commands moved
+// into `cli/`.
+pub use cli::check_history;
 
 use protocols::plugin::DynProtocol;
 
