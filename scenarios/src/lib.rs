@@ -11,24 +11,27 @@
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
-//!   quiet network) within a budget of runs; `cli_shrink` is its command.
+//!   quiet network) within a budget of runs; `cli/shrink.rs` is its command.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
 //! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
 //!   lines, JSONL) read into the linearizability checker's operations.
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
-//!   within its budgets, prints the verdict).
+//!   within its budgets, prints the verdict), in `cli/` with the other commands.
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
-//!   reads the wall clock or touches the terminal.
+//!   reads the wall clock or touches the terminal. `cli/mod.rs` holds the clap definitions
+//!   and the dispatch; one file per subcommand (`run`, `sweep`, `merge`, `compare`, `replay`,
+//!   `check_determinism`, `check_history`, `test`, `bench`, `hash`, `list`, `show`, `shrink`,
+//!   `completions` with `man`), each with its arguments; shared code in `output` (formats,
+//!   failures and exit codes, writing), `args` (scenario, seeds, limits, the reproduce
+//!   line), `progress`, `json` (the JSON contracts) and `reports`/`compare_reports` (what
+//!   `--out DIR` holds).
 //!
 //! Architecture invariant: results never depend on `--jobs`, on shards, or on anything but
 //! the spec and the seed.
 
 pub mod catalog;
-pub mod check_history;
 pub mod cli;
-mod cli_reports;
-mod cli_shrink;
 pub mod expect;
 pub mod gate;
 pub mod history;
@@ -46,6 +49,10 @@ pub mod sweep;
 /// The plug-in interface a protocol implements, re-exported so a user's crate needs only
 /// `sim` and `scenarios`.
 pub use protocols::plugin;
+
+// The command's module, also at the crate root, where it was before the commands moved
+// into `cli/`.
+pub use cli::check_history;
 
 use protocols::plugin::DynProtocol;
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::cli::{EXIT_OK, EXIT_USAGE, Failure};
+use super::{EXIT_OK, EXIT_USAGE, Failure};
 use crate::load::{self, Override};
 use crate::registry::Registry;
 use crate::shrink::{self, ShrinkError};
@@ -59,6 +59,35 @@ pub fn cmd_shrink(
     err: &mut dyn Write,
 ) -> Result<i32, Failure> {
     let t0 = Instant::now();
+    let (spec, seed) = failing_seed(reg, &a)?;
+    let s = shrink::shrink(&spec, seed, a.budget as usize).map_err(|e| match e {
+        ShrinkError::NotFailing(m) | ShrinkError::NotReproduced(m) | ShrinkError::Run(m) => {
+            usage(m)
+        }
+    })?;
+    let toml = shrink::to_toml(&s, &a.scenario, seed, a.swarm).map_err(usage)?;
+    let summary = summary(&a, &s, seed, t0.elapsed().as_secs_f64());
+    match &a.out {
+        None => {
+            write(out, &toml)?;
+            write(err, &summary)?;
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
+            let file = dir.join("shrunk.toml");
+            std::fs::write(&file, toml.as_bytes())
+                .map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
+            write_report(reg, &file, &dir.join("report"))?;
+            write(out, &summary)?;
+            write(out, &format!("wrote   {}\n", file.display()))?;
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// The scenario (with the seed's swarm profile under `--swarm`) and the failing seed.
+fn failing_seed(reg: &Registry, a: &ShrinkArgs) -> Result<(crate::spec::Spec, u64), Failure> {
     let sets: Vec<Override> = a
         .sets
         .iter()
@@ -81,13 +110,12 @@ pub fn cmd_shrink(
             .map_err(usage)?
             .0;
     }
-    let s = shrink::shrink(&spec, seed, a.budget as usize).map_err(|e| match e {
-        ShrinkError::NotFailing(m) | ShrinkError::NotReproduced(m) | ShrinkError::Run(m) => {
-            usage(m)
-        }
-    })?;
-    let toml = shrink::to_toml(&s, &a.scenario, seed, a.swarm).map_err(usage)?;
-    let summary = format!(
+    Ok((spec, seed))
+}
+
+/// What the shrink did: before and after, runs and time taken.
+fn summary(a: &ShrinkArgs, s: &shrink::Shrunk, seed: u64, secs: f64) -> String {
+    format!(
         "shrunk {} seed {seed}: `{}` ({})\nbefore  {} faults, {} rules, {} events, {} nodes\nafter   {} faults, {} rules, {} events, {} nodes\nruns    {}{} in {:.1} s\n",
         a.scenario,
         s.property,
@@ -106,30 +134,13 @@ pub fn cmd_shrink(
         } else {
             ""
         },
-        t0.elapsed().as_secs_f64()
-    );
-    match &a.out {
-        None => {
-            write(out, &toml)?;
-            write(err, &summary)?;
-        }
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| usage(format!("cannot create {}: {e}", dir.display())))?;
-            let file = dir.join("shrunk.toml");
-            std::fs::write(&file, toml.as_bytes())
-                .map_err(|e| usage(format!("cannot write {}: {e}", file.display())))?;
-            write_report(reg, &file, &dir.join("report"))?;
-            write(out, &summary)?;
-            write(out, &format!("wrote   {}\n", file.display()))?;
-        }
-    }
-    Ok(EXIT_OK)
+        secs
+    )
 }
 
 /// The first seed of `range` whose run fails (as `sweep --seeds range [--swarm]` runs it).
 fn first_failing(spec: &crate::spec::Spec, range: &str, swarm: bool) -> Result<u64, Failure> {
-    let (lo, hi) = crate::cli::parse_seeds(range).map_err(usage)?;
+    let (lo, hi) = super::parse_seeds(range).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
     let runs: Vec<(u64, String)> = if swarm {
         crate::sweep::run_swarm_seeds_until(spec, &seeds, 0, &|| {}, None)
@@ -169,7 +180,7 @@ fn write_report(reg: &Registry, file: &Path, dir: &Path) -> Result<(), Failure> 
     ];
     let mut sink_out = Vec::new();
     let mut sink_err = Vec::new();
-    let code = crate::cli::run_cli_with(reg, args, &mut sink_out, &mut sink_err);
+    let code = super::run_cli_with(reg, args, &mut sink_out, &mut sink_err);
     if code == EXIT_OK || code == EXIT_USAGE {
         return Err(usage(format!(
             "internal: the shrunk scenario {} did not fail when run for its report (exit \
