@@ -77,7 +77,8 @@ pub fn run_charts(o: &RunOutput, unit: &dyn Fn(&str) -> String) -> Vec<(String, 
     charts
 }
 
-/// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
+/// Writes a run's reports into `dir`: `history.jsonl` (if the run recorded a client
+/// history, see [`crate::history_out`]), `timeline.txt`, `diagram.svg`, `chrome.json`,
 /// `shiviz.log`, chart SVGs (the protocol's series and histograms, then messages per kind
 /// and their latency CDF), `index.html` and the interactive `viewer.html` (unless the run
 /// has no events: an analysis).
@@ -114,6 +115,7 @@ pub fn write_run_reports(
             o.events
         )
     });
+    crate::history_out::write_jsonl(dir, o)?;
     let filter = TimelineFilter::default();
     stream(dir, "timeline.txt", &|w| {
         let n = reports::write_timeline(&mut *w, nodes, window(), &filter)?;
@@ -241,6 +243,7 @@ pub fn write_run_reports(
         },
         timeline_note,
         violation_context,
+        history: o.history.as_ref().map(crate::history_out::report_section),
     };
     write(dir, "index.html", reports::run_html(&report).as_bytes())
 }

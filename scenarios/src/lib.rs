@@ -18,6 +18,8 @@
 //!   lines, JSONL) read into the linearizability checker's operations.
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
 //!   within its budgets, prints the verdict).
+//! - [`history_out`]: a run's client history as `history.jsonl` and as the report's history
+//!   section (verdict, drawings).
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal.
 //!
@@ -32,6 +34,7 @@ mod cli_shrink;
 pub mod expect;
 pub mod gate;
 pub mod history;
+pub mod history_out;
 pub mod interrupt;
 mod junit;
 pub mod load;
