@@ -155,7 +155,13 @@ fn draw(title: &str, ops: &[DrawnOp], tick_label: Option<&dyn Fn(u64) -> String>
             Mark::Linearized(n) => format!("{n}. {}", o.label),
             _ => o.label.clone(),
         };
-        fit(&mut text, x1 - x0 - 6.0);
+        // A label may run past its bar, but not into the lane's next bar.
+        let next = ops
+            .iter()
+            .filter(|p| p.client == o.client && p.invoke > o.invoke)
+            .map(|p| x(p.invoke))
+            .fold(width, f64::min);
+        fit(&mut text, next - x0 - 6.0);
         push_xml_escaped(&mut s, &text);
         s.push_str("</text></g>\n");
     }
@@ -219,6 +225,17 @@ mod tests {
 
     // Bars sit in their client's lane, span their interval by rank, carry their mark, and
     // unknown outcomes run to the open end.
+    // A label longer than the room before the lane's next bar is cut there, with an ellipsis.
+    #[test]
+    fn labels_stop_before_the_next_bar() {
+        let mut first = op("p0", 0, Some(1), Mark::Plain);
+        first.label = "write 1234567890 -> ok".into();
+        let svg = history_svg("t", &[first, op("p0", 2, Some(3), Mark::Plain)]);
+        // Two steps to the next bar, less padding: 62 px, 10 characters of 6.2 px.
+        assert!(svg.contains(">write 123…</text>"), "{svg}");
+        assert_eq!("write 123…".chars().count(), 10);
+    }
+
     #[test]
     fn bars_follow_lanes_ranks_and_marks() {
         let ops = [
@@ -239,10 +256,9 @@ mod tests {
         assert!(rects[2].starts_with("class=\"plain unknown\""));
         assert!(rects[3].starts_with("class=\"culprit\""));
         assert_eq!(geo(rects[3]).1, TOP + 2.0 * LANE + 5.0);
-        // Labels fit their bars: whole on the 6-step bar, cut to at most 4 characters (28 px
-        // of a 34 px bar less padding) on the 1-step one.
+        // Labels run up to the lane's next bar: p0's first has two steps before its second.
         assert!(svg.contains(">1. op&lt;10&gt;</text>"));
-        assert!(svg.contains(">2.…</text>"), "{svg}");
+        assert!(svg.contains(">2. op&lt;20&gt;</text>"), "{svg}");
         assert!(svg.contains("<title>line 50</title>"));
         // The axis variant labels every third distinct tick, at the tick's rank.
         let timed = history_svg_with_axis("t", &ops, &|t| format!("at {t}"));

@@ -99,7 +99,7 @@ pub fn history_timeline_svg(title: &str, ops: &[TimedOp]) -> String {
         span,
         TOP + LANE * lanes.len() as f64,
     );
-    // Unknown outcomes first: their long open bars must not hide the operations after them.
+    // Unknown outcomes first, under the bars of the operations after them.
     let order = ops
         .iter()
         .filter(|o| o.op.ret.is_none())
@@ -109,7 +109,15 @@ pub fn history_timeline_svg(title: &str, ops: &[TimedOp]) -> String {
         let y = TOP + LANE * lane as f64;
         let x0 = x(o.op.invoke);
         let x1 = o.op.ret.map_or(open_end, &x).max(x0 + MIN_BAR);
-        bar(&mut s, o, x0, x1, y);
+        // A label may run past its bar, but not into the lane's next bar.
+        let next = ops
+            .iter()
+            .filter(|p| {
+                p.op.client == o.op.client && p.op.ret.is_some() && p.op.invoke > o.op.invoke
+            })
+            .map(|p| x(p.op.invoke))
+            .fold(open_end, f64::min);
+        bar(&mut s, o, (x0, x1, next), y);
     }
     if let Some(c) = ops.iter().find(|o| o.op.mark == Mark::Culprit) {
         let cx = x(c.op.invoke);
@@ -131,7 +139,7 @@ pub fn history_timeline_svg(title: &str, ops: &[TimedOp]) -> String {
 /// One operation in the lane whose top is `y`: a bar with its label if it fits, or for an
 /// unknown outcome a start mark and a dashed line to the open end, under the bars (the
 /// client went on with other operations meanwhile); and its hover text.
-fn bar(s: &mut String, o: &TimedOp, x0: f64, x1: f64, y: f64) {
+fn bar(s: &mut String, o: &TimedOp, (x0, x1, next): (f64, f64, f64), y: f64) {
     let class = match o.op.mark {
         Mark::Plain => "plain",
         Mark::Linearized(_) => "lin",
@@ -172,7 +180,7 @@ fn bar(s: &mut String, o: &TimedOp, x0: f64, x1: f64, y: f64) {
          height=\"{BAR}\" rx=\"2\"/>",
         x1 - x0
     );
-    let room = ((x1 - x0 - 6.0) / CHAR).floor().max(0.0) as usize;
+    let room = ((next - x0 - 6.0) / CHAR).floor().max(0.0) as usize;
     let chars = label.chars().count();
     if room < chars {
         // A cut label reads only if enough of it is left; the hover text has it whole.
@@ -308,6 +316,13 @@ mod tests {
             op("c2", s / 2, None, Mark::Plain, false),
             op("c1", 2 * s, Some(4 * s), Mark::Culprit, false),
             op("c3", 3 * s, Some(3 * s), Mark::Plain, true),
+            op(
+                "c3",
+                3 * s + s / 20,
+                Some(3 * s + s / 10),
+                Mark::Plain,
+                true,
+            ),
         ];
         let svg = history_timeline_svg("h", &ops);
         let body = &svg[svg.find("<line class=\"lane\"").unwrap()..];
@@ -316,7 +331,7 @@ mod tests {
             .skip(1)
             .filter(|r| r.contains(&format!("height=\"{BAR}\"")))
             .collect();
-        assert_eq!(rects.len(), 3);
+        assert_eq!(rects.len(), 4);
         // Left margin 60 (short names), plot 976 px over 4.16 s.
         let plot = WIDTH - 60.0 - RIGHT;
         let px = |t: f64| 60.0 + t / 4.16 * plot;
@@ -331,9 +346,8 @@ mod tests {
         assert!((attr(open, "x1") - px(0.5)).abs() < 0.05);
         assert!((attr(open, "x2") - (60.0 + plot)).abs() < 0.1);
         assert_eq!(attr(open, "y1"), TOP + LANE + OPEN_Y);
-        let rects = [rects[0], rects[0], rects[1], rects[2]];
-        assert_eq!(attr(rects[3], "width"), MIN_BAR);
-        assert!(rects[2].starts_with("class=\"culprit\""));
+        assert!(rects[1].starts_with("class=\"culprit\""));
+        assert_eq!(attr(rects[2], "width"), MIN_BAR);
         let guide = svg
             .split("<line class=\"guide\"")
             .nth(1)
@@ -349,9 +363,11 @@ mod tests {
         let mut want: Vec<String> = (0..=8).map(|k| fmt_f64(f64::from(k) * 0.5)).collect();
         want.push("cannot be placed".into());
         assert_eq!(labels, want);
-        // The wide bars carry their labels, the 2 px one only its hover text.
+        // Labels run up to the lane's next bar: c1's first has room, c3's first (12 px before
+        // the next) only its hover text, and c3's last the empty lane after it.
         assert!(svg.contains(">1. op0</text>"));
         assert!(!svg.contains(">op3000000000</text>"));
+        assert!(svg.contains(">op3050000000</text>"));
     }
 
     #[test]

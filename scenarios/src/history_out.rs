@@ -90,10 +90,10 @@ pub fn report_section(h: &ClientHistory) -> HistorySection {
         Verdict::NotLinearizable(rep) => {
             section.lines = vec![
                 format!(
-                    "{what} not linearizable. On key {:?} the longest linearizable prefix has \
-                     {} operations, and the operation that must come next cannot be placed \
-                     after it (red below; the prefix is green, numbered in its order).",
-                    rep.key,
+                    "{what} not linearizable. On {} the longest linearizable prefix has {} \
+                     operations, and the operation that must come next cannot be placed after \
+                     it (red below; the prefix is green, numbered in its order).",
+                    register(&rep.key),
                     rep.linearized.len()
                 ),
                 recheck,
@@ -112,8 +112,8 @@ pub fn report_section(h: &ClientHistory) -> HistorySection {
             let drawn = drawn(h, &window, &marks);
             section.detail = Some(reports::history_svg_with_axis(
                 &format!(
-                    "key {:?} around the culprit: {} operations, spread by rank (not to scale)",
-                    rep.key,
+                    "{} around the culprit: {} operations, spread by rank (not to scale)",
+                    register(&rep.key),
                     drawn.len()
                 ),
                 &drawn,
@@ -194,6 +194,14 @@ fn drawn(h: &ClientHistory, which: &[usize], marks: &[Mark]) -> Vec<DrawnOp> {
             }
         })
         .collect()
+}
+
+/// `key "3"`, or `the register` for the single-register models' one key.
+fn register(key: &str) -> String {
+    match key {
+        "" => "the register".to_string(),
+        k => format!("key {k:?}"),
+    }
 }
 
 /// `c1: [3] write 7 -> ok, 0.012 s to 0.015 s (line 4)`.
