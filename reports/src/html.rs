@@ -553,6 +553,29 @@ mod tests {
         assert!(empty.contains("<p>None.</p>"));
     }
 
+    // The history section sits between the violations and the metrics: its lines escaped,
+    // the listing in a code block, the detail drawing before the overview.
+    #[test]
+    fn run_report_draws_the_client_history_after_the_violations() {
+        let mut r = run();
+        r.history = Some(HistorySection {
+            lines: vec!["not linearizable on key \"a<b\"".into()],
+            listing: Some("cannot place: c1 read -> 3".into()),
+            detail: Some("<svg id=\"detail\"></svg>".into()),
+            overview: "<?xml version=\"1.0\"?><svg id=\"overview\"></svg>".into(),
+        });
+        let h = run_html(&r);
+        check_html(&h);
+        let at = |needle: &str| h.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("<h2>Violations</h2>") < at("<h2 id=\"history\">Client history</h2>"));
+        assert!(at("Client history</h2>") < at("<h2>Metrics</h2>"));
+        assert!(h.contains("<p>not linearizable on key &quot;a&lt;b&quot;</p>"));
+        assert!(h.contains("<pre><code>cannot place: c1 read -&gt; 3</code></pre>"));
+        assert!(at("<svg id=\"detail\">") < at("<svg id=\"overview\">"));
+        assert!(!h.contains("<?xml"));
+        assert!(!run_html(&run()).contains("Client history"));
+    }
+
     #[test]
     fn compare_report_and_tables() {
         let c = compare();
