@@ -239,10 +239,13 @@ impl Checker<FailoverNode> for FailoverChecker {
             ),
         }
         if let Some(slot) = &self.export {
-            let clients = ids
-                .iter()
-                .map(|&(c, _)| (u64::from(c.0), self.name(c).to_string()))
-                .collect();
+            // One name per client, not per operation: sweeps export every run's history.
+            let mut clients = BTreeMap::new();
+            for &(c, _) in &ids {
+                clients
+                    .entry(u64::from(c.0))
+                    .or_insert_with(|| self.name(c).to_string());
+            }
             slot.put(ClientHistory {
                 model: Model::Register,
                 ops,

@@ -430,12 +430,13 @@ impl RaftChecker {
             ),
         }
         if let Some(slot) = &self.export {
-            let clients = self
-                .history
-                .iter()
-                .zip(&ops)
-                .map(|(h, op)| (op.client, self.session_name(h.client, h.inc)))
-                .collect();
+            // One name per session, not per operation: sweeps export every run's history.
+            let mut clients = BTreeMap::new();
+            for (h, op) in self.history.iter().zip(&ops) {
+                clients
+                    .entry(op.client)
+                    .or_insert_with(|| self.session_name(h.client, h.inc));
+            }
             slot.put(ClientHistory {
                 model: Model::Kv,
                 ops,
