@@ -204,7 +204,7 @@ fn register(key: &str) -> String {
     }
 }
 
-/// `c1: [3] write 7 -> ok, 0.012 s to 0.015 s (line 4)`.
+/// `c1: [3] write 7 -> ok, 0.012000 s to 0.015000 s (history.jsonl line 4)`.
 fn op_text(h: &ClientHistory, i: usize) -> String {
     let op = &h.ops[i];
     format!(
@@ -216,11 +216,119 @@ fn op_text(h: &ClientHistory, i: usize) -> String {
     )
 }
 
-/// `0.012 s to 0.015 s`, or `from 0.012 s, never answered`.
+/// `0.012000 s to 0.015000 s`, or `from 0.012000 s, never answered` (as the report's
+/// violations give times).
 fn interval(op: &Op) -> String {
-    let s = |t: u64| reports::fmt_f64(t as f64 / 1e9);
+    let s = reports::fmt::fmt_secs;
     match op.ret {
         Some(r) => format!("{} s to {} s", s(op.invoke), s(r)),
         None => format!("from {} s, never answered", s(op.invoke)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocols::linearizability::{Budget, Call, Model, Ret, check};
+
+    const MS: u64 = 1_000_000;
+
+    /// Client `c` writes `v` to `key` from `t` ms to a millisecond later.
+    fn write(c: u64, key: &str, v: i64, t: u64) -> Op {
+        Op {
+            client: c,
+            invoke: t * MS,
+            ret: Some((t + 1) * MS),
+            call: Call::Write {
+                key: key.into(),
+                value: v,
+            },
+            result: Some(Ret::Ok),
+        }
+    }
+
+    fn read(c: u64, key: &str, v: Option<i64>, t: u64) -> Op {
+        Op {
+            client: c,
+            invoke: t * MS,
+            ret: Some((t + 1) * MS),
+            call: Call::Read { key: key.into() },
+            result: Some(Ret::Read(v)),
+        }
+    }
+
+    /// `ops` as a run would hand them over, with the checker's own verdict.
+    fn history(ops: Vec<Op>) -> ClientHistory {
+        let verdict = check(Model::Kv, &ops, &Budget::unlimited()).unwrap();
+        ClientHistory {
+            model: Model::Kv,
+            clients: [(0, "c1".to_string())].into(),
+            ops,
+            verdict,
+        }
+    }
+
+    // A violation gets its listing and detail drawing, the culprit marked in both drawings
+    // and other keys faded in the overview; a linearizable history only the overview.
+    #[test]
+    fn a_violation_is_listed_and_drawn_around_its_culprit() {
+        let ops = vec![
+            write(0, "a", 1, 10),
+            write(1, "b", 5, 12),
+            read(1, "a", Some(2), 20),
+        ];
+        let bad = report_section(&history(ops.clone()));
+        assert!(
+            bad.lines[0].contains("not linearizable. On key \"a\""),
+            "{:?}",
+            bad.lines
+        );
+        let listing = bad.listing.as_deref().unwrap();
+        assert!(listing.contains("   1. c1: [a] write 1 -> ok"), "{listing}");
+        assert!(
+            listing.ends_with(
+                "cannot place: client 1: [a] read -> 2, 0.020000 s to 0.021000 s \
+                 (history.jsonl line 3)"
+            ),
+            "{listing}"
+        );
+        let detail = bad.detail.as_deref().unwrap();
+        assert_eq!(detail.matches("class=\"culprit\"").count(), 1);
+        // The detail is key a's: b's write is not in it.
+        assert!(!detail.contains("[b]"), "{detail}");
+        assert!(
+            bad.overview
+                .contains("<g class=\"faded\"><title>client 1: [b] write 5")
+        );
+        // The culprit's bar, and its swatch in the legend.
+        assert_eq!(bad.overview.matches("<rect class=\"culprit\"").count(), 2);
+
+        let good = report_section(&history(vec![ops[0].clone(), read(1, "a", Some(1), 20)]));
+        assert!(good.lines[0].ends_with("linearizable."), "{:?}", good.lines);
+        assert!(good.listing.is_none() && good.detail.is_none());
+        assert!(good.lines[1].contains("simlab check-history history.jsonl --model kv"));
+    }
+
+    // Past 1,000 operations the overview draws the 1,000 around the culprit (or the first).
+    #[test]
+    fn long_histories_are_drawn_around_the_culprit() {
+        let mut ops: Vec<Op> = (0..1500).map(|i| write(i % 3, "a", 1, 2 * i)).collect();
+        ops[1400] = read(0, "a", Some(9), 2 * 1400);
+        let h = history(ops);
+        let Verdict::NotLinearizable(rep) = &h.verdict else {
+            panic!("{:?}", h.verdict)
+        };
+        assert_eq!(rep.culprit, 1400);
+        let (window, title) = overview_window(&h);
+        assert_eq!(window, (500..1500).collect::<Vec<usize>>());
+        assert_eq!(
+            title,
+            "operations 501 to 1500 of 1500 in invocation order, around the culprit, to scale"
+        );
+        let mut fine = h.clone();
+        fine.verdict = Verdict::Linearizable;
+        let (window, title) = overview_window(&fine);
+        assert_eq!(window, (0..1000).collect::<Vec<usize>>());
+        assert!(title.starts_with("operations 1 to 1000 of 1500"), "{title}");
     }
 }
