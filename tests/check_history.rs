@@ -328,3 +328,128 @@ fn out_dir_draws_the_violation_with_the_culprit_marked() {
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("longest linearizable prefix: 3 operations") && html.contains(&svg));
 }
+
+/// `simlab run NAME --out DIR` into a fresh directory; the run's exit code and the directory.
+fn run_out(name: &str) -> (i32, PathBuf) {
+    let d = std::env::temp_dir()
+        .join(format!("simlab-run-history-{}", std::process::id()))
+        .join(name.replace('/', "-"));
+    let _ = std::fs::remove_dir_all(&d);
+    let o = simlab(&["run", name, "--out", d.to_str().unwrap()]);
+    (code(&o), d)
+}
+
+/// The number after `label` in `text`, up to the next non-digit.
+fn number_after(text: &str, label: &str) -> usize {
+    let at = text
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label:?} in {text}"))
+        + label.len();
+    let digits: String = text[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after {label:?} in {text}"))
+}
+
+// A linearizable Raft run writes its history; check-history reads every line and agrees.
+#[test]
+fn a_linearizable_run_writes_a_history_that_checks_linearizable() {
+    let (run, d) = run_out("raft/failure-free");
+    assert_eq!(run, 0);
+    let file = d.join("history.jsonl");
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert!(lines > 0, "an empty history checks nothing");
+    let o = check(file.to_str().unwrap(), "kv", &[]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).starts_with(&format!("linearizable: {lines} operations (kv)")),
+        "{}",
+        stdout(&o)
+    );
+    let html = std::fs::read_to_string(d.join("index.html")).unwrap();
+    assert!(html.contains(&format!(
+        "{lines} operations by 2 client sessions, checked against the kv model at the end of \
+         the run: linearizable."
+    )));
+    assert!(html.contains("simlab check-history history.jsonl --model kv"));
+    assert!(!html.contains("class=\"culprit\""));
+}
+
+// A run the checker found not linearizable writes a history check-history rejects with the
+// same longest prefix and the same culprit (the run's report names its line in the file).
+#[test]
+fn a_stale_read_run_writes_a_history_that_check_history_rejects_the_same_way() {
+    for (name, model) in [
+        ("raft/bug-local-reads", "kv"),
+        ("failover/split-brain", "register"),
+    ] {
+        let (run, d) = run_out(name);
+        assert_eq!(run, 1, "{name}");
+        let summary = std::fs::read_to_string(d.join("summary.json")).unwrap();
+        assert!(
+            summary.contains("\"property\": \"linearizable\""),
+            "{summary}"
+        );
+        let html = std::fs::read_to_string(d.join("index.html")).unwrap();
+        let prefix = number_after(&html, "the longest linearizable prefix has ");
+        let culprit_line = number_after(
+            &html[html.find("cannot place: ").unwrap()..],
+            "history.jsonl line ",
+        );
+        let file = d.join("history.jsonl");
+        let o = check(file.to_str().unwrap(), model, &[]);
+        assert_eq!(code(&o), 1, "{name}: {}{}", stdout(&o), stderr(&o));
+        let s = stdout(&o);
+        assert_eq!(
+            number_after(&s, "longest linearizable prefix: "),
+            prefix,
+            "{name}: {s}"
+        );
+        assert_eq!(
+            number_after(&s, "cannot place: line "),
+            culprit_line,
+            "{name}: {s}"
+        );
+        // The run's report draws the culprit and the prefix.
+        assert!(html.contains("class=\"culprit\""), "{name}");
+        assert!(html.contains("class=\"lin\""), "{name}");
+    }
+}
+
+// Operations whose outcome the run never learnt (a client crashed or timed out) are written
+// as unknown: no return tick, result "unknown"; and the file still checks as the run did.
+#[test]
+fn unknown_outcomes_are_written_as_unknown() {
+    let (run, d) = run_out("failover/crash-campaign");
+    assert_eq!(run, 0);
+    let file = d.join("history.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let unknown: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"result\":\"unknown\""))
+        .collect();
+    assert!(
+        !unknown.is_empty(),
+        "the campaign's crashes leave unknown outcomes"
+    );
+    assert!(
+        unknown.iter().all(|l| !l.contains("\"ret\"")),
+        "{unknown:?}"
+    );
+    let o = check(file.to_str().unwrap(), "register", &[]);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+}
+
+// A protocol without a client history writes no history file and no history section.
+#[test]
+fn runs_without_a_client_history_write_none() {
+    let (run, d) = run_out("2pc/failure-free");
+    assert_eq!(run, 0);
+    assert!(d.join("index.html").exists());
+    assert!(!d.join("history.jsonl").exists());
+    let html = std::fs::read_to_string(d.join("index.html")).unwrap();
+    assert!(!html.contains("Client history"));
+}

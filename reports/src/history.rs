@@ -47,8 +47,27 @@ const RIGHT: f64 = 40.0;
 /// Wide enough for the legend line.
 const MIN_WIDTH: f64 = 760.0;
 
+/// Room under the lanes for [`history_svg_with_axis`]'s time labels.
+const AXIS: f64 = 30.0;
+/// Ranks between two time labels (labels need about 3 steps of room).
+const LABEL_EVERY: usize = 3;
+
 /// The SVG document for `ops`, titled `title`.
 pub fn history_svg(title: &str, ops: &[DrawnOp]) -> String {
+    draw(title, ops, None)
+}
+
+/// [`history_svg`] with the ticks' values written under the lanes, every few ranks, as
+/// `tick_label` prints them (rank is not to scale, so the labels say where time jumps).
+pub fn history_svg_with_axis(
+    title: &str,
+    ops: &[DrawnOp],
+    tick_label: &dyn Fn(u64) -> String,
+) -> String {
+    draw(title, ops, Some(tick_label))
+}
+
+fn draw(title: &str, ops: &[DrawnOp], tick_label: Option<&dyn Fn(u64) -> String>) -> String {
     let mut ticks: Vec<u64> = ops
         .iter()
         .flat_map(|o| std::iter::once(o.invoke).chain(o.ret))
@@ -63,7 +82,8 @@ pub fn history_svg(title: &str, ops: &[DrawnOp]) -> String {
         lanes.entry(o.client.as_str()).or_insert(next);
     }
     let width = (open_end + RIGHT).max(MIN_WIDTH);
-    let height = TOP + LANE * lanes.len() as f64 + 20.0;
+    let lanes_end = TOP + LANE * lanes.len() as f64;
+    let height = lanes_end + if tick_label.is_some() { AXIS } else { 20.0 };
     let mut s = String::with_capacity(256 + 200 * ops.len());
     let _ = writeln!(
         s,
@@ -94,6 +114,23 @@ pub fn history_svg(title: &str, ops: &[DrawnOp]) -> String {
             xml_escape(name)
         );
     }
+    if let Some(label) = tick_label {
+        let _ = writeln!(
+            s,
+            "<line class=\"lane\" x1=\"{LEFT}\" y1=\"{lanes_end}\" x2=\"{open_end}\" y2=\"{lanes_end}\"/>"
+        );
+        for &t in ticks.iter().step_by(LABEL_EVERY) {
+            let tx = x(t);
+            let _ = writeln!(
+                s,
+                "<line class=\"lane\" x1=\"{tx:.1}\" y1=\"{lanes_end}\" x2=\"{tx:.1}\" y2=\"{:.1}\"/>\
+                 <text x=\"{tx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#4b5563\">{}</text>",
+                lanes_end + 4.0,
+                lanes_end + 15.0,
+                xml_escape(&label(t))
+            );
+        }
+    }
     for o in ops {
         let lane = lanes[o.client.as_str()];
         let y = TOP + LANE * lane as f64 + (LANE - BAR) / 2.0;
@@ -114,14 +151,38 @@ pub fn history_svg(title: &str, ops: &[DrawnOp]) -> String {
             x0 + 3.0,
             y + BAR - 6.0
         );
-        if let Mark::Linearized(n) = o.mark {
-            let _ = write!(s, "{n}. ");
-        }
-        push_xml_escaped(&mut s, &o.label);
+        let mut text = match o.mark {
+            Mark::Linearized(n) => format!("{n}. {}", o.label),
+            _ => o.label.clone(),
+        };
+        // A label may run past its bar, but not into the lane's next bar.
+        let next = ops
+            .iter()
+            .filter(|p| p.client == o.client && p.invoke > o.invoke)
+            .map(|p| x(p.invoke))
+            .fold(width, f64::min);
+        fit(&mut text, next - x0 - 6.0);
+        push_xml_escaped(&mut s, &text);
         s.push_str("</text></g>\n");
     }
     s.push_str("</svg>\n");
     s
+}
+
+/// Average advance of a character at font size 11.
+const CHAR: f64 = 6.2;
+
+/// Cuts `text` to what fits in `room` pixels, ending it with `…` if cut (the bar's hover text
+/// has it whole), so labels do not run over the bars after them.
+fn fit(text: &mut String, room: f64) {
+    let fits = (room / CHAR).floor().max(0.0) as usize;
+    if text.chars().count() > fits {
+        let keep: String = text.chars().take(fits.saturating_sub(1)).collect();
+        *text = keep.trim_end().to_string();
+        if !text.is_empty() {
+            text.push('…');
+        }
+    }
 }
 
 /// A self-contained page: `title`, the verdict `lines` and the diagram.
@@ -164,6 +225,17 @@ mod tests {
 
     // Bars sit in their client's lane, span their interval by rank, carry their mark, and
     // unknown outcomes run to the open end.
+    // A label longer than the room before the lane's next bar is cut there, with an ellipsis.
+    #[test]
+    fn labels_stop_before_the_next_bar() {
+        let mut first = op("p0", 0, Some(1), Mark::Plain);
+        first.label = "write 1234567890 -> ok".into();
+        let svg = history_svg("t", &[first, op("p0", 2, Some(3), Mark::Plain)]);
+        // Two steps to the next bar, less padding: 62 px, 10 characters of 6.2 px.
+        assert!(svg.contains(">write 123…</text>"), "{svg}");
+        assert_eq!("write 123…".chars().count(), 10);
+    }
+
     #[test]
     fn bars_follow_lanes_ranks_and_marks() {
         let ops = [
@@ -184,9 +256,25 @@ mod tests {
         assert!(rects[2].starts_with("class=\"plain unknown\""));
         assert!(rects[3].starts_with("class=\"culprit\""));
         assert_eq!(geo(rects[3]).1, TOP + 2.0 * LANE + 5.0);
+        // Labels run up to the lane's next bar: p0's first has two steps before its second.
         assert!(svg.contains(">1. op&lt;10&gt;</text>"));
-        assert!(svg.contains(">2. op&lt;20&gt;</text>"));
+        assert!(svg.contains(">2. op&lt;20&gt;</text>"), "{svg}");
         assert!(svg.contains("<title>line 50</title>"));
+        // The axis variant labels every third distinct tick, at the tick's rank.
+        let timed = history_svg_with_axis("t", &ops, &|t| format!("at {t}"));
+        for (rank, t) in [(0, 10), (3, 40), (6, 1_000_000)] {
+            let at = format!("text-anchor=\"middle\" fill=\"#4b5563\">at {t}</text>");
+            let label = timed
+                .split(&at)
+                .next()
+                .unwrap()
+                .rsplit("<text")
+                .next()
+                .unwrap();
+            assert_eq!(attr(label, "x"), LEFT + STEP * rank as f64, "{t}");
+        }
+        assert_eq!(timed.matches("fill=\"#4b5563\">at ").count(), 3);
+        assert!(!svg.contains("at 10"));
         let page = history_html("h", &["not linearizable".into()], &svg);
         assert!(page.starts_with("<!DOCTYPE html>") && page.contains(&svg));
     }

@@ -49,6 +49,23 @@ pub struct RunReport {
     pub timeline_note: Option<String>,
     /// The events around the first violation: its event index and a timeline excerpt.
     pub violation_context: Option<(u64, String)>,
+    /// The clients' history, for protocols that record one.
+    pub history: Option<HistorySection>,
+}
+
+/// The run report's client history: what the run's linearizability check found and the
+/// history drawn ([`crate::history`], [`crate::history_timeline`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HistorySection {
+    /// The verdict and how to check the written file again, one paragraph per line.
+    pub lines: Vec<String>,
+    /// Text set in a code block after the lines (the prefix's last operations and the
+    /// culprit), if any.
+    pub listing: Option<String>,
+    /// For a violation: the operations around the culprit, spread by rank, prefix numbered.
+    pub detail: Option<String>,
+    /// The whole history to scale.
+    pub overview: String,
 }
 
 /// One variant in a comparison: its parameters and per-metric statistics.
@@ -184,6 +201,9 @@ pub fn run_html(r: &RunReport) -> String {
             o.push_str("</pre>\n");
         }
     }
+    if let Some(h) = &r.history {
+        history_section(&mut o, h);
+    }
     if !r.metrics.is_empty() {
         o.push_str("<h2>Metrics</h2>\n<table>\n<thead><tr><th>metric</th><th>value</th></tr></thead>\n<tbody>\n");
         for (k, v) in &r.metrics {
@@ -213,6 +233,28 @@ pub fn run_html(r: &RunReport) -> String {
     }
     tail(&mut o);
     o
+}
+
+fn history_section(o: &mut String, h: &HistorySection) {
+    o.push_str("<h2 id=\"history\">Client history</h2>\n");
+    for l in &h.lines {
+        o.push_str("<p>");
+        push_xml_escaped(o, l);
+        o.push_str("</p>\n");
+    }
+    if let Some(t) = &h.listing {
+        o.push_str("<pre><code>");
+        push_xml_escaped(o, t);
+        o.push_str("</code></pre>\n");
+    }
+    if let Some(svg) = &h.detail {
+        o.push_str("<div class=\"diagram\">\n");
+        o.push_str(strip_xml_decl(svg));
+        o.push_str("</div>\n");
+    }
+    o.push_str("<div class=\"diagram\">\n");
+    o.push_str(strip_xml_decl(&h.overview));
+    o.push_str("</div>\n");
 }
 
 /// Parameter columns of a comparison: `varied`, or every parameter found in the rows.
@@ -431,6 +473,7 @@ mod tests {
                     },
                 ),
             )),
+            history: None,
         }
     }
 
@@ -508,6 +551,29 @@ mod tests {
         let empty = run_html(&RunReport::default());
         check_html(&empty);
         assert!(empty.contains("<p>None.</p>"));
+    }
+
+    // The history section sits between the violations and the metrics: its lines escaped,
+    // the listing in a code block, the detail drawing before the overview.
+    #[test]
+    fn run_report_draws_the_client_history_after_the_violations() {
+        let mut r = run();
+        r.history = Some(HistorySection {
+            lines: vec!["not linearizable on key \"a<b\"".into()],
+            listing: Some("cannot place: c1 read -> 3".into()),
+            detail: Some("<svg id=\"detail\"></svg>".into()),
+            overview: "<?xml version=\"1.0\"?><svg id=\"overview\"></svg>".into(),
+        });
+        let h = run_html(&r);
+        check_html(&h);
+        let at = |needle: &str| h.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        assert!(at("<h2>Violations</h2>") < at("<h2 id=\"history\">Client history</h2>"));
+        assert!(at("Client history</h2>") < at("<h2>Metrics</h2>"));
+        assert!(h.contains("<p>not linearizable on key &quot;a&lt;b&quot;</p>"));
+        assert!(h.contains("<pre><code>cannot place: c1 read -&gt; 3</code></pre>"));
+        assert!(at("<svg id=\"detail\">") < at("<svg id=\"overview\">"));
+        assert!(!h.contains("<?xml"));
+        assert!(!run_html(&run()).contains("Client history"));
     }
 
     #[test]

@@ -17,7 +17,10 @@
 //! * [`viewer`] — the interactive trace viewer: one self-contained HTML page (canvas
 //!   space-time diagram, zoom, step, filters, search, causal past), its scripts embedded.
 //! * [`history`] — a client history (one lane per client, operations as intervals, the
-//!   linearized prefix and the culprit of a linearizability violation marked) as SVG/HTML.
+//!   linearized prefix and the culprit of a linearizability violation marked) as SVG/HTML,
+//!   operations spread by rank so overlaps show.
+//! * [`history_timeline`] — a whole client history to scale (hundreds of operations on one
+//!   screen, a time axis), for the run report.
 //! * [`fmt`] — deterministic float/time formatting and XML/JSON/CSV/Markdown escaping.
 //! * `common` (private) — node names, event sites, pairing message copies with their fate.
 //!
@@ -32,6 +35,7 @@ mod common;
 pub mod compare_chart;
 pub mod fmt;
 pub mod history;
+pub mod history_timeline;
 pub mod html;
 pub mod jsonl;
 pub mod shiviz;
@@ -49,9 +53,10 @@ pub use charts::{bar_chart, cdf_chart, cdf_points, comparison_chart, level_chart
 pub use chrome::{chrome_string, write_chrome};
 pub use compare_chart::{CompareAxes, XScale, compare_chart, x_scale_for};
 pub use fmt::fmt_f64;
-pub use history::{DrawnOp, Mark, history_html, history_svg};
+pub use history::{DrawnOp, Mark, history_html, history_svg, history_svg_with_axis};
+pub use history_timeline::{TimedOp, history_timeline_svg};
 pub use html::{
-    CompareReport, CompareRow, RunReport, ViolationRow, compare_csv, compare_html,
+    CompareReport, CompareRow, HistorySection, RunReport, ViolationRow, compare_csv, compare_html,
     compare_markdown, run_html,
 };
 pub use jsonl::{JsonlReader, TraceFooter, TraceHeader, read_jsonl};

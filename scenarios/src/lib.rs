@@ -18,6 +18,8 @@
 //!   lines, JSONL) read into the linearizability checker's operations.
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
 //!   within its budgets, prints the verdict), in `cli/` with the other commands.
+//! - [`history_out`]: a run's client history as `history.jsonl` and as the report's history
+//!   section (verdict, drawings).
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
 //!   reads the wall clock or touches the terminal. `cli/mod.rs` holds the clap definitions
 //!   and the dispatch; one file per subcommand (`run`, `sweep`, `merge`, `compare`, `replay`,
@@ -35,6 +37,7 @@ pub mod cli;
 pub mod expect;
 pub mod gate;
 pub mod history;
+pub mod history_out;
 pub mod interrupt;
 mod junit;
 pub mod load;

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
 use crate::linearizability::{self as lin, Budget, Call, Model, Op, Ret, Verdict};
+use crate::plugin::{ClientHistory, HistorySlot};
 
 use super::node::{FailoverNode, Obs, OpKind, OpResult};
 
@@ -61,6 +62,7 @@ pub struct FailoverChecker {
     promoted_at: Option<Time>,
     first_stopped_at: Option<Time>,
     ops: BTreeMap<(NodeId, u64), OpRecord>,
+    export: Option<HistorySlot>,
 }
 
 impl FailoverChecker {
@@ -79,7 +81,14 @@ impl FailoverChecker {
             promoted_at: None,
             first_stopped_at: None,
             ops: BTreeMap::new(),
+            export: None,
         }
+    }
+
+    /// Also leaves the client history and its verdict in `slot` at the end of the run.
+    pub fn exporting(mut self, slot: HistorySlot) -> Self {
+        self.export = Some(slot);
+        self
     }
 
     fn name(&self, n: NodeId) -> &str {
@@ -198,9 +207,13 @@ impl Checker<FailoverNode> for FailoverChecker {
             self.gap += Time(end.0 - g.0);
         }
         let (ops, ids) = self.history();
-        match lin::check(Model::Register, &ops, &Budget::default()) {
-            Ok(Verdict::Linearizable) => {}
-            Ok(Verdict::NotLinearizable(rep)) => {
+        let verdict = match lin::check(Model::Register, &ops, &Budget::default()) {
+            Ok(verdict) => verdict,
+            Err(e) => panic!("the failover checker built a malformed history: {e}"),
+        };
+        match &verdict {
+            Verdict::Linearizable => {}
+            Verdict::NotLinearizable(rep) => {
                 let (client, n) = ids[rep.culprit];
                 let o = &ops[rep.culprit];
                 let when = o.ret.map_or("never answered".to_string(), |r| {
@@ -220,11 +233,25 @@ impl Checker<FailoverNode> for FailoverChecker {
                     ),
                 );
             }
-            Ok(Verdict::Unknown(u)) => v.fail(
+            Verdict::Unknown(u) => v.fail(
                 "linearizable",
                 format!("undecided: the search ran out of budget ({u})"),
             ),
-            Err(e) => panic!("the failover checker built a malformed history: {e}"),
+        }
+        if let Some(slot) = &self.export {
+            // One name per client, not per operation: sweeps export every run's history.
+            let mut clients = BTreeMap::new();
+            for &(c, _) in &ids {
+                clients
+                    .entry(u64::from(c.0))
+                    .or_insert_with(|| self.name(c).to_string());
+            }
+            slot.put(ClientHistory {
+                model: Model::Register,
+                ops,
+                clients,
+                verdict,
+            });
         }
     }
 

@@ -4,7 +4,9 @@
 use sim::WorldBuilder;
 
 use super::{FailoverChecker, FailoverNode, Params};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
+use crate::plugin::{
+    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world,
+};
 
 /// Primary-backup replication with failover and leases (`protocol = "failover"`).
 pub struct Failover;
@@ -32,8 +34,11 @@ impl Protocol for Failover {
         }
         let fp = p.clone();
         b.factory(move |id, d| FailoverNode::new(&fp, id, d));
-        b.checker(FailoverChecker::new(names));
-        run_world(b, req)
+        let history = HistorySlot::default();
+        b.checker(FailoverChecker::new(names).exporting(history.clone()));
+        let mut out = run_world(b, req)?;
+        out.history = history.take();
+        Ok(out)
     }
 
     fn metrics(&self) -> &'static [MetricMeta] {

@@ -10,11 +10,14 @@
 //! - [`run`]: [`RunRequest`], [`RunOutput`], and the helpers every simulation uses
 //!   ([`configure`], [`collect`]) or every analysis uses ([`analysis_output`]).
 //! - [`metrics`]: metric metadata (unit, which direction is better).
+//! - [`history`]: a run's client history ([`ClientHistory`]) and the [`HistorySlot`] a checker
+//!   leaves it in, for `history.jsonl` and the report's drawing.
 //! - [`swarm`]: the `[swarm]` bounds and each seed's fault profile drawn within them.
 //!
 //! Architecture invariant: nothing here knows a protocol by name. The registry (which
 //! protocols exist) is the caller's list; the CLI takes it as an argument.
 
+pub mod history;
 pub mod metrics;
 mod parse;
 pub mod protocol;
@@ -22,6 +25,7 @@ pub mod run;
 pub mod spec;
 pub mod swarm;
 
+pub use history::{ClientHistory, HistorySlot};
 pub use metrics::{Better, KERNEL_METRICS, MetricMeta};
 pub use protocol::{BenchCounts, BenchTable, DynProtocol, Kind, Params, Protocol, Scenario};
 pub use run::{RunOutput, RunRequest, analysis_output, collect, configure, run_world, simulate};

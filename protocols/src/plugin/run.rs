@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sim::{Actor, RunResult, Time, TraceSink, Violation, World, WorldBuilder};
 
+use super::history::ClientHistory;
 use super::spec::{DEFAULT_DURATION, Spec};
 
 /// One run to perform.
@@ -50,6 +51,10 @@ pub struct RunOutput {
     /// histograms and the checkers' samples.
     #[serde(skip)]
     pub cdfs: BTreeMap<String, Vec<(f64, f64)>>,
+    /// The clients' history, for protocols whose checker records one (see
+    /// [`super::history`]); `None` otherwise.
+    #[serde(skip)]
+    pub history: Option<ClientHistory>,
 }
 
 /// Applies the spec's network, faults, random faults, phases, limits and the sink.
@@ -166,6 +171,7 @@ pub fn collect<A: Actor>(w: &World<A>, r: &RunResult) -> RunOutput {
         nodes: w.names().to_vec(),
         series,
         cdfs,
+        history: None,
     }
 }
 

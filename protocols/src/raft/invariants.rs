@@ -30,6 +30,7 @@ use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
 use super::params::Params;
 use crate::linearizability::{self as lin, Budget, Model, Verdict};
+use crate::plugin::{ClientHistory, HistorySlot};
 
 /// A mirror of one server's log: per entry its term, fingerprint and prefix digest.
 #[derive(Clone, Debug, Default)]
@@ -90,6 +91,7 @@ pub struct RaftChecker {
     election_times: Vec<f64>,
     max_log: Index,
     answered: u64,
+    export: Option<HistorySlot>,
 }
 
 impl RaftChecker {
@@ -112,6 +114,22 @@ impl RaftChecker {
             election_times: Vec::new(),
             max_log: 0,
             answered: 0,
+            export: None,
+        }
+    }
+
+    /// Also leaves the client history and its verdict in `slot` at the end of the run.
+    pub fn exporting(mut self, slot: HistorySlot) -> Self {
+        self.export = Some(slot);
+        self
+    }
+
+    /// The name of a history op's client session: the node's name, and the incarnation after
+    /// a restart.
+    fn session_name(&self, client: u32, inc: u32) -> String {
+        match inc {
+            0 => self.name(NodeId(client)).to_string(),
+            _ => format!("{} after restart {inc}", self.name(NodeId(client))),
         }
     }
 
@@ -376,12 +394,17 @@ impl Checker<RaftNode> for RaftChecker {
 }
 
 impl RaftChecker {
-    /// Runs the linearizability check over the whole client history.
+    /// Runs the linearizability check over the whole client history (and leaves it in the
+    /// export slot, if any).
     fn judge_history(&self, out: &mut Verdicts) {
         let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();
-        match lin::check(Model::Kv, &ops, &Budget::default()) {
-            Ok(Verdict::Linearizable) => {}
-            Ok(Verdict::NotLinearizable(rep)) => {
+        let verdict = match lin::check(Model::Kv, &ops, &Budget::default()) {
+            Ok(v) => v,
+            Err(e) => panic!("the raft checker built a malformed history: {e}"),
+        };
+        match &verdict {
+            Verdict::Linearizable => {}
+            Verdict::NotLinearizable(rep) => {
                 let h = &self.history[rep.culprit];
                 let when = h
                     .ret
@@ -401,11 +424,25 @@ impl RaftChecker {
                     ),
                 );
             }
-            Ok(Verdict::Unknown(u)) => out.fail(
+            Verdict::Unknown(u) => out.fail(
                 "linearizable",
                 format!("undecided: the search ran out of budget ({u})"),
             ),
-            Err(e) => panic!("the raft checker built a malformed history: {e}"),
+        }
+        if let Some(slot) = &self.export {
+            // One name per session, not per operation: sweeps export every run's history.
+            let mut clients = BTreeMap::new();
+            for (h, op) in self.history.iter().zip(&ops) {
+                clients
+                    .entry(op.client)
+                    .or_insert_with(|| self.session_name(h.client, h.inc));
+            }
+            slot.put(ClientHistory {
+                model: Model::Kv,
+                ops,
+                clients,
+                verdict,
+            });
         }
     }
 

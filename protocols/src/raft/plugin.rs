@@ -6,7 +6,9 @@ use std::rc::Rc;
 use sim::WorldBuilder;
 
 use super::{Config, Params, RaftChecker, RaftNode};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
+use crate::plugin::{
+    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate,
+};
 
 /// Raft (`protocol = "raft"`).
 pub struct Raft;
@@ -33,8 +35,10 @@ impl Protocol for Raft {
         }
         let cfg = Rc::new(Config::new(p));
         b.factory(move |id, d| RaftNode::new(&cfg, id, d));
-        b.checker(RaftChecker::new(p));
+        let history = HistorySlot::default();
+        b.checker(RaftChecker::new(p).exporting(history.clone()));
         let (_, r, mut out) = simulate(b, &mut req)?;
+        out.history = history.take();
         let committed = out.metrics.get("committed").copied().unwrap_or(0.0);
         if committed > 0.0 {
             out.metrics

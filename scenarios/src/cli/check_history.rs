@@ -21,7 +21,7 @@ use protocols::linearizability::{self as lin, Budget, Call, Model, Op, Ret, Verd
 
 use crate::cli::{EXIT_OK, EXIT_SAFETY, EXIT_USAGE, Failure};
 use crate::history::{self, Format, Parsed};
-use reports::{DrawnOp, Mark};
+use reports::DrawnOp;
 
 /// Exit code of `check-history` when the budget ran out before a verdict.
 pub const EXIT_UNKNOWN: i32 = 3;
@@ -228,29 +228,19 @@ fn write_drawing(
     verdict: &Verdict,
     text: &str,
 ) -> Result<(), Failure> {
-    let mut order: Vec<usize> = (0..parsed.ops.len()).collect();
-    let (title, marks) = match verdict {
-        Verdict::NotLinearizable(rep) => {
-            order.retain(|&i| parsed.ops[i].call.key() == rep.key);
-            order.sort_by_key(|&i| (parsed.ops[i].invoke, i));
-            let at = order.iter().position(|&i| i == rep.culprit).unwrap_or(0);
-            order = order[at.saturating_sub(DRAWN)..(at + 1 + DRAWN / 4).min(order.len())].to_vec();
-            let mut marks: Vec<Mark> = vec![Mark::Plain; parsed.ops.len()];
-            for (n, &i) in rep.linearized.iter().enumerate() {
-                marks[i] = Mark::Linearized(n + 1);
-            }
-            marks[rep.culprit] = Mark::Culprit;
-            (
-                format!("{path}: not linearizable (key {:?})", rep.key),
-                marks,
-            )
-        }
+    let marks = crate::history_out::marks(parsed.ops.len(), verdict);
+    let (title, mut order) = match verdict {
+        Verdict::NotLinearizable(rep) => (
+            format!("{path}: not linearizable (key {:?})", rep.key),
+            crate::history_out::around_culprit(&parsed.ops, rep, DRAWN, DRAWN / 4),
+        ),
         _ => {
+            let mut order: Vec<usize> = (0..parsed.ops.len()).collect();
             order.sort_by_key(|&i| (parsed.ops[i].invoke, i));
             order.truncate(DRAWN);
             (
                 format!("{path}: the first {} operations", order.len()),
-                vec![Mark::Plain; parsed.ops.len()],
+                order,
             )
         }
     };

@@ -74,7 +74,8 @@ pub fn run_charts(o: &RunOutput, unit: &dyn Fn(&str) -> String) -> Vec<(String, 
     charts
 }
 
-/// Writes a run's reports into `dir`: `timeline.txt`, `diagram.svg`, `chrome.json`,
+/// Writes a run's reports into `dir`: `history.jsonl` (if the run recorded a client
+/// history, see [`crate::history_out`]), `timeline.txt`, `diagram.svg`, `chrome.json`,
 /// `shiviz.log`, chart SVGs (the protocol's series and histograms, then messages per kind
 /// and their latency CDF), `index.html` and the interactive `viewer.html` (unless the run
 /// has no events: an analysis).
@@ -111,6 +112,7 @@ pub fn write_run_reports(
             o.events
         )
     });
+    crate::history_out::write_jsonl(dir, o)?;
     write_exports(dir, nodes, &win, cut.as_deref())?;
     // An analysis has no events: nothing to view.
     if o.events > 0 {
@@ -267,6 +269,7 @@ fn run_report(spec: &Spec, seed: u64, o: &RunOutput, reproduce: &str) -> RunRepo
         timeline_excerpt: None,
         timeline_note: None,
         violation_context: None,
+        history: o.history.as_ref().map(crate::history_out::report_section),
     }
 }
 
