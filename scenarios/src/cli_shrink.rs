@@ -88,18 +88,12 @@ pub fn cmd_shrink(
     })?;
     let toml = shrink::to_toml(&s, &a.scenario, seed, a.swarm).map_err(usage)?;
     let summary = format!(
-        "shrunk {} seed {seed}: `{}` ({})\nbefore  {} faults, {} rules, {} events, {} nodes\nafter   {} faults, {} rules, {} events, {} nodes\nruns    {}{} in {:.1} s\n",
+        "shrunk {} seed {seed}: `{}` ({})\nbefore  {}\nafter   {}\nruns    {}{} in {:.1} s\n",
         a.scenario,
         s.property,
         s.outcome,
-        s.before.faults,
-        s.before.rules,
-        s.before.events,
-        s.before.nodes,
-        s.after.faults,
-        s.after.rules,
-        s.after.events,
-        s.after.nodes,
+        s.before.words(),
+        s.after.words(),
         s.runs,
         if s.budget_exhausted {
             " (budget exhausted)"

@@ -4,7 +4,9 @@
 use sim::WorldBuilder;
 
 use super::{FailoverChecker, FailoverNode, Params};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, run_world,
+};
 
 /// Primary-backup replication with failover and leases (`protocol = "failover"`).
 pub struct Failover;
@@ -42,6 +44,13 @@ impl Protocol for Failover {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[SizeParam {
+            field: "clients",
+            min: 0,
+        }]
     }
 }
 

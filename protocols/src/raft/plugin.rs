@@ -6,7 +6,9 @@ use std::rc::Rc;
 use sim::WorldBuilder;
 
 use super::{Config, Params, RaftChecker, RaftNode};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, simulate,
+};
 
 /// Raft (`protocol = "raft"`).
 pub struct Raft;
@@ -50,6 +52,19 @@ impl Protocol for Raft {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[
+            SizeParam {
+                field: "servers",
+                min: 1,
+            },
+            SizeParam {
+                field: "clients",
+                min: 0,
+            },
+        ]
     }
 }
 
