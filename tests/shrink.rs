@@ -330,3 +330,40 @@ fn shrink_lowers_the_node_count() {
     let (before, after) = (sizes(&out, "before  ")[4], sizes(&out, "after   ")[4]);
     assert!(after < before, "{before} -> {after} nodes: {out}");
 }
+
+/// A scripted rule's verdict and `nth` are checked when the file loads (exit 2, naming the
+/// field or the values allowed); a `duplicate` rule is a valid one.
+#[test]
+fn scripted_rules_are_checked_at_load() {
+    let dir = tmp("rules");
+    let base = "protocol = \"gossip\"\n[gossip]\nnodes = 3\n[[faults]]\nat = \"0s\"\n";
+    for (rule, field) in [
+        (
+            "{ name = \"d\", kind = \"gossip\", nth = 0, verdict = \"duplicate\" }",
+            "nth",
+        ),
+        // The message lists the verdicts allowed.
+        (
+            "{ name = \"d\", kind = \"gossip\", verdict = \"twice\" }",
+            "`duplicate`",
+        ),
+    ] {
+        let p = dir.join("r.toml");
+        std::fs::write(&p, format!("{base}add_rule = {rule}\n")).unwrap();
+        let o = simlab(&["run", &p.display().to_string()]);
+        assert_eq!(code(&o), 2, "{rule}");
+        assert!(
+            text(&o.stderr).contains(field),
+            "{rule}: {}",
+            text(&o.stderr)
+        );
+    }
+    let p = dir.join("ok.toml");
+    std::fs::write(
+        &p,
+        format!("{base}add_rule = {{ name = \"d\", nth = 1, verdict = \"duplicate\" }}\n"),
+    )
+    .unwrap();
+    let (rc, v) = run_json(&[&p.display().to_string()]);
+    assert_eq!(rc, 0, "{v}");
+}
