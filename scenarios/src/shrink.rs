@@ -583,7 +583,7 @@ impl Search {
             // `hi` fails; try the floor first, then bisect between.
             let mut probe = p.min;
             while probe < hi && self.runs + 2 <= self.budget {
-                if self.fails_with_size(spec, p.field, probe, cur) {
+                if self.fails_with_size(spec, p.field, probe, hi) {
                     hi = probe;
                     changed = true;
                 } else {
