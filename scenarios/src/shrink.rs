@@ -844,6 +844,14 @@ pub fn shrink(spec: &Spec, seed: u64, budget: usize) -> Result<Shrunk, ShrinkErr
         search.remove_units(&mut script);
     }
     search.move_earlier(&mut script);
+    // Moved faults can make a network that was needed at their old times unneeded, or
+    // scriptable: one more try, and the rules minimised if it took.
+    if script.network.loss > 0.0 || script.network.duplicate > 0.0 {
+        let quiet = search.quiet_network(&mut script);
+        if search.script_network(&mut script) || quiet {
+            search.remove_units(&mut script);
+        }
+    }
     let budget_exhausted = !search.left();
     search.runs += 1;
     let last = run_keeping_faults(&script, seed).map_err(ShrinkError::Run)?;
