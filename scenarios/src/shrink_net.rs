@@ -102,8 +102,8 @@ pub fn record(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<NetFault>), Stri
         interrupt: None,
     })?;
     let heal_at = spec.phases.map_or(u64::MAX, |p| p.heal_at.0);
-    let lines = lines.borrow();
-    Ok((o.clone(), name_faults(&lines, &o.nodes, heal_at)))
+    let named = name_faults(&lines.borrow(), &o.nodes, heal_at);
+    Ok((o, named))
 }
 
 /// The network's random drops and duplicates in `lines` (sends, drops, duplicates and rule
@@ -132,8 +132,7 @@ fn name_faults(lines: &[TraceLine], names: &[String], heal_at: u64) -> Vec<NetFa
                 continue;
             }
             EventKind::Drop | EventKind::Duplicate => {
-                if let Some((m, key)) = last.as_ref().filter(|(m, _)| Some(*m) == l.msg) {
-                    let _ = m;
+                if let Some((_, key)) = last.as_ref().filter(|(m, _)| Some(*m) == l.msg) {
                     let reason = l.reason.as_deref();
                     if l.ev == EventKind::Drop && reason == Some("partition") {
                         // A cut link drops a message before any rule sees it.
