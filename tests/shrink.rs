@@ -2,7 +2,8 @@
 //! on every run and `run --swarm` reproduces a `sweep --swarm` failure (digest, replayable
 //! trace); `[swarm]` bounds are checked at load; shrinking a random campaign's failing seed
 //! gives a small scripted scenario that `run` fails with the same property, the same bytes
-//! every time; shrinking a run that does not fail is exit 2.
+//! every time; random loss is replaced by scripted drop rules and node counts go down where
+//! the run still fails; shrinking a run that does not fail is exit 2.
 
 use crate::common::{code, simlab};
 use std::path::PathBuf;
@@ -141,9 +142,26 @@ fn swarm_bounds_are_checked_at_load() {
     );
 }
 
+/// The numbers of the `before  ` or `after   ` line of a shrink's summary: faults, rules,
+/// random drops/copies, events, nodes.
+fn sizes(out: &str, prefix: &str) -> Vec<u64> {
+    let line = out
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no `{prefix}` line in\n{out}"));
+    line.split(", ")
+        .map(|w| w.split_whitespace().next().unwrap().parse().unwrap())
+        .collect()
+}
+
 /// Shrinks `seed` of `scenario` with `set`, checks the file it writes fails `run` with the
 /// original run's first violated property and has fewer faults; returns the file's bytes.
 fn shrink_reproduces(scenario: &str, set: &str, seed: u64, swarm: bool) -> Vec<u8> {
+    shrink_reproduces_with(scenario, set, seed, swarm).0
+}
+
+/// [`shrink_reproduces`], also returning the summary the command printed.
+fn shrink_reproduces_with(scenario: &str, set: &str, seed: u64, swarm: bool) -> (Vec<u8>, String) {
     let s = seed.to_string();
     let mut orig = vec![scenario, "--seed", &s, "--set", set];
     if swarm {
@@ -163,14 +181,7 @@ fn shrink_reproduces(scenario: &str, set: &str, seed: u64, swarm: bool) -> Vec<u
     let o = simlab(&a);
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    let count = |prefix: &str| -> usize {
-        out.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .and_then(|r| r.split_whitespace().next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no `{prefix}` line in\n{out}"))
-    };
-    let (before, after) = (count("before  "), count("after   "));
+    let (before, after) = (sizes(&out, "before  ")[0], sizes(&out, "after   ")[0]);
     assert!(
         after < before,
         "{scenario} seed {seed}: {before} -> {after} faults"
@@ -185,7 +196,7 @@ fn shrink_reproduces(scenario: &str, set: &str, seed: u64, swarm: bool) -> Vec<u
     let toml = std::fs::read_to_string(&file).unwrap();
     assert!(!toml.lines().any(|l| l.trim() == "[random]"), "{toml}");
     assert!(dir.join("report").join("index.html").exists());
-    std::fs::read(&file).unwrap()
+    (std::fs::read(&file).unwrap(), out)
 }
 
 #[test]
@@ -270,4 +281,89 @@ fn shrinking_a_run_that_does_not_fail_is_an_error() {
     );
     let o = simlab(&["shrink", GOSSIP, "--budget", "1", "--set", GOSSIP_BUG]);
     assert_eq!(code(&o), 2, "a budget below 2 is refused");
+}
+
+const TWOPC: &str = "2pc/crash-campaign";
+const TWOPC_BUG: &str = "twopc.bugs=[\"abort_after_yes\"]";
+
+/// Seed 0 of the 2PC campaign needs its lossy network: shrink names the messages the
+/// network lost, scripts them as drop rules with loss and duplication at 0, and keeps the
+/// ones the violation needs. The file says so and still fails; the same command writes the
+/// same bytes.
+#[test]
+fn shrink_replaces_random_loss_by_scripted_drops() {
+    let (o, v) = run_json(&[TWOPC, "--seed", "0", "--set", TWOPC_BUG]);
+    assert_eq!(o, 1);
+    assert_eq!(v["outcome"], "safety_violation");
+    let (bytes, out) = shrink_reproduces_with(TWOPC, TWOPC_BUG, 0, false);
+    let (before, after) = (sizes(&out, "before  "), sizes(&out, "after   "));
+    assert!(before[2] > 0, "the campaign's run lost messages: {out}");
+    assert_eq!(after[2], 0, "no random drop or copy is left: {out}");
+    assert!(after[1] >= 1, "a scripted rule took their place: {out}");
+    let toml = String::from_utf8(bytes.clone()).unwrap();
+    let spec: toml::Value = toml::from_str(&toml).unwrap();
+    assert_eq!(spec["network"]["loss"].as_float(), Some(0.0), "{toml}");
+    assert_eq!(spec["network"]["duplicate"].as_float(), Some(0.0), "{toml}");
+    let rules: Vec<&toml::Value> = spec["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f.get("add_rule"))
+        .collect();
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["verdict"].as_str() == Some("drop") && r.get("nth").is_some()),
+        "{toml}"
+    );
+    let again = shrink_reproduces(TWOPC, TWOPC_BUG, 0, false);
+    assert_eq!(bytes, again, "same input, same shrunk file");
+}
+
+/// Paxos names its acceptors, proposers and learners as sizes: a quorum bug found with
+/// three acceptors, two proposers and a learner needs fewer nodes, and the smaller file
+/// still fails.
+#[test]
+fn shrink_lowers_the_node_count() {
+    let set = "paxos.bugs=[\"quorum_floor_half\"]";
+    let (_, out) = shrink_reproduces_with("paxos/campaign-3", set, 3, false);
+    let (before, after) = (sizes(&out, "before  ")[4], sizes(&out, "after   ")[4]);
+    assert!(after < before, "{before} -> {after} nodes: {out}");
+}
+
+/// A scripted rule's verdict and `nth` are checked when the file loads (exit 2, naming the
+/// field or the values allowed); a `duplicate` rule is a valid one.
+#[test]
+fn scripted_rules_are_checked_at_load() {
+    let dir = tmp("rules");
+    let base = "protocol = \"gossip\"\n[gossip]\nnodes = 3\n[[faults]]\nat = \"0s\"\n";
+    for (rule, field) in [
+        (
+            "{ name = \"d\", kind = \"gossip\", nth = 0, verdict = \"duplicate\" }",
+            "nth",
+        ),
+        // The message lists the verdicts allowed.
+        (
+            "{ name = \"d\", kind = \"gossip\", verdict = \"twice\" }",
+            "`duplicate`",
+        ),
+    ] {
+        let p = dir.join("r.toml");
+        std::fs::write(&p, format!("{base}add_rule = {rule}\n")).unwrap();
+        let o = simlab(&["run", &p.display().to_string()]);
+        assert_eq!(code(&o), 2, "{rule}");
+        assert!(
+            text(&o.stderr).contains(field),
+            "{rule}: {}",
+            text(&o.stderr)
+        );
+    }
+    let p = dir.join("ok.toml");
+    std::fs::write(
+        &p,
+        format!("{base}add_rule = {{ name = \"d\", nth = 1, verdict = \"duplicate\" }}\n"),
+    )
+    .unwrap();
+    let (rc, v) = run_json(&[&p.display().to_string()]);
+    assert_eq!(rc, 0, "{v}");
 }

@@ -11,7 +11,9 @@
 //! - [`stats`]: means and 95% confidence intervals across seeds.
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
-//!   quiet network) within a budget of runs; `cli/shrink.rs` is its command.
+//!   quiet network, fewer nodes, faults moved earlier) within a budget of runs;
+//!   [`shrink_net`] scripts the random network's drops and copies as rules, [`shrink_size`]
+//!   lowers node and client counts; `cli/shrink.rs` is its command.
 //! - [`replay`]: the JSONL trace a run writes, and replaying one: re-run from its header,
 //!   compare every event line, the footer and the node list.
 //! - [`history`]: histories recorded outside simlab (Jepsen/Knossos EDN, `jepsen.util` log
@@ -45,6 +47,8 @@ pub mod registry;
 pub mod replay;
 pub mod runners;
 pub mod shrink;
+pub mod shrink_net;
+pub mod shrink_size;
 pub mod spec;
 pub mod stats;
 pub mod sweep;

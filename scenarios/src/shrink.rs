@@ -2,7 +2,9 @@
 //! included) become an explicit `[[faults]]` schedule with `[random]` removed; the schedule
 //! must still violate the same property; then it is minimised deterministically within a
 //! budget of runs: whole outages removed (ddmin, chunks then singles), outages shortened,
-//! network loss and duplication set to zero.
+//! network loss and duplication set to zero or replaced by scripted drops and duplicates of
+//! the messages that matter ([`crate::shrink_net`]), fewer nodes or clients
+//! ([`crate::shrink_size`]), and faults moved earlier.
 //!
 //! Every decision depends only on the spec, the seed and the runs' outcomes, so the same
 //! input gives the same output, byte for byte.
@@ -11,9 +13,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use sim::{EventKind, FaultAction, FaultStep, Time, TraceLine};
+use sim::{EventKind, FaultAction, FaultStep, Time, TimeDist, TraceLine};
 
 use crate::runners::{self, RunOutput, RunRequest};
+use crate::shrink_net;
+use crate::shrink_size;
 use crate::spec::{Expect, Spec};
 
 /// Runs a shrink may take when the user gives no `--budget`.
@@ -22,14 +26,26 @@ pub const DEFAULT_BUDGET: usize = 200;
 /// Sizes of a run, before or after shrinking.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Sizes {
-    /// Fault steps (scripted and random) that fired before the heal.
+    /// Fault steps (scripted and random) that fired before the heal, rules apart.
     pub faults: usize,
     /// Network rules installed (`add_rule` steps).
     pub rules: usize,
+    /// Messages the network's random loss dropped or its random duplication copied.
+    pub random_net: usize,
     /// Trace records of the run.
     pub events: u64,
     /// Nodes.
     pub nodes: usize,
+}
+
+impl Sizes {
+    /// `3 faults, 1 rules, 0 random drops/copies, 812 events, 5 nodes`.
+    pub fn words(&self) -> String {
+        format!(
+            "{} faults, {} rules, {} random drops/copies, {} events, {} nodes",
+            self.faults, self.rules, self.random_net, self.events, self.nodes
+        )
+    }
 }
 
 /// What a shrink found.
@@ -89,24 +105,56 @@ fn is_fault_line(k: EventKind) -> bool {
     )
 }
 
-/// Runs `spec` at `seed`, keeping its fault lines.
-fn run_keeping_faults(spec: &Spec, seed: u64) -> Result<(RunOutput, Vec<TraceLine>), String> {
-    let kept = Rc::new(RefCell::new(Vec::new()));
+/// A run's fault lines and the messages its network lost and copied.
+struct Faulted {
+    out: RunOutput,
+    lines: Vec<TraceLine>,
+    /// Messages lost to `loss` (a rule's drop has its own reason).
+    lost: usize,
+    /// Messages copied (by `duplicate`, or by a rule, which the caller tells apart).
+    copied: usize,
+}
+
+impl Faulted {
+    /// The messages the network's randomness dropped or copied: a run whose spec has no
+    /// duplication copies only by rule.
+    fn random_net(&self, spec: &Spec) -> usize {
+        self.lost
+            + if spec.network.duplicate > 0.0 {
+                self.copied
+            } else {
+                0
+            }
+    }
+}
+
+/// Runs `spec` at `seed`, keeping its fault lines and counting its random drops and copies.
+fn run_keeping_faults(spec: &Spec, seed: u64) -> Result<Faulted, String> {
+    let kept = Rc::new(RefCell::new((Vec::new(), 0usize, 0usize)));
     let k = kept.clone();
     let sink = sim::trace::FnSink(move |r: &sim::Record<'_>| {
         let l = TraceLine::from_record(r);
-        if is_fault_line(l.ev) {
-            k.borrow_mut().push(l);
+        let mut k = k.borrow_mut();
+        match l.ev {
+            _ if is_fault_line(l.ev) => k.0.push(l),
+            EventKind::Drop if l.reason.as_deref() == Some("loss") => k.1 += 1,
+            EventKind::Duplicate => k.2 += 1,
+            _ => {}
         }
     });
-    let o = runners::run(RunRequest {
+    let out = runners::run(RunRequest {
         spec,
         seed,
         sink: Some(Box::new(sink)),
         interrupt: None,
     })?;
-    let lines = kept.borrow().clone();
-    Ok((o, lines))
+    let (lines, lost, copied) = kept.take();
+    Ok(Faulted {
+        out,
+        lines,
+        lost,
+        copied,
+    })
 }
 
 /// The key a trace line and a scripted step share when the step caused the line.
@@ -309,6 +357,8 @@ fn units(faults: &[FaultStep]) -> Vec<Vec<usize>> {
 /// A shrink in progress: the spec, the property it must keep failing, the runs left.
 struct Search {
     seed: u64,
+    /// Nodes of the current script's run (a size change must lower it to count).
+    nodes: usize,
     property: String,
     runs: usize,
     budget: usize,
@@ -440,9 +490,25 @@ impl Search {
         }
     }
 
-    /// Sets network loss and duplication to zero (default link and overrides) where the run
-    /// still fails without them.
-    fn quiet_network(&mut self, spec: &mut Spec) {
+    /// Sets network loss and duplication to zero where the run still fails without them.
+    /// True if either went.
+    fn quiet_network(&mut self, spec: &mut Spec) -> bool {
+        let mut changed = false;
+        // A constant latency first: no reordering to read, and a network whose only random
+        // draws are the loss and duplication coins is one whose drops script exactly.
+        if let Some(mean) = mean_latency(&spec.network.latency)
+            && (spec.network.loss > 0.0 || spec.network.duplicate > 0.0)
+            && self.left()
+        {
+            let mut cand = spec.clone();
+            cand.network.latency = TimeDist::Const(mean);
+            if self.fails(&cand) {
+                self.log
+                    .push(format!("network.latency -> its mean, a constant {mean}"));
+                *spec = cand;
+                changed = true;
+            }
+        }
         if spec.network.loss > 0.0 && self.left() {
             let mut cand = spec.clone();
             cand.network.loss = 0.0;
@@ -450,6 +516,7 @@ impl Search {
                 self.log
                     .push(format!("network.loss {} -> 0", spec.network.loss));
                 *spec = cand;
+                changed = true;
             }
         }
         if spec.network.duplicate > 0.0 && self.left() {
@@ -459,9 +526,211 @@ impl Search {
                 self.log
                     .push(format!("network.duplicate {} -> 0", spec.network.duplicate));
                 *spec = cand;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Where the run still needs the network's randomness: names every message it dropped
+    /// or copied and scripts those instead (one `add_rule` each, loss and duplication 0),
+    /// kept if the scripted run still fails. True if the network is now scripted.
+    fn script_network(&mut self, spec: &mut Spec) -> bool {
+        if spec.network.loss == 0.0 && spec.network.duplicate == 0.0 {
+            return false;
+        }
+        if self.runs + 2 > self.budget {
+            return false;
+        }
+        self.runs += 1;
+        let Ok((_, net)) = shrink_net::record(spec, self.seed) else {
+            return false;
+        };
+        let cand = shrink_net::scripted(spec, &net);
+        if self.fails(&cand) {
+            let dups = net.iter().filter(|f| f.duplicate).count();
+            self.log.push(format!(
+                "{} -> 0: the {} message(s) it dropped and {dups} it copied before the heal are \
+                 scripted as rules",
+                random_knobs(spec),
+                net.len() - dups
+            ));
+            *spec = cand;
+            true
+        } else {
+            self.log.push(format!(
+                "kept {}: the {} message(s) it dropped or copied, scripted as rules, do not \
+                 fail the run the same way (a drop before time 0's steps or after the heal \
+                 cannot be scripted, and a random latency draws other values once the loss \
+                 and duplication coins are gone)",
+                random_knobs(spec),
+                net.len()
+            ));
+            false
+        }
+    }
+
+    /// Lowers each size the protocol names (nodes, clients) to the smallest value, found by
+    /// bisection, at which the run still fails; steps naming a node the smaller run lacks
+    /// are dropped. True if any size went down.
+    fn fewer_nodes(&mut self, spec: &mut Spec) -> bool {
+        let mut changed = false;
+        for p in spec.protocol.size_params() {
+            let Some(cur) = shrink_size::size_of(spec, p.field) else {
+                continue;
+            };
+            let (mut lo, mut hi) = (p.min, cur);
+            // `hi` fails; try the floor first, then bisect between.
+            let mut probe = p.min;
+            while probe < hi && self.runs + 2 <= self.budget {
+                if self.fails_with_size(spec, p.field, probe, hi) {
+                    hi = probe;
+                    changed = true;
+                } else {
+                    lo = probe + 1;
+                }
+                if lo >= hi {
+                    break;
+                }
+                probe = lo + (hi - lo) / 2;
+            }
+        }
+        changed
+    }
+
+    /// Tries `field = n`: one run to learn the smaller run's node names, one to see it fail.
+    /// On success `spec` becomes that run's.
+    fn fails_with_size(&mut self, spec: &mut Spec, field: &str, n: u64, was: u64) -> bool {
+        let Ok(mut cand) = shrink_size::with_size(spec, field, n) else {
+            return false;
+        };
+        // The node names of the smaller world: a run of it without faults, cut after its
+        // first event.
+        let mut names_of = cand.clone();
+        names_of.faults.clear();
+        names_of.max_events = Some(1);
+        self.runs += 1;
+        let Ok(probe) = runners::run(RunRequest {
+            spec: &names_of,
+            seed: self.seed,
+            sink: None,
+            interrupt: None,
+        }) else {
+            return false;
+        };
+        if probe.nodes.len() >= self.nodes {
+            // The field does not size this run (another mode's nodes).
+            return false;
+        }
+        let (kept, dropped) = shrink_size::keep_named(&spec.faults, &probe.nodes);
+        cand.faults = kept;
+        if !self.fails(&cand) {
+            return false;
+        }
+        self.log.push(format!(
+            "{}.{field} {was} -> {n}: {} nodes{}",
+            spec.protocol.name(),
+            probe.nodes.len(),
+            if dropped > 0 {
+                format!(" ({dropped} step(s) naming removed nodes dropped)")
+            } else {
+                String::new()
+            }
+        ));
+        *spec = cand;
+        self.nodes = probe.nodes.len();
+        true
+    }
+
+    /// Moves each fault (an outage with its end) earlier, toward the step before it or time
+    /// 0, by bisection on whole milliseconds, while the run still fails: the schedule reads
+    /// shorter and the violation comes sooner.
+    fn move_earlier(&mut self, spec: &mut Spec) {
+        let n_units = units(&spec.faults).len();
+        for u in 0..n_units {
+            let us = units(&spec.faults);
+            let Some(unit) = us.get(u) else { return };
+            let s = unit[0];
+            let start = spec.faults[s].at.0;
+            let floor = if s == 0 { 0 } else { spec.faults[s - 1].at.0 };
+            // The end moves as far, and must not pass the step before it.
+            let mut room = start - floor;
+            if let Some(&e) = unit.get(1)
+                && e > s + 1
+            {
+                room = room.min(spec.faults[e].at.0 - spec.faults[e - 1].at.0);
+            }
+            const MS: u64 = 1_000_000;
+            // Earliest whole millisecond the start may go to.
+            let earliest = (start - room).div_ceil(MS) * MS;
+            if earliest >= start {
+                continue;
+            }
+            let orig = spec.clone();
+            let (mut lo, mut hi) = (earliest, start);
+            let mut target = earliest;
+            let mut moved = false;
+            for _ in 0..5 {
+                if !self.left() || target >= hi {
+                    break;
+                }
+                let cand = shifted(&orig, unit, start - target);
+                if self.fails(&cand) {
+                    *spec = cand;
+                    hi = target;
+                    moved = true;
+                    if target == lo {
+                        break;
+                    }
+                } else {
+                    lo = target + MS;
+                }
+                target = (lo + (hi - lo) / 2) / MS * MS;
+                if target < lo {
+                    target = lo;
+                }
+            }
+            if moved {
+                self.log.push(format!(
+                    "moved {} earlier by {}",
+                    describe(&spec.faults, &[s]),
+                    Time(start - spec.faults[s].at.0)
+                ));
             }
         }
     }
+}
+
+/// The mean of a random latency, to the microsecond (`None` for a constant one).
+fn mean_latency(d: &TimeDist) -> Option<Time> {
+    let ns = match *d {
+        TimeDist::Const(_) => return None,
+        TimeDist::Uniform { lo, hi } => lo.0 / 2 + hi.0 / 2,
+        TimeDist::Exp { mean, shift } => shift.0 + mean.0,
+        TimeDist::Normal { mean, .. } => mean.0,
+    };
+    Some(Time(ns / 1_000 * 1_000))
+}
+
+/// `network.loss 0.1, network.duplicate 0.05`: the random knobs that are on.
+fn random_knobs(spec: &Spec) -> String {
+    let mut v = Vec::new();
+    if spec.network.loss > 0.0 {
+        v.push(format!("network.loss {}", spec.network.loss));
+    }
+    if spec.network.duplicate > 0.0 {
+        v.push(format!("network.duplicate {}", spec.network.duplicate));
+    }
+    v.join(", ")
+}
+
+/// `spec` with the steps of `unit` moved `by` earlier.
+fn shifted(spec: &Spec, unit: &[usize], by: u64) -> Spec {
+    let mut c = spec.clone();
+    for &i in unit {
+        c.faults[i].at = Time(c.faults[i].at.0 - by);
+    }
+    c
 }
 
 /// True if the steps are in time order (the shortened end must not pass a later step, so the
@@ -499,22 +768,31 @@ fn describe(faults: &[FaultStep], idx: &[usize]) -> String {
         .join(", ")
 }
 
-fn sizes(spec: &Spec, o: &RunOutput) -> Sizes {
+fn is_rule_step(f: &FaultStep) -> bool {
+    matches!(
+        f.action,
+        FaultAction::AddRule(_) | FaultAction::RemoveRule(_)
+    )
+}
+
+fn sizes(spec: &Spec, run: &Faulted) -> Sizes {
     Sizes {
-        faults: spec.faults.len(),
+        faults: spec.faults.iter().filter(|f| !is_rule_step(f)).count(),
         rules: spec
             .faults
             .iter()
             .filter(|f| matches!(f.action, FaultAction::AddRule(_)))
             .count(),
-        events: o.events,
-        nodes: o.nodes.len(),
+        random_net: run.random_net(spec),
+        events: run.out.events,
+        nodes: run.out.nodes.len(),
     }
 }
 
 /// Shrinks seed `seed` of `spec` (already a drawn swarm profile, if any) within `budget` runs.
 pub fn shrink(spec: &Spec, seed: u64, budget: usize) -> Result<Shrunk, ShrinkError> {
-    let (o, lines) = run_keeping_faults(spec, seed).map_err(ShrinkError::Run)?;
+    let first_run = run_keeping_faults(spec, seed).map_err(ShrinkError::Run)?;
+    let o = &first_run.out;
     let Some(first) = o.violations.first() else {
         return Err(ShrinkError::NotFailing(format!(
             "{} (seed {seed}) does not fail (outcome `{}`): there is nothing to shrink; shrink a \
@@ -525,16 +803,16 @@ pub fn shrink(spec: &Spec, seed: u64, budget: usize) -> Result<Shrunk, ShrinkErr
     let property = first.property.clone();
     let mut script = spec.clone();
     let mut all = spec.faults.clone();
-    all.extend(random_steps(spec, &lines, &o.nodes));
+    all.extend(random_steps(spec, &first_run.lines, &o.nodes));
     // Stable: at equal times the scenario's own steps stay first, as they were queued first.
     all.sort_by_key(|f| f.at);
     script.faults = all;
     script.random = None;
     script.swarm = None;
-    let mut before = sizes(&script, &o);
-    before.events = o.events;
+    let before = sizes(&script, &first_run);
     let mut search = Search {
         seed,
+        nodes: o.nodes.len(),
         property: property.clone(),
         runs: 1,
         budget: budget.max(2),
@@ -553,23 +831,32 @@ pub fn shrink(spec: &Spec, seed: u64, budget: usize) -> Result<Shrunk, ShrinkErr
         "random faults written as {} scripted step(s); [random] removed",
         script.faults.len() - spec.faults.len()
     ));
+    // First, so every later run stops at the violation too.
+    search.stop_at_violation(&mut script);
     search.remove_units(&mut script);
     search.shorten_outages(&mut script);
-    search.quiet_network(&mut script);
-    // Removing a chunk may have become possible after the network went quiet.
-    search.remove_units(&mut script);
-    search.stop_at_violation(&mut script);
+    let mut changed = search.quiet_network(&mut script);
+    changed |= search.script_network(&mut script);
+    changed |= search.fewer_nodes(&mut script);
+    // Removing a chunk may have become possible with a quieter network or fewer nodes, and
+    // scripted drops are minimised like faults.
+    if changed {
+        search.remove_units(&mut script);
+    }
+    search.move_earlier(&mut script);
+    // Moved faults can make a network that was needed at their old times unneeded, or
+    // scriptable: one more try, and the rules minimised if it took.
+    if script.network.loss > 0.0 || script.network.duplicate > 0.0 {
+        let quiet = search.quiet_network(&mut script);
+        if search.script_network(&mut script) || quiet {
+            search.remove_units(&mut script);
+        }
+    }
     let budget_exhausted = !search.left();
     search.runs += 1;
-    let last = runners::run(RunRequest {
-        spec: &script,
-        seed,
-        sink: None,
-        interrupt: None,
-    })
-    .map_err(ShrinkError::Run)?;
+    let last = run_keeping_faults(&script, seed).map_err(ShrinkError::Run)?;
     let after = sizes(&script, &last);
-    script.expect = if last.outcome == "liveness_failure" {
+    script.expect = if last.out.outcome == "liveness_failure" {
         Expect::LivenessFailure
     } else {
         Expect::SafetyViolation
@@ -604,9 +891,9 @@ pub fn to_toml(s: &Shrunk, source: &str, seed: u64, swarm: bool) -> Result<Strin
         "# Reproduce: simlab run THIS_FILE (exits 1 for a safety violation, 3 for liveness).\n",
     );
     h.push_str(&format!(
-        "# before: {} faults, {} rules, {} events, {} nodes\n# after:  {} faults, {} rules, {} events, {} nodes\n",
-        s.before.faults, s.before.rules, s.before.events, s.before.nodes,
-        s.after.faults, s.after.rules, s.after.events, s.after.nodes
+        "# before: {}\n# after:  {}\n",
+        s.before.words(),
+        s.after.words()
     ));
     h.push_str(&format!(
         "# {} runs{}\n",

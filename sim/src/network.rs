@@ -69,7 +69,7 @@ impl LinkConfig {
 }
 
 /// What a rule does to a matching message. The first rule that does not `Pass` wins.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Verdict {
     /// Leave it to the link.
@@ -80,6 +80,9 @@ pub enum Verdict {
     Delay(Time),
     /// Deliver no earlier than this true time.
     HoldUntil(Time),
+    /// Deliver it twice, as the link's random duplication would (a second copy after a
+    /// latency of its own): a scripted duplicate, written `verdict = "duplicate"`.
+    Duplicate,
 }
 
 /// A scripted network rule: matches `(from, to, kind, time window, n-th match)`.
@@ -103,7 +106,10 @@ pub struct Rule {
     /// Active until this send time (exclusive).
     #[serde(default)]
     pub before: Option<Time>,
-    /// Act only on the n-th matching message (1-based); absent: on every match.
+    /// Act only on the n-th matching message (1-based); absent: on every match. Every
+    /// installed rule counts every message its filter matches, whichever rule decides that
+    /// message's fate, so `nth = 3` is the third such message even when an earlier rule
+    /// dropped the first.
     #[serde(default)]
     pub nth: Option<u64>,
     /// What to do.
@@ -148,7 +154,7 @@ impl ActiveRule {
             after: r.after.unwrap_or(Time::ZERO),
             before: r.before.unwrap_or(Time::MAX),
             nth: r.nth,
-            verdict: r.verdict.clone(),
+            verdict: r.verdict,
             seen: 0,
         })
     }
@@ -233,21 +239,27 @@ impl Network {
         }
         let mut extra = Time::ZERO;
         let mut hold = Time::ZERO;
+        let mut twice = false;
         if !self.rules.is_empty() {
+            // Every rule sees the message (so each one's `nth` counts its own matches); the
+            // first that does not pass decides.
+            let mut decided = None;
             for r in self.rules.iter_mut() {
-                if r.matches(from, to, kind, now) {
-                    match r.verdict {
-                        Verdict::Pass => continue,
-                        Verdict::Drop => return Fate::Dropped(crate::trace::DropReason::Rule),
-                        Verdict::Delay(d) => extra = d,
-                        Verdict::HoldUntil(t) => hold = t,
-                    }
-                    break;
+                if r.matches(from, to, kind, now) && decided.is_none() && r.verdict != Verdict::Pass
+                {
+                    decided = Some(r.verdict);
                 }
+            }
+            match decided {
+                None | Some(Verdict::Pass) => {}
+                Some(Verdict::Drop) => return Fate::Dropped(crate::trace::DropReason::Rule),
+                Some(Verdict::Delay(d)) => extra = d,
+                Some(Verdict::HoldUntil(t)) => hold = t,
+                Some(Verdict::Duplicate) => twice = true,
             }
         }
         let link = if self.overrides.is_empty() {
-            if self.default_instant && extra.0 == 0 && hold.0 == 0 {
+            if self.default_instant && extra.0 == 0 && hold.0 == 0 && !twice {
                 return Fate::Deliver { at: now, dup: None };
             }
             &self.default
@@ -258,7 +270,7 @@ impl Network {
             return Fate::Dropped(crate::trace::DropReason::Loss);
         }
         let mut at = (now + link.latency.sample(&mut self.rng) + extra).max(hold);
-        let dup = if self.rng.bernoulli(link.duplicate) {
+        let dup = if twice || self.rng.bernoulli(link.duplicate) {
             Some((now + link.latency.sample(&mut self.rng) + extra).max(hold))
         } else {
             None
@@ -271,5 +283,69 @@ impl Network {
             *last = at;
         }
         Fate::Deliver { at, dup }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::DropReason;
+
+    fn rule(name: &str, nth: Option<u64>, verdict: Verdict) -> ActiveRule {
+        let r = Rule {
+            name: name.into(),
+            from: None,
+            to: None,
+            kind: Some("vote".into()),
+            after: None,
+            before: None,
+            nth,
+            verdict,
+        };
+        ActiveRule::resolve(&r, &|_| None).unwrap()
+    }
+
+    fn net(rules: Vec<ActiveRule>) -> Network {
+        let mut n = Network::new(
+            LinkConfig::default(),
+            BTreeMap::new(),
+            Stream::new(1, "net"),
+        );
+        n.rules = rules;
+        n
+    }
+
+    /// Two rules on one filter: each counts every match, so `nth = 3` is the third `vote`
+    /// even though the first rule dropped the first one.
+    #[test]
+    fn every_rule_counts_its_own_matches() {
+        let mut n = net(vec![
+            rule("a", Some(1), Verdict::Drop),
+            rule("b", Some(3), Verdict::Drop),
+        ]);
+        let fates: Vec<bool> = (0..4)
+            .map(|_| {
+                matches!(
+                    n.fate(NodeId(0), NodeId(1), "vote", Time::ZERO),
+                    Fate::Dropped(DropReason::Rule)
+                )
+            })
+            .collect();
+        assert_eq!(fates, [true, false, true, false]);
+    }
+
+    /// A `duplicate` verdict delivers a second copy (on a link with no random duplication),
+    /// and only to the message it names.
+    #[test]
+    fn a_duplicate_verdict_copies_the_message() {
+        let mut n = net(vec![rule("d", Some(2), Verdict::Duplicate)]);
+        let dup = |n: &mut Network| match n.fate(NodeId(0), NodeId(1), "vote", Time::ZERO) {
+            Fate::Deliver { at, dup } => dup.map(|d| (at, d)),
+            Fate::Dropped(r) => panic!("dropped: {r:?}"),
+        };
+        assert_eq!(dup(&mut n), None);
+        let t = Time::from_millis(1);
+        assert_eq!(dup(&mut n), Some((t, t)));
+        assert_eq!(dup(&mut n), None);
     }
 }

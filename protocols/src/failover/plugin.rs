@@ -5,7 +5,7 @@ use sim::WorldBuilder;
 
 use super::{FailoverChecker, FailoverNode, Params};
 use crate::plugin::{
-    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world,
+    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, run_world,
 };
 
 /// Primary-backup replication with failover and leases (`protocol = "failover"`).
@@ -47,6 +47,13 @@ impl Protocol for Failover {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[SizeParam {
+            field: "clients",
+            min: 0,
+        }]
     }
 }
 

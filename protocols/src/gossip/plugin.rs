@@ -3,7 +3,9 @@
 use sim::WorldBuilder;
 
 use super::{GossipChecker, GossipNode, Params};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, run_world,
+};
 
 /// The gossip broadcast protocol (`protocol = "gossip"`).
 pub struct Gossip;
@@ -40,6 +42,13 @@ impl Protocol for Gossip {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[SizeParam {
+            field: "nodes",
+            min: 2,
+        }]
     }
 }
 

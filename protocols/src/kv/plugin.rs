@@ -6,7 +6,9 @@ use std::sync::Arc;
 use sim::{Time, WorldBuilder};
 
 use super::{Cluster, KvChecker, KvNode, Params};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, run_world,
+};
 
 /// A key-value cluster routed by consistent hashing (`protocol = "kv"`).
 pub struct Kv;
@@ -66,6 +68,19 @@ impl Protocol for Kv {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[
+            SizeParam {
+                field: "servers",
+                min: 1,
+            },
+            SizeParam {
+                field: "clients",
+                min: 1,
+            },
+        ]
     }
 }
 

@@ -4,7 +4,9 @@
 use sim::WorldBuilder;
 
 use super::{LockChecker, LockNode, Params};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, run_world};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, run_world,
+};
 
 /// Lease-based locks with fencing tokens, and Redlock (`protocol = "lock"`).
 pub struct Lock;
@@ -42,6 +44,13 @@ impl Protocol for Lock {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[SizeParam {
+            field: "redlock_nodes",
+            min: 1,
+        }]
     }
 }
 

@@ -6,7 +6,9 @@ use std::rc::Rc;
 use sim::WorldBuilder;
 
 use super::{Config, Params, PaxosChecker, PaxosNode};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, simulate,
+};
 
 /// Single-decree Paxos (`protocol = "paxos"`).
 pub struct Paxos;
@@ -46,6 +48,23 @@ impl Protocol for Paxos {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[
+            SizeParam {
+                field: "acceptors",
+                min: 1,
+            },
+            SizeParam {
+                field: "proposers",
+                min: 1,
+            },
+            SizeParam {
+                field: "learners",
+                min: 0,
+            },
+        ]
     }
 }
 

@@ -27,7 +27,9 @@ pub mod swarm;
 
 pub use history::{ClientHistory, HistorySlot};
 pub use metrics::{Better, KERNEL_METRICS, MetricMeta};
-pub use protocol::{BenchCounts, BenchTable, DynProtocol, Kind, Params, Protocol, Scenario};
+pub use protocol::{
+    BenchCounts, BenchTable, DynProtocol, Kind, Params, Protocol, Scenario, SizeParam,
+};
 pub use run::{RunOutput, RunRequest, analysis_output, collect, configure, run_world, simulate};
 pub use spec::{DEFAULT_DURATION, Expect, LinkSpec, MetricExpect, NetworkSpec, Proto, Spec};
 pub use swarm::{SwarmBounds, SwarmProfile};

@@ -54,6 +54,23 @@ pub struct BenchTable {
     pub json: serde_json::Value,
 }
 
+/// A parameter that sets how many nodes or clients a run has, and the smallest value the
+/// protocol allows, which `simlab shrink` tries to lower it to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SizeParam {
+    /// The field of the protocol's table, e.g. `participants`.
+    pub field: &'static str,
+    /// Its smallest valid value.
+    pub min: u64,
+}
+
+impl SizeParam {
+    /// A size parameter.
+    pub const fn new(field: &'static str, min: u64) -> SizeParam {
+        SizeParam { field, min }
+    }
+}
+
 /// How `bench` counts a run's work: model events (the unit of the performance targets) and,
 /// for queueing models, customers served.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -99,6 +116,12 @@ pub trait Protocol: Send + Sync + 'static {
 
     /// Built-in scenarios.
     fn catalog(&self) -> &'static [Scenario] {
+        &[]
+    }
+
+    /// The table's fields that count nodes or clients (integers), with their minimum, in the
+    /// order `shrink` should try to lower them. Default: none, so a run keeps its size.
+    fn size_params(&self) -> &'static [SizeParam] {
         &[]
     }
 
@@ -173,6 +196,8 @@ pub trait DynProtocol: Send + Sync {
     fn metrics(&self) -> &'static [MetricMeta];
     /// See [`Protocol::catalog`].
     fn catalog(&self) -> &'static [Scenario];
+    /// See [`Protocol::size_params`].
+    fn size_params(&self) -> &'static [SizeParam];
     /// Checks the spec's table ([`Protocol::validate`]).
     fn validate(&self, spec: &Spec) -> Result<(), String>;
     /// Runs one seed ([`Protocol::run`]).
@@ -208,6 +233,9 @@ impl<P: Protocol> DynProtocol for P {
     }
     fn catalog(&self) -> &'static [Scenario] {
         Protocol::catalog(self)
+    }
+    fn size_params(&self) -> &'static [SizeParam] {
+        Protocol::size_params(self)
     }
     fn validate(&self, spec: &Spec) -> Result<(), String> {
         Protocol::validate(self, typed::<P>(spec), spec)

@@ -7,7 +7,7 @@ use sim::WorldBuilder;
 
 use super::{Config, Params, RaftChecker, RaftNode};
 use crate::plugin::{
-    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate,
+    HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, simulate,
 };
 
 /// Raft (`protocol = "raft"`).
@@ -54,6 +54,19 @@ impl Protocol for Raft {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[
+            SizeParam {
+                field: "servers",
+                min: 1,
+            },
+            SizeParam {
+                field: "clients",
+                min: 0,
+            },
+        ]
     }
 }
 

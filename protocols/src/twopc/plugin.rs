@@ -6,7 +6,9 @@ use std::sync::Arc;
 use sim::{Metrics, WorldBuilder};
 
 use super::{Config, Params, TwoPcChecker, TwoPcNode, Workload};
-use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
+use crate::plugin::{
+    MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, simulate,
+};
 
 /// Two-phase commit (`protocol = "twopc"`).
 pub struct TwoPc;
@@ -40,6 +42,13 @@ impl Protocol for TwoPc {
 
     fn catalog(&self) -> &'static [Scenario] {
         CATALOG
+    }
+
+    fn size_params(&self) -> &'static [SizeParam] {
+        &[SizeParam {
+            field: "participants",
+            min: 1,
+        }]
     }
 }
 

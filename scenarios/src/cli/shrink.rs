@@ -116,18 +116,12 @@ fn failing_seed(reg: &Registry, a: &ShrinkArgs) -> Result<(crate::spec::Spec, u6
 /// What the shrink did: before and after, runs and time taken.
 fn summary(a: &ShrinkArgs, s: &shrink::Shrunk, seed: u64, secs: f64) -> String {
     format!(
-        "shrunk {} seed {seed}: `{}` ({})\nbefore  {} faults, {} rules, {} events, {} nodes\nafter   {} faults, {} rules, {} events, {} nodes\nruns    {}{} in {:.1} s\n",
+        "shrunk {} seed {seed}: `{}` ({})\nbefore  {}\nafter   {}\nruns    {}{} in {:.1} s\n",
         a.scenario,
         s.property,
         s.outcome,
-        s.before.faults,
-        s.before.rules,
-        s.before.events,
-        s.before.nodes,
-        s.after.faults,
-        s.after.rules,
-        s.after.events,
-        s.after.nodes,
+        s.before.words(),
+        s.after.words(),
         s.runs,
         if s.budget_exhausted {
             " (budget exhausted)"
