@@ -380,6 +380,10 @@ struct CompareArgs {
     /// Write compare.json (and the report) into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// With --out: also draw METRIC's empirical CDF over the seeds, one line per grid point
+    /// (DIR/cdf-METRIC.svg, values in DIR/cdf-METRIC.csv); --log-x for a log x axis.
+    #[arg(long, value_name = "METRIC", requires = "out")]
+    cdf: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -1449,39 +1453,6 @@ pub struct MetricJson {
     pub n: usize,
 }
 
-fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
-    let mut axes = Vec::new();
-    for v in vary {
-        let (k, vals) = v.split_once('=').ok_or_else(|| {
-            usage(format!(
-                "--vary `{v}`: expected path=v1,v2,..., e.g. lb.policy=random,jsq"
-            ))
-        })?;
-        let vals: Vec<String> = vals
-            .split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect();
-        if vals.is_empty() {
-            return Err(usage(format!("--vary `{v}`: give at least one value")));
-        }
-        axes.push((k.trim().to_string(), vals));
-    }
-    let mut points: Vec<Vec<(String, String)>> = vec![vec![]];
-    for (k, vals) in axes {
-        let mut next = Vec::new();
-        for p in &points {
-            for v in &vals {
-                let mut q = p.clone();
-                q.push((k.clone(), v.clone()));
-                next.push(q);
-            }
-        }
-        points = next;
-    }
-    Ok(points)
-}
-
 fn cmd_compare(
     reg: &Registry,
     a: CompareArgs,
@@ -1490,7 +1461,8 @@ fn cmd_compare(
 ) -> Res<i32> {
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
-    let points = grid(&a.vary)?;
+    let axes = crate::vary::axes(&a.vary).map_err(usage)?;
+    let points = crate::vary::grid(&axes);
     if let Some(x) = &a.x_param
         && !points.iter().flatten().any(|(k, _)| k == x)
     {
@@ -1504,8 +1476,12 @@ fn cmd_compare(
         )));
     }
     let base = load_spec(reg, &a.scenario, &a.sets)?;
+    if let Some(m) = &a.cdf {
+        crate::cli_cdf::check_metric(base.protocol.metrics(), m)?;
+    }
     let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
     let mut rows = Vec::new();
+    let mut cdf_values = Vec::new();
     for p in &points {
         let mut sets = a.sets.clone();
         sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
@@ -1513,6 +1489,9 @@ fn cmd_compare(
         spec.name = base.name.clone();
         let tick = || pb.tick();
         let runs = sweep::run_seeds(&spec, &seeds, a.jobs, &tick).map_err(usage)?;
+        if let Some(m) = &a.cdf {
+            cdf_values.push(crate::cli_cdf::values(&runs, m));
+        }
         let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for (_, o) in &runs {
             for (k, v) in &o.metrics {
@@ -1569,6 +1548,10 @@ fn cmd_compare(
                 .unwrap_or_default()
         };
         crate::cli_reports::write_compare_reports(dir, &doc, &a.vary, &a.metric, &opts, &unit)?;
+        if let Some(m) = &a.cdf {
+            let (name, u) = (&doc.scenario, unit(m));
+            crate::cli_cdf::write(dir, name, m, &u, &axes, &points, &cdf_values, a.log_x)?;
+        }
     }
     let text = match a.format {
         Format::Json => json + "\n",

@@ -9,6 +9,7 @@
 //! - [`gate`]: the regression gate of `compare --baseline` (pure: verdicts, no I/O).
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
+//! - [`vary`]: the grid of `compare --vary` (axes, some moving parameters in pairs).
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
 //!   quiet network) within a budget of runs; `cli_shrink` is its command.
@@ -19,7 +20,8 @@
 //! - [`check_history`]: the `check-history` command (reads the file, runs the checker
 //!   within its budgets, prints the verdict).
 //! - [`cli`]: the `simlab` command line: the only code here that reads files, writes files,
-//!   reads the wall clock or touches the terminal.
+//!   reads the wall clock or touches the terminal. `cli_cdf` is `compare --cdf` (a metric's
+//!   CDF over seeds, one line per grid point).
 //!
 //! Architecture invariant: results never depend on `--jobs`, on shards, or on anything but
 //! the spec and the seed.
@@ -27,6 +29,7 @@
 pub mod catalog;
 pub mod check_history;
 pub mod cli;
+mod cli_cdf;
 mod cli_reports;
 mod cli_shrink;
 pub mod expect;
@@ -42,6 +45,7 @@ pub mod shrink;
 pub mod spec;
 pub mod stats;
 pub mod sweep;
+pub mod vary;
 
 /// The plug-in interface a protocol implements, re-exported so a user's crate needs only
 /// `sim` and `scenarios`.

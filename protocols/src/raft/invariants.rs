@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 
 use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
+use super::availability::Availability;
 use super::history::HistoryOp;
 use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
@@ -90,6 +91,8 @@ pub struct RaftChecker {
     election_times: Vec<f64>,
     max_log: Index,
     answered: u64,
+    availability: Availability,
+    client_timeout: Time,
 }
 
 impl RaftChecker {
@@ -112,6 +115,8 @@ impl RaftChecker {
             election_times: Vec::new(),
             max_log: 0,
             answered: 0,
+            availability: Availability::new(n),
+            client_timeout: p.client_timeout,
         }
     }
 
@@ -126,6 +131,7 @@ impl RaftChecker {
 
     fn on_role(&mut self, at: Time, node: NodeId, term: Term, role: RoleName, out: &mut Verdicts) {
         self.roles[node.idx()] = (term, role);
+        self.availability.role(at, node, term, role);
         if role != RoleName::Leader {
             return;
         }
@@ -316,10 +322,16 @@ impl Checker<RaftNode> for RaftChecker {
     }
 
     fn node_event(&mut self, rec: &Record<'_>, _out: &mut Verdicts) {
-        let Event::Crash { node } = rec.event else {
-            return;
+        let node = match rec.event {
+            Event::Crash { node } => node,
+            Event::Restart { node } | Event::Pause { node } | Event::Resume { node } => {
+                self.server_up_down(rec, node);
+                return;
+            }
+            _ => return,
         };
         if node.0 < self.servers {
+            self.availability.crash(rec.time, node);
             let i = node.idx();
             if self.roles[i].1 == RoleName::Leader && self.leader_crash.is_none() {
                 self.leader_crash = Some(rec.time);
@@ -336,7 +348,8 @@ impl Checker<RaftNode> for RaftChecker {
         }
     }
 
-    fn finish(&mut self, _end: Time, out: &mut Verdicts) {
+    fn finish(&mut self, end: Time, out: &mut Verdicts) {
+        self.availability.finish(end);
         self.judge_history(out);
         match self.outstanding.len() {
             0 => out.hold("requests_answered"),
@@ -366,6 +379,7 @@ impl Checker<RaftNode> for RaftChecker {
             ("ops_answered".to_string(), self.answered as f64),
             ("ops_unanswered".to_string(), self.outstanding.len() as f64),
         ];
+        m.extend(self.availability_metrics());
         if let Some(&t) = self.election_times.first() {
             m.push(("election_time".to_string(), t));
             let worst = self.election_times.iter().copied().fold(0.0, f64::max);
@@ -376,6 +390,39 @@ impl Checker<RaftNode> for RaftChecker {
 }
 
 impl RaftChecker {
+    /// A server restarted, froze or resumed: only availability cares.
+    fn server_up_down(&mut self, rec: &Record<'_>, node: NodeId) {
+        if node.0 >= self.servers {
+            return;
+        }
+        let (at, a) = (rec.time, &mut self.availability);
+        match rec.event {
+            // A restarted server is a follower in the term it persisted: the last one seen.
+            Event::Restart { .. } => a.restart(at, node, self.roles[node.idx()].0),
+            Event::Pause { .. } => a.set_running(at, node, false),
+            _ => a.set_running(at, node, true),
+        }
+    }
+
+    /// `availability` (see [`super::availability`]) and `client_availability`: of the
+    /// operations invoked (less those whose client crashed first), the fraction answered
+    /// within `client_timeout` of their invocation, before any resend on timeout.
+    fn availability_metrics(&self) -> Vec<(String, f64)> {
+        let mut m = Vec::new();
+        if let Some(f) = self.availability.fraction() {
+            m.push(("availability".to_string(), f));
+        }
+        let counted = self.history.iter().filter(|h| !h.abandoned);
+        let (n, prompt) = counted.fold((0u64, 0u64), |(n, k), h| {
+            let on_time = h.ret.is_some_and(|r| r - h.invoke <= self.client_timeout);
+            (n + 1, k + u64::from(on_time))
+        });
+        if n > 0 {
+            m.push(("client_availability".to_string(), prompt as f64 / n as f64));
+        }
+        m
+    }
+
     /// Runs the linearizability check over the whole client history.
     fn judge_history(&self, out: &mut Verdicts) {
         let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();

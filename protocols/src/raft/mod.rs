@@ -8,13 +8,16 @@
 //! See [`server`] for the protocol (Figure 2; elections and replication in its two
 //! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
 //! (a retried write applies once), [`invariants`] for the checker, [`history`] for the
-//! client histories it records, [`bugs`] for the switches.
+//! client histories it records, [`availability`] for the availability metric the checker
+//! keeps, [`bugs`] for the switches.
 //! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,
-//! `client_latency_*`, `ops_answered`, `messages_per_commit`.
+//! `client_latency_*`, `ops_answered`, `messages_per_commit`, `availability` and
+//! `client_availability` (fractions).
 
+pub mod availability;
 pub mod bugs;
 pub mod client;
 pub mod history;

@@ -85,6 +85,16 @@ const METRICS: &[MetricMeta] = &[
         "client invocation to answer, retries included",
     ),
     MetricMeta::higher("ops_answered", "", "client operations answered"),
+    MetricMeta::higher(
+        "availability",
+        "fraction",
+        "time with a leader whose term a majority of servers, up, hold (from the first such instant)",
+    ),
+    MetricMeta::higher(
+        "client_availability",
+        "fraction",
+        "client operations answered within client_timeout of their invocation",
+    ),
     MetricMeta::lower(
         "ops_unanswered",
         "",
