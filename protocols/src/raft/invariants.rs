@@ -27,6 +27,7 @@ use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
 use super::availability::Availability;
 use super::history::HistoryOp;
+use super::kv::Kv;
 use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
 use super::params::Params;
@@ -55,6 +56,15 @@ impl Mirror {
             self.terms.push(e.term);
             self.prints.push(p);
             self.prefix.push(sim::rng::mix64(before ^ p));
+        }
+    }
+    /// The first `n` entries.
+    fn prefix(&self, n: Index) -> Mirror {
+        let k = (n as usize).min(self.terms.len());
+        Mirror {
+            terms: self.terms[..k].to_vec(),
+            prints: self.prints[..k].to_vec(),
+            prefix: self.prefix[..k].to_vec(),
         }
     }
     /// (term, fingerprint) of entry `i` (1-based), if present.
@@ -93,6 +103,22 @@ pub struct RaftChecker {
     answered: u64,
     availability: Availability,
     client_timeout: Time,
+    compaction: Compaction,
+}
+
+/// What the checker knows of snapshots: the applied sequence replayed (its log and the
+/// state-machine digest after each entry), and per server its snapshot's index and how
+/// far it has applied.
+#[derive(Debug, Default)]
+struct Compaction {
+    on: bool,
+    applied_log: Mirror,
+    replay: Kv,
+    states: Vec<u64>,
+    bases: Vec<Index>,
+    applied: Vec<Index>,
+    retained_max: Index,
+    applied_retained_max: Index,
 }
 
 impl RaftChecker {
@@ -117,6 +143,12 @@ impl RaftChecker {
             answered: 0,
             availability: Availability::new(n),
             client_timeout: p.client_timeout,
+            compaction: Compaction {
+                on: p.snapshot_threshold > 0,
+                bases: vec![0; n],
+                applied: vec![0; n],
+                ..Compaction::default()
+            },
         }
     }
 
@@ -186,6 +218,7 @@ impl RaftChecker {
         }
         self.logs[i].replace(keep, entries);
         self.max_log = self.max_log.max(self.logs[i].len());
+        self.note_retained(i);
         let mine = &self.logs[i];
         for (j, other) in self.logs.iter().enumerate() {
             if j == i {
@@ -256,6 +289,14 @@ impl RaftChecker {
     fn on_apply(&mut self, node: NodeId, index: Index, entry: &Entry, out: &mut Verdicts) {
         let p = entry.fingerprint();
         let k = index as usize - 1;
+        self.compaction.applied[node.idx()] = index;
+        if k == self.applied.len() {
+            let c = &mut self.compaction;
+            c.applied_log.replace(index - 1, &[*entry]);
+            c.replay.apply(&entry.cmd);
+            c.states.push(c.replay.digest());
+        }
+        self.note_retained(node.idx());
         match self.applied.get(k) {
             Some(a) if a.print != p => out.fail(
                 "state_machine_safety",
@@ -317,6 +358,12 @@ impl Checker<RaftNode> for RaftChecker {
             Obs::Log { keep, entries } => self.on_log(node, *keep, entries, out),
             Obs::Commit { index, term } => self.on_commit(node, *index, *term, out),
             Obs::Apply { index, entry, .. } => self.on_apply(node, *index, entry, out),
+            Obs::Snapshot {
+                index,
+                term,
+                state,
+                installed,
+            } => self.on_snapshot(node, (*index, *term, *state), *installed, out),
             Obs::Invoke { .. } | Obs::Return { .. } => {}
         }
     }
@@ -338,6 +385,8 @@ impl Checker<RaftNode> for RaftChecker {
             }
             self.roles[i].1 = RoleName::Follower;
             self.commit_seen[i] = 0;
+            // It restarts with its snapshot's state machine.
+            self.compaction.applied[i] = self.compaction.bases[i];
         } else {
             for (&(c, _, _), &k) in &self.outstanding {
                 if c == node.0 {
@@ -380,6 +429,14 @@ impl Checker<RaftNode> for RaftChecker {
             ("ops_unanswered".to_string(), self.outstanding.len() as f64),
         ];
         m.extend(self.availability_metrics());
+        if self.compaction.on {
+            let c = &self.compaction;
+            m.push(("log_retained_max".to_string(), c.retained_max as f64));
+            m.push((
+                "log_applied_retained_max".to_string(),
+                c.applied_retained_max as f64,
+            ));
+        }
         if let Some(&t) = self.election_times.first() {
             m.push(("election_time".to_string(), t));
             let worst = self.election_times.iter().copied().fold(0.0, f64::max);
@@ -390,6 +447,52 @@ impl Checker<RaftNode> for RaftChecker {
 }
 
 impl RaftChecker {
+    /// A server's log up to `index` became a snapshot (its own, or `installed` from the
+    /// leader). The snapshot stands for its prefix: its last term and its state-machine
+    /// digest must be those of the applied entries 1..=index replayed
+    /// (`state_machine_safety`); an installed one makes the server's mirrored log that
+    /// applied prefix (an [`Obs::Log`] follows with the entries it kept after it), so the
+    /// Figure 3 checks go on comparing whole prefixes.
+    fn on_snapshot(
+        &mut self,
+        node: NodeId,
+        (index, term, state): (Index, Term, u64),
+        installed: bool,
+        out: &mut Verdicts,
+    ) {
+        let i = node.idx();
+        let c = &mut self.compaction;
+        let k = index as usize;
+        let agrees = (1..=self.applied.len()).contains(&k)
+            && self.applied[k - 1].term == term
+            && c.states[k - 1] == state;
+        if !agrees {
+            out.fail(
+                "state_machine_safety",
+                format!(
+                    "{}'s snapshot up to entry {index} (term {term}) is not the state the applied entries 1..={index} give ({} applied)",
+                    self.names.get(i).map_or("?", String::as_str),
+                    self.applied.len()
+                ),
+            );
+        } else if installed {
+            self.logs[i] = c.applied_log.prefix(index);
+        }
+        c.bases[i] = index;
+        c.applied[i] = c.applied[i].max(index);
+        self.note_retained(i);
+    }
+
+    /// Server `i`'s retained log (entries after its snapshot) and the applied part of it.
+    fn note_retained(&mut self, i: usize) {
+        let c = &mut self.compaction;
+        let base = c.bases[i];
+        c.retained_max = c.retained_max.max(self.logs[i].len().saturating_sub(base));
+        c.applied_retained_max = c
+            .applied_retained_max
+            .max(c.applied[i].saturating_sub(base));
+    }
+
     /// A server restarted, froze or resumed: only availability cares.
     fn server_up_down(&mut self, rec: &Record<'_>, node: NodeId) {
         if node.0 >= self.servers {

@@ -7,7 +7,8 @@
 //! Nodes: servers `s1..sN` (ids `0..N`) and clients `c1..cM`, one actor type, [`RaftNode`].
 //! See [`server`] for the protocol (Figure 2; elections and replication in its two
 //! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
-//! (a retried write applies once), [`invariants`] for the checker, [`history`] for the
+//! (a retried write applies once), [`log`] for the log with its compacted prefix and
+//! snapshots, [`invariants`] for the checker, [`history`] for the
 //! client histories it records, [`availability`] for the availability metric the checker
 //! keeps, [`bugs`] for the switches.
 //! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
@@ -23,6 +24,7 @@ pub mod client;
 pub mod history;
 pub mod invariants;
 pub mod kv;
+pub mod log;
 pub mod messages;
 pub mod node;
 pub mod params;
@@ -32,6 +34,7 @@ pub mod server;
 pub use bugs::{Bug, Bugs};
 pub use history::HistoryOp;
 pub use invariants::RaftChecker;
+pub use log::{Log, Snapshot};
 pub use messages::{Command, Durable, Entry, KvOp, KvResult, Msg, Obs, Timer};
 pub use node::RaftNode;
 pub use params::{Campaign, Config, Params};
