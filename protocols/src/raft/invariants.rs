@@ -119,6 +119,7 @@ struct Compaction {
     applied: Vec<Index>,
     retained_max: Index,
     applied_retained_max: Index,
+    installed: u64,
 }
 
 impl RaftChecker {
@@ -436,6 +437,7 @@ impl Checker<RaftNode> for RaftChecker {
                 "log_applied_retained_max".to_string(),
                 c.applied_retained_max as f64,
             ));
+            m.push(("snapshots_installed".to_string(), c.installed as f64));
         }
         if let Some(&t) = self.election_times.first() {
             m.push(("election_time".to_string(), t));
@@ -478,6 +480,7 @@ impl RaftChecker {
         } else if installed {
             self.logs[i] = c.applied_log.prefix(index);
         }
+        c.installed += u64::from(installed);
         c.bases[i] = index;
         c.applied[i] = c.applied[i].max(index);
         self.note_retained(i);

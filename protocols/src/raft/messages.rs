@@ -2,6 +2,8 @@
 //! messages (the paper's RPCs and their replies, and the client protocol), timers, durable
 //! state and observations.
 
+use std::rc::Rc;
+
 use sim::Message;
 
 use super::log::Snapshot;
@@ -178,8 +180,8 @@ pub enum Msg {
     InstallSnapshot {
         /// Leader's term.
         term: Term,
-        /// The snapshot (last included index and term, state machine).
-        snapshot: Snapshot,
+        /// The snapshot (last included index and term, state machine), shared, not copied.
+        snapshot: Rc<Snapshot>,
     },
     /// InstallSnapshot reply.
     InstallSnapshotReply {
@@ -328,7 +330,7 @@ pub struct Durable {
     /// The log (after the snapshot, if any).
     pub log: Vec<Entry>,
     /// The last snapshot, standing for the log up to its index.
-    pub snapshot: Option<Snapshot>,
+    pub snapshot: Option<Rc<Snapshot>>,
     /// Client: operations started (so a restarted client carries on with the next).
     pub started: u32,
 }

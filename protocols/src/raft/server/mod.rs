@@ -48,7 +48,7 @@ pub struct Server {
     voted_for: Option<u32>,
     log: Log,
     /// The last snapshot (the state machine up to `log.base()`), if any.
-    snapshot: Option<Snapshot>,
+    snapshot: Option<Rc<Snapshot>>,
     role: Role,
     commit: Index,
     applied: Index,
