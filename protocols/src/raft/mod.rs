@@ -11,7 +11,8 @@
 //! snapshots, [`invariants`] for the checker, [`history`] for the
 //! client histories it records, [`availability`] for the availability metric the checker
 //! keeps, [`bugs`] for the switches.
-//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
+//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]), log
+//! compaction with InstallSnapshot ([`Params::snapshot_threshold`]).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,
