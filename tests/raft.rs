@@ -377,3 +377,221 @@ fn pre_vote_keeps_the_leader_under_a_flapping_link() {
         }
     }
 }
+
+// Shows: availability is exact on a scripted schedule. s1 campaigns at 100 ms over 2.5 ms
+// links with the 10 ms disk write before a vote, so it leads from 115 ms with every server
+// in its term; it crashes at 1 s, and the next leader (elected after `election_time`, by
+// voters that have adopted its term) makes the cluster available again until the end at
+// 12 s. Availability is the up time over the window from 115 ms to the end.
+#[test]
+fn availability_is_the_time_with_a_majority_term_leader() {
+    let s = spec(
+        "raft/election-timing",
+        &[
+            "raft.campaigns=[{ server = \"s1\", at = \"100ms\", jitter = \"0s\" }]",
+            "network.latency={ const = \"2.5ms\" }",
+        ],
+    );
+    for seed in 0..20 {
+        let o = one(&s, seed);
+        let down = (metric(&o, "election_time") * 1e9).round();
+        let (start, end) = (115e6, 12e9);
+        let want = (end - start - down) / (end - start);
+        assert_eq!(metric(&o, "availability"), want, "seed {seed}");
+    }
+    // No leader in the whole run: 0. (Identical timeouts and delays: the split vote repeats.)
+    let o = one(
+        &spec(
+            "raft/election-timing",
+            &[
+                "raft.campaigns=[]",
+                "raft.election_timeout_max=150ms",
+                "network.latency={ const = \"2.5ms\" }",
+            ],
+        ),
+        0,
+    );
+    assert_eq!(metric(&o, "elections_won"), 0.0);
+    assert_eq!(metric(&o, "availability"), 0.0);
+}
+
+// Shows: client availability is the fraction of operations answered within client_timeout.
+// Failure-free with clients starting once a leader is in place, every operation is (1); in
+// the first election, or after the leader crash of `leader-crash`, the operations caught in
+// it wait past their timeout, so it is below 1 exactly when the slowest operation took
+// longer than client_timeout.
+#[test]
+fn client_availability_counts_operations_answered_before_a_resend() {
+    let o = one(&spec("raft/failure-free", &["raft.client_start=200ms"]), 0);
+    assert_eq!(metric(&o, "client_availability"), 1.0);
+    let timeout = 0.05;
+    for (name, seed) in (0..20).flat_map(|s| [("raft/failure-free", s), ("raft/leader-crash", s)]) {
+        let o = one(&spec(name, &[]), seed);
+        let a = metric(&o, "client_availability");
+        let slow = metric(&o, "client_latency_max") > timeout;
+        assert_eq!(a < 1.0, slow, "{name} seed {seed}: {a}");
+    }
+}
+
+// Shows: `compare --cdf` draws one CDF line per grid point from every seed's value (the
+// CSV beside it lists them: their mean is the mean compare reports), moves paired
+// parameters together, and refuses a metric the protocol does not have, naming those it has.
+#[test]
+fn compare_draws_the_downtime_cdf_per_timeout_range() {
+    use crate::common::{code, simlab, stderr};
+    let d = std::env::temp_dir().join(format!("simlab-raft-cdf-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    let out = d.to_str().unwrap();
+    let vary = "raft.election_timeout_min+raft.election_timeout_max+raft.heartbeat=\
+                100ms+200ms+50ms,150ms+300ms+75ms";
+    let o = simlab(&[
+        "compare",
+        "raft/election-timing",
+        "--vary",
+        vary,
+        "--seeds",
+        "0..30",
+        "--metric",
+        "election_time",
+        "--cdf",
+        "election_time",
+        "--out",
+        out,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let svg = std::fs::read_to_string(d.join("cdf-election_time.svg")).unwrap();
+    for name in ["100ms / 200ms / 50ms", "150ms / 300ms / 75ms"] {
+        assert!(svg.contains(&format!(">\n{name}\n</text>")), "{name}");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("compare.json")).unwrap()).unwrap();
+    let csv = std::fs::read_to_string(d.join("cdf-election_time.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "raft.election_timeout_min,raft.election_timeout_max,raft.heartbeat,seed,election_time"
+        )
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 60);
+    for (i, min) in ["100ms", "150ms"].iter().enumerate() {
+        let row = &doc["rows"][i];
+        assert_eq!(row["params"]["raft.election_timeout_min"], *min);
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r[0] == *min)
+            .map(|r| r[4].parse().unwrap())
+            .collect();
+        assert_eq!(v.len(), 30);
+        let mean = v.iter().sum::<f64>() / 30.0;
+        let reported = row["metrics"]["election_time"]["mean"].as_f64().unwrap();
+        assert!((mean - reported).abs() < 1e-6, "{mean} vs {reported}");
+    }
+    let o = simlab(&[
+        "compare",
+        "raft/election-timing",
+        "--vary",
+        "raft.election_timeout_max=155ms",
+        "--cdf",
+        "election_tme",
+        "--out",
+        out,
+    ]);
+    assert_eq!(code(&o), 2);
+    let e = stderr(&o);
+    assert!(e.contains("--cdf `election_tme`"), "{e}");
+    assert!(e.contains("election_time, election_time_max"), "{e}");
+    let o = simlab(&[
+        "compare",
+        "raft/election-timing",
+        "--vary",
+        "raft.election_timeout_min+raft.election_timeout_max=150ms",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("must give 2 values"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+// Shows: log compaction keeps logs bounded over a long run. Two clients run 1,500
+// operations each (3,000 entries) without faults; with a snapshot every 20 applied entries,
+// no server ever keeps more than 20 applied entries past its snapshot (and some server
+// reaches 20), and its whole retained log is at most 20 + 2: beyond the applied entries a
+// server holds only entries not yet committed, at most one per client (each client has one
+// operation outstanding). The servers' state machines agree at the end
+// (`server::snapshot::tests` in the protocols crate checks that on a run with a crash).
+#[test]
+fn log_compaction_keeps_long_runs_bounded() {
+    let s = spec(
+        "raft/failure-free",
+        &[
+            "raft.ops=1500",
+            "raft.snapshot_threshold=20",
+            "raft.client_start=300ms",
+            "duration=30s",
+        ],
+    );
+    for seed in 0..3 {
+        let o = one(&s, seed);
+        assert!(violated(&o).is_empty(), "seed {seed}: {:?}", o.violations);
+        assert_eq!(metric(&o, "committed"), 3000.0, "seed {seed}");
+        assert_eq!(metric(&o, "log_applied_retained_max"), 20.0, "seed {seed}");
+        let retained = metric(&o, "log_retained_max");
+        assert!((20.0..=22.0).contains(&retained), "seed {seed}: {retained}");
+        // Three servers each snapshot every 20 of the 3,000 entries.
+        assert_eq!(metric(&o, "snapshots"), 3.0 * 150.0, "seed {seed}");
+        assert_eq!(metric(&o, "log_size"), 3000.0);
+    }
+}
+
+// Shows: a follower crashed long enough to fall behind the leader's snapshot catches up
+// by InstallSnapshot (one snapshot installed, every seed), and the same schedule without
+// compaction catches up by entries alone; all operations are answered either way.
+#[test]
+fn a_follower_behind_the_snapshot_installs_it() {
+    let seeds: Vec<u64> = (0..200).collect();
+    for (seed, o) in assert_campaign_ok("raft/snapshot-catch-up", &[], &seeds) {
+        assert_eq!(metric(&o, "snapshots_installed"), 1.0, "seed {seed}");
+        assert_eq!(metric(&o, "committed"), 60.0, "seed {seed}");
+        assert_eq!(metric(&o, "ops_unanswered"), 0.0, "seed {seed}");
+    }
+    let off = assert_campaign_ok(
+        "raft/snapshot-catch-up",
+        &["raft.snapshot_threshold=0"],
+        &seeds,
+    );
+    for (seed, o) in off {
+        assert!(!o.metrics.contains_key("install_snapshot"), "seed {seed}");
+        assert_eq!(metric(&o, "ops_unanswered"), 0.0, "seed {seed}");
+    }
+}
+
+// Shows: zero violations in the 3- and 5-server campaigns (loss, duplication, reordering,
+// crash-restarts, partitions) with a snapshot every 5 applied entries: every snapshot
+// matches the replayed applied prefix, installed snapshots stand for their prefix in the
+// Figure 3 checks, no server keeps more than 5 applied entries past its snapshot, every
+// operation is answered, and followers catch up by InstallSnapshot in many seeds.
+#[test]
+fn campaigns_with_log_compaction() {
+    let seeds: Vec<u64> = (0..campaign_seeds()).collect();
+    for name in ["raft/campaign-3", "raft/campaign-5"] {
+        let runs = assert_campaign_ok(name, &["raft.snapshot_threshold=5"], &seeds);
+        let mut installs = 0;
+        for (seed, o) in &runs {
+            assert_eq!(metric(o, "ops_unanswered"), 0.0, "{name} seed {seed}");
+            assert!(
+                metric(o, "log_applied_retained_max") <= 5.0,
+                "{name} seed {seed}"
+            );
+            installs += usize::from(metric(o, "snapshots_installed") > 0.0);
+        }
+        println!(
+            "{name}: {} seeds ok, {installs} with a snapshot installed",
+            runs.len()
+        );
+        assert!(
+            installs * 10 > runs.len(),
+            "{name}: installs in {installs} seeds"
+        );
+    }
+}

@@ -10,6 +10,8 @@
 //!   flows (streaming).
 //! * [`shiviz`] — ShiViz log with vector clocks (streaming).
 //! * [`charts`] — line, CDF and comparison charts (plotters SVG backend → `String`).
+//! * [`cdf_chart`] — empirical CDFs of one metric, one step line per variant, as a fraction
+//!   of trials (unmeasured trials keep a line below 1), linear or log x, legend panel.
 //! * [`compare_chart`] — a metric against a parameter: linear, log or categorical x axis, CI
 //!   bars, legend panel.
 //! * [`mod@traffic`] — message counts and network latencies per kind, and their charts.
@@ -29,6 +31,7 @@
 //! caller-supplied [`std::io::Write`], and the same input always gives the same bytes.
 //! Streaming writers keep memory bounded by the messages in flight, not the trace length.
 
+pub mod cdf_chart;
 pub mod charts;
 pub mod chrome;
 mod common;
@@ -49,6 +52,7 @@ mod perf_tests;
 #[cfg(test)]
 mod testdata;
 
+pub use cdf_chart::{CdfAxes, CdfVariant, cdf_steps, variant_cdf_chart};
 pub use charts::{bar_chart, cdf_chart, cdf_points, comparison_chart, level_chart, line_chart};
 pub use chrome::{chrome_string, write_chrome};
 pub use compare_chart::{CompareAxes, XScale, compare_chart, x_scale_for};

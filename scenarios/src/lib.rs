@@ -9,6 +9,7 @@
 //! - [`gate`]: the regression gate of `compare --baseline` (pure: verdicts, no I/O).
 //! - [`interrupt`]: Ctrl-C as a flag runs check, and partial files removed on the way out.
 //! - [`stats`]: means and 95% confidence intervals across seeds.
+//! - [`vary`]: the grid of `compare --vary` (axes, some moving parameters in pairs).
 //! - [`sweep`]: seeds in parallel (rayon), sharding, merging, comparisons.
 //! - [`shrink`]: a failing seed's faults as a script, minimised (ddmin, shorter outages,
 //!   quiet network, fewer nodes, faults moved earlier) within a budget of runs;
@@ -29,7 +30,8 @@
 //!   `completions` with `man`), each with its arguments; shared code in `output` (formats,
 //!   failures and exit codes, writing), `args` (scenario, seeds, limits, the reproduce
 //!   line), `progress`, `json` (the JSON contracts) and `reports`/`compare_reports` (what
-//!   `--out DIR` holds).
+//!   `--out DIR` holds), `cdf` (`compare --cdf`: a metric's CDF over seeds, one line per
+//!   grid point).
 //!
 //! Architecture invariant: results never depend on `--jobs`, on shards, or on anything but
 //! the spec and the seed.
@@ -52,6 +54,7 @@ pub mod shrink_size;
 pub mod spec;
 pub mod stats;
 pub mod sweep;
+pub mod vary;
 
 /// The plug-in interface a protocol implements, re-exported so a user's crate needs only
 /// `sim` and `scenarios`.

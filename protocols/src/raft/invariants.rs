@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 
 use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
+use super::availability::Availability;
 use super::history::HistoryOp;
+use super::kv::Kv;
 use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
 use super::params::Params;
@@ -55,6 +57,15 @@ impl Mirror {
             self.terms.push(e.term);
             self.prints.push(p);
             self.prefix.push(sim::rng::mix64(before ^ p));
+        }
+    }
+    /// The first `n` entries.
+    fn prefix(&self, n: Index) -> Mirror {
+        let k = (n as usize).min(self.terms.len());
+        Mirror {
+            terms: self.terms[..k].to_vec(),
+            prints: self.prints[..k].to_vec(),
+            prefix: self.prefix[..k].to_vec(),
         }
     }
     /// (term, fingerprint) of entry `i` (1-based), if present.
@@ -92,6 +103,25 @@ pub struct RaftChecker {
     max_log: Index,
     answered: u64,
     export: Option<HistorySlot>,
+    availability: Availability,
+    client_timeout: Time,
+    compaction: Compaction,
+}
+
+/// What the checker knows of snapshots: the applied sequence replayed (its log and the
+/// state-machine digest after each entry), and per server its snapshot's index and how
+/// far it has applied.
+#[derive(Debug, Default)]
+struct Compaction {
+    on: bool,
+    applied_log: Mirror,
+    replay: Kv,
+    states: Vec<u64>,
+    bases: Vec<Index>,
+    applied: Vec<Index>,
+    retained_max: Index,
+    applied_retained_max: Index,
+    installed: u64,
 }
 
 impl RaftChecker {
@@ -114,6 +144,14 @@ impl RaftChecker {
             election_times: Vec::new(),
             max_log: 0,
             answered: 0,
+            availability: Availability::new(n),
+            client_timeout: p.client_timeout,
+            compaction: Compaction {
+                on: p.snapshot_threshold > 0,
+                bases: vec![0; n],
+                applied: vec![0; n],
+                ..Compaction::default()
+            },
             export: None,
         }
     }
@@ -144,6 +182,7 @@ impl RaftChecker {
 
     fn on_role(&mut self, at: Time, node: NodeId, term: Term, role: RoleName, out: &mut Verdicts) {
         self.roles[node.idx()] = (term, role);
+        self.availability.role(at, node, term, role);
         if role != RoleName::Leader {
             return;
         }
@@ -198,6 +237,7 @@ impl RaftChecker {
         }
         self.logs[i].replace(keep, entries);
         self.max_log = self.max_log.max(self.logs[i].len());
+        self.note_retained(i);
         let mine = &self.logs[i];
         for (j, other) in self.logs.iter().enumerate() {
             if j == i {
@@ -268,6 +308,14 @@ impl RaftChecker {
     fn on_apply(&mut self, node: NodeId, index: Index, entry: &Entry, out: &mut Verdicts) {
         let p = entry.fingerprint();
         let k = index as usize - 1;
+        self.compaction.applied[node.idx()] = index;
+        if k == self.applied.len() {
+            let c = &mut self.compaction;
+            c.applied_log.replace(index - 1, &[*entry]);
+            c.replay.apply(&entry.cmd);
+            c.states.push(c.replay.digest());
+        }
+        self.note_retained(node.idx());
         match self.applied.get(k) {
             Some(a) if a.print != p => out.fail(
                 "state_machine_safety",
@@ -329,21 +377,35 @@ impl Checker<RaftNode> for RaftChecker {
             Obs::Log { keep, entries } => self.on_log(node, *keep, entries, out),
             Obs::Commit { index, term } => self.on_commit(node, *index, *term, out),
             Obs::Apply { index, entry, .. } => self.on_apply(node, *index, entry, out),
+            Obs::Snapshot {
+                index,
+                term,
+                state,
+                installed,
+            } => self.on_snapshot(node, (*index, *term, *state), *installed, out),
             Obs::Invoke { .. } | Obs::Return { .. } => {}
         }
     }
 
     fn node_event(&mut self, rec: &Record<'_>, _out: &mut Verdicts) {
-        let Event::Crash { node } = rec.event else {
-            return;
+        let node = match rec.event {
+            Event::Crash { node } => node,
+            Event::Restart { node } | Event::Pause { node } | Event::Resume { node } => {
+                self.server_up_down(rec, node);
+                return;
+            }
+            _ => return,
         };
         if node.0 < self.servers {
+            self.availability.crash(rec.time, node);
             let i = node.idx();
             if self.roles[i].1 == RoleName::Leader && self.leader_crash.is_none() {
                 self.leader_crash = Some(rec.time);
             }
             self.roles[i].1 = RoleName::Follower;
             self.commit_seen[i] = 0;
+            // It restarts with its snapshot's state machine.
+            self.compaction.applied[i] = self.compaction.bases[i];
         } else {
             for (&(c, _, _), &k) in &self.outstanding {
                 if c == node.0 {
@@ -354,7 +416,8 @@ impl Checker<RaftNode> for RaftChecker {
         }
     }
 
-    fn finish(&mut self, _end: Time, out: &mut Verdicts) {
+    fn finish(&mut self, end: Time, out: &mut Verdicts) {
+        self.availability.finish(end);
         self.judge_history(out);
         match self.outstanding.len() {
             0 => out.hold("requests_answered"),
@@ -384,6 +447,16 @@ impl Checker<RaftNode> for RaftChecker {
             ("ops_answered".to_string(), self.answered as f64),
             ("ops_unanswered".to_string(), self.outstanding.len() as f64),
         ];
+        m.extend(self.availability_metrics());
+        if self.compaction.on {
+            let c = &self.compaction;
+            m.push(("log_retained_max".to_string(), c.retained_max as f64));
+            m.push((
+                "log_applied_retained_max".to_string(),
+                c.applied_retained_max as f64,
+            ));
+            m.push(("snapshots_installed".to_string(), c.installed as f64));
+        }
         if let Some(&t) = self.election_times.first() {
             m.push(("election_time".to_string(), t));
             let worst = self.election_times.iter().copied().fold(0.0, f64::max);
@@ -394,6 +467,86 @@ impl Checker<RaftNode> for RaftChecker {
 }
 
 impl RaftChecker {
+    /// A server's log up to `index` became a snapshot (its own, or `installed` from the
+    /// leader). The snapshot stands for its prefix: its last term and its state-machine
+    /// digest must be those of the applied entries 1..=index replayed
+    /// (`state_machine_safety`); an installed one makes the server's mirrored log that
+    /// applied prefix (an [`Obs::Log`] follows with the entries it kept after it), so the
+    /// Figure 3 checks go on comparing whole prefixes.
+    fn on_snapshot(
+        &mut self,
+        node: NodeId,
+        (index, term, state): (Index, Term, u64),
+        installed: bool,
+        out: &mut Verdicts,
+    ) {
+        let i = node.idx();
+        let c = &mut self.compaction;
+        let k = index as usize;
+        let agrees = (1..=self.applied.len()).contains(&k)
+            && self.applied[k - 1].term == term
+            && c.states[k - 1] == state;
+        if !agrees {
+            out.fail(
+                "state_machine_safety",
+                format!(
+                    "{}'s snapshot up to entry {index} (term {term}) is not the state the applied entries 1..={index} give ({} applied)",
+                    self.names.get(i).map_or("?", String::as_str),
+                    self.applied.len()
+                ),
+            );
+        } else if installed {
+            self.logs[i] = c.applied_log.prefix(index);
+        }
+        c.installed += u64::from(installed);
+        c.bases[i] = index;
+        c.applied[i] = c.applied[i].max(index);
+        self.note_retained(i);
+    }
+
+    /// Server `i`'s retained log (entries after its snapshot) and the applied part of it.
+    fn note_retained(&mut self, i: usize) {
+        let c = &mut self.compaction;
+        let base = c.bases[i];
+        c.retained_max = c.retained_max.max(self.logs[i].len().saturating_sub(base));
+        c.applied_retained_max = c
+            .applied_retained_max
+            .max(c.applied[i].saturating_sub(base));
+    }
+
+    /// A server restarted, froze or resumed: only availability cares.
+    fn server_up_down(&mut self, rec: &Record<'_>, node: NodeId) {
+        if node.0 >= self.servers {
+            return;
+        }
+        let (at, a) = (rec.time, &mut self.availability);
+        match rec.event {
+            // A restarted server is a follower in the term it persisted: the last one seen.
+            Event::Restart { .. } => a.restart(at, node, self.roles[node.idx()].0),
+            Event::Pause { .. } => a.set_running(at, node, false),
+            _ => a.set_running(at, node, true),
+        }
+    }
+
+    /// `availability` (see [`super::availability`]) and `client_availability`: of the
+    /// operations invoked (less those whose client crashed first), the fraction answered
+    /// within `client_timeout` of their invocation, before any resend on timeout.
+    fn availability_metrics(&self) -> Vec<(String, f64)> {
+        let mut m = Vec::new();
+        if let Some(f) = self.availability.fraction() {
+            m.push(("availability".to_string(), f));
+        }
+        let counted = self.history.iter().filter(|h| !h.abandoned);
+        let (n, prompt) = counted.fold((0u64, 0u64), |(n, k), h| {
+            let on_time = h.ret.is_some_and(|r| r - h.invoke <= self.client_timeout);
+            (n + 1, k + u64::from(on_time))
+        });
+        if n > 0 {
+            m.push(("client_availability".to_string(), prompt as f64 / n as f64));
+        }
+        m
+    }
+
     /// Runs the linearizability check over the whole client history (and leaves it in the
     /// export slot, if any).
     fn judge_history(&self, out: &mut Verdicts) {

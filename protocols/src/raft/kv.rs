@@ -41,6 +41,27 @@ impl Kv {
         self.data.get(&key).copied().unwrap_or(0)
     }
 
+    /// A 64-bit digest of the whole state (values and session table), so a checker can
+    /// compare a snapshot with the state it replays.
+    pub fn digest(&self) -> u64 {
+        let mut h = sim::rng::mix64(self.data.len() as u64);
+        for (&k, &v) in &self.data {
+            h = sim::rng::mix64(h ^ u64::from(k));
+            h = sim::rng::mix64(h ^ v);
+        }
+        for (&(c, inc), &(seq, r)) in &self.sessions {
+            let r = match r {
+                KvResult::Value(v) => v,
+                KvResult::Written => u64::MAX,
+                KvResult::Swapped(ok) => u64::MAX - 1 - u64::from(ok),
+            };
+            for x in [u64::from(c), u64::from(inc), seq, r] {
+                h = sim::rng::mix64(h ^ x);
+            }
+        }
+        h
+    }
+
     fn execute(&mut self, op: KvOp) -> KvResult {
         match op {
             KvOp::Get { key } => KvResult::Value(self.read(key)),

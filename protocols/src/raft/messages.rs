@@ -2,7 +2,11 @@
 //! messages (the paper's RPCs and their replies, and the client protocol), timers, durable
 //! state and observations.
 
+use std::rc::Rc;
+
 use sim::Message;
+
+use super::log::Snapshot;
 
 /// A term number.
 pub type Term = u64;
@@ -171,6 +175,21 @@ pub enum Msg {
         /// On failure: the term of the follower's entry at `prev_index`, if it had one.
         conflict_term: Option<Term>,
     },
+    /// InstallSnapshot (Figure 13, in one message): the leader's snapshot, for a follower
+    /// whose nextIndex fell into the leader's compacted prefix.
+    InstallSnapshot {
+        /// Leader's term.
+        term: Term,
+        /// The snapshot (last included index and term, state machine), shared, not copied.
+        snapshot: Rc<Snapshot>,
+    },
+    /// InstallSnapshot reply.
+    InstallSnapshotReply {
+        /// The follower's current term.
+        term: Term,
+        /// The follower's log now matches the leader's up to here (0 if it refused).
+        match_index: Index,
+    },
     /// Client request.
     Request {
         /// The command (client, session, id, operation).
@@ -205,6 +224,8 @@ impl Message for Msg {
             Msg::PreVoteReply { .. } => "pre_vote_reply",
             Msg::Append { .. } => "append",
             Msg::AppendReply { .. } => "append_reply",
+            Msg::InstallSnapshot { .. } => "install_snapshot",
+            Msg::InstallSnapshotReply { .. } => "install_snapshot_reply",
             Msg::Request { .. } => "request",
             Msg::Reply { .. } => "reply",
             Msg::Redirect { .. } => "redirect",
@@ -261,6 +282,12 @@ impl Message for Msg {
                 conflict_index,
                 ..
             } => write!(out, "t{term} no, try {conflict_index}"),
+            Msg::InstallSnapshot { term, snapshot } => {
+                write!(out, "t{term} upto {}@{}", snapshot.index, snapshot.term)
+            }
+            Msg::InstallSnapshotReply { term, match_index } => {
+                write!(out, "t{term} ok {match_index}")
+            }
             Msg::Redirect {
                 leader: Some(l), ..
             } => write!(out, "to s{}", l + 1),
@@ -300,8 +327,10 @@ pub struct Durable {
     pub term: Term,
     /// votedFor (a server index).
     pub voted_for: Option<u32>,
-    /// The log.
+    /// The log (after the snapshot, if any).
     pub log: Vec<Entry>,
+    /// The last snapshot, standing for the log up to its index.
+    pub snapshot: Option<Rc<Snapshot>>,
     /// Client: operations started (so a restarted client carries on with the next).
     pub started: u32,
 }
@@ -349,6 +378,20 @@ pub enum Obs {
         entry: Entry,
         /// What the state machine returned.
         result: KvResult,
+    },
+    /// A server's log up to `index` is now a snapshot (last entry of term `term`) whose
+    /// state machine has digest `state`: taken from its own state machine, or `installed`
+    /// from the leader's (its log up to `index` is then the snapshot's prefix; an
+    /// [`Obs::Log`] with `keep = index` follows, giving the entries it kept after it).
+    Snapshot {
+        /// lastIncludedIndex.
+        index: Index,
+        /// lastIncludedTerm.
+        term: Term,
+        /// [`super::kv::Kv::digest`] of the snapshot's state.
+        state: u64,
+        /// Received in InstallSnapshot (else taken by the server itself).
+        installed: bool,
     },
     /// A client invoked an operation.
     Invoke {

@@ -7,19 +7,25 @@
 //! Nodes: servers `s1..sN` (ids `0..N`) and clients `c1..cM`, one actor type, [`RaftNode`].
 //! See [`server`] for the protocol (Figure 2; elections and replication in its two
 //! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
-//! (a retried write applies once), [`invariants`] for the checker, [`history`] for the
-//! client histories it records, [`bugs`] for the switches.
-//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
+//! (a retried write applies once), [`log`] for the log with its compacted prefix and
+//! snapshots, [`invariants`] for the checker, [`history`] for the
+//! client histories it records, [`availability`] for the availability metric the checker
+//! keeps, [`bugs`] for the switches.
+//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]), log
+//! compaction with InstallSnapshot ([`Params::snapshot_threshold`]).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,
-//! `client_latency_*`, `ops_answered`, `messages_per_commit`.
+//! `client_latency_*`, `ops_answered`, `messages_per_commit`, `availability` and
+//! `client_availability` (fractions).
 
+pub mod availability;
 pub mod bugs;
 pub mod client;
 pub mod history;
 pub mod invariants;
 pub mod kv;
+pub mod log;
 pub mod messages;
 pub mod node;
 pub mod params;
@@ -29,6 +35,7 @@ pub mod server;
 pub use bugs::{Bug, Bugs};
 pub use history::HistoryOp;
 pub use invariants::RaftChecker;
+pub use log::{Log, Snapshot};
 pub use messages::{Command, Durable, Entry, KvOp, KvResult, Msg, Obs, Timer};
 pub use node::RaftNode;
 pub use params::{Campaign, Config, Params};

@@ -69,6 +69,9 @@ pub struct Params {
     /// The scenario expects progress: `leader_elected` and `requests_answered` are
     /// `eventually` properties (liveness failures if not met by the end); off, only reported.
     pub expect_progress: bool,
+    /// Log compaction: a server that has applied this many entries past its last snapshot
+    /// snapshots its state machine and discards them (0: never; at most 1000000).
+    pub snapshot_threshold: u32,
     /// Switched-on bugs.
     pub bugs: Vec<Bug>,
 }
@@ -94,6 +97,7 @@ impl Default for Params {
             pre_vote: false,
             check_quorum: false,
             expect_progress: true,
+            snapshot_threshold: 0,
             bugs: Vec::new(),
         }
     }
@@ -114,6 +118,7 @@ impl Params {
         range("max_batch", self.max_batch, 1, 1024)?;
         range("ops", self.ops, 0, 1_000_000)?;
         range("keys", self.keys, 1, 64)?;
+        range("snapshot_threshold", self.snapshot_threshold, 0, 1_000_000)?;
         for (f, t) in [
             ("election_timeout_min", self.election_timeout_min),
             ("heartbeat", self.heartbeat),
@@ -206,6 +211,8 @@ pub struct Config {
     pub pre_vote: bool,
     /// CheckQuorum on.
     pub check_quorum: bool,
+    /// Snapshot after this many applied entries past the last one (0: never).
+    pub snapshot_threshold: u64,
     /// Switched-on bugs.
     pub bugs: Bugs,
 }
@@ -233,6 +240,7 @@ impl Config {
             quiet_start: p.quiet_start,
             pre_vote: p.pre_vote,
             check_quorum: p.check_quorum,
+            snapshot_threshold: u64::from(p.snapshot_threshold),
             bugs: Bugs::from_list(&p.bugs),
         }
     }

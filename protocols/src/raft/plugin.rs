@@ -102,6 +102,41 @@ const METRICS: &[MetricMeta] = &[
         "client invocation to answer, retries included",
     ),
     MetricMeta::higher("ops_answered", "", "client operations answered"),
+    MetricMeta::neither(
+        "log_retained_max",
+        "entries",
+        "longest log any server kept after its snapshot (with snapshot_threshold)",
+    ),
+    MetricMeta::neither(
+        "log_applied_retained_max",
+        "entries",
+        "most applied entries any server kept after its snapshot (<= snapshot_threshold)",
+    ),
+    MetricMeta::neither(
+        "snapshots",
+        "",
+        "snapshots taken by servers of their own state",
+    ),
+    MetricMeta::neither(
+        "install_snapshot",
+        "messages",
+        "InstallSnapshot messages sent by leaders (to crashed servers too)",
+    ),
+    MetricMeta::neither(
+        "snapshots_installed",
+        "",
+        "leader snapshots followers installed",
+    ),
+    MetricMeta::higher(
+        "availability",
+        "fraction",
+        "time with a leader whose term a majority of servers, up, hold (from the first such instant)",
+    ),
+    MetricMeta::higher(
+        "client_availability",
+        "fraction",
+        "client operations answered within client_timeout of their invocation",
+    ),
     MetricMeta::lower(
         "ops_unanswered",
         "",
@@ -168,5 +203,9 @@ const CATALOG: &[Scenario] = &[
     Scenario::new(
         "raft/partition-symmetric",
         include_str!("catalog/partition-symmetric.toml"),
+    ),
+    Scenario::new(
+        "raft/snapshot-catch-up",
+        include_str!("catalog/snapshot-catch-up.toml"),
     ),
 ];

@@ -84,39 +84,10 @@ pub(super) struct CompareArgs {
     /// Write compare.json (and the report) into DIR.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-}
-
-pub(super) fn grid(vary: &[String]) -> Res<Vec<Vec<(String, String)>>> {
-    let mut axes = Vec::new();
-    for v in vary {
-        let (k, vals) = v.split_once('=').ok_or_else(|| {
-            usage(format!(
-                "--vary `{v}`: expected path=v1,v2,..., e.g. lb.policy=random,jsq"
-            ))
-        })?;
-        let vals: Vec<String> = vals
-            .split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect();
-        if vals.is_empty() {
-            return Err(usage(format!("--vary `{v}`: give at least one value")));
-        }
-        axes.push((k.trim().to_string(), vals));
-    }
-    let mut points: Vec<Vec<(String, String)>> = vec![vec![]];
-    for (k, vals) in axes {
-        let mut next = Vec::new();
-        for p in &points {
-            for v in &vals {
-                let mut q = p.clone();
-                q.push((k.clone(), v.clone()));
-                next.push(q);
-            }
-        }
-        points = next;
-    }
-    Ok(points)
+    /// With --out: also draw METRIC's empirical CDF over the seeds, one line per grid point
+    /// (DIR/cdf-METRIC.svg, values in DIR/cdf-METRIC.csv); --log-x for a log x axis.
+    #[arg(long, value_name = "METRIC", requires = "out")]
+    cdf: Option<String>,
 }
 
 /// Runs `simlab compare`: the grid, its table, its files, and the gate if asked.
@@ -128,10 +99,14 @@ pub(super) fn cmd_compare(
 ) -> Res<i32> {
     let (lo, hi) = parse_seeds(&a.seeds).map_err(usage)?;
     let seeds: Vec<u64> = (lo..hi).collect();
-    let points = grid(&a.vary)?;
+    let axes = crate::vary::axes(&a.vary).map_err(usage)?;
+    let points = crate::vary::grid(&axes);
     check_x(&a, &points)?;
     let base = load_spec(reg, &a.scenario, &a.sets)?;
-    let rows = measure(reg, &a, &base, &points, &seeds)?;
+    if let Some(m) = &a.cdf {
+        super::cdf::check_metric(base.protocol.metrics(), m)?;
+    }
+    let (rows, cdf_values) = measure(reg, &a, &base, &points, &seeds)?;
     for m in &a.metric {
         if !rows.iter().any(|r| r.metrics.contains_key(m)) {
             return Err(usage(format!(
@@ -147,6 +122,11 @@ pub(super) fn cmd_compare(
     let json = serde_json::to_string_pretty(&doc).expect("serialisable");
     if let Some(dir) = &a.out {
         write_out(dir, &a, &base, &doc, &json)?;
+        if let Some(m) = &a.cdf {
+            let u = unit_of(&base, m);
+            let (name, pts) = (&doc.scenario, &points);
+            super::cdf::write(dir, name, m, &u, &axes, pts, &cdf_values, a.log_x)?;
+        }
     }
     let text = match a.format {
         Format::Json => json + "\n",
@@ -178,16 +158,18 @@ fn check_x(a: &CompareArgs, points: &[Vec<(String, String)>]) -> Res<()> {
     Ok(())
 }
 
-/// Runs every grid point over `seeds`: one row of metric summaries per point.
+/// Runs every grid point over `seeds`: one row of metric summaries per point, and the
+/// `--cdf` metric's per-seed values per point (empty without `--cdf`).
 fn measure(
     reg: &Registry,
     a: &CompareArgs,
     base: &Spec,
     points: &[Vec<(String, String)>],
     seeds: &[u64],
-) -> Res<Vec<CompareRowJson>> {
+) -> Res<(Vec<CompareRowJson>, Vec<super::cdf::SeedValues>)> {
     let pb = Progress::new((points.len() * seeds.len()) as u64, "runs", a.quiet);
     let mut rows = Vec::new();
+    let mut cdf_values = Vec::new();
     for p in points {
         let mut sets = a.sets.clone();
         sets.extend(p.iter().map(|(k, v)| format!("{k}={v}")));
@@ -195,6 +177,9 @@ fn measure(
         spec.name = base.name.clone();
         let tick = || pb.tick();
         let runs = sweep::run_seeds(&spec, seeds, a.jobs, &tick).map_err(usage)?;
+        if let Some(m) = &a.cdf {
+            cdf_values.push(super::cdf::values(&runs, m));
+        }
         let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for (_, o) in &runs {
             for (k, v) in &o.metrics {
@@ -209,7 +194,7 @@ fn measure(
         });
     }
     pb.finish();
-    Ok(rows)
+    Ok((rows, cdf_values))
 }
 
 /// One metric's values over seeds, summarised.
@@ -231,13 +216,15 @@ fn write_out(dir: &Path, a: &CompareArgs, base: &Spec, doc: &CompareJson, json: 
         log_x: (a.log_x || a.linear_x).then_some(a.log_x),
         log_y: a.log_y,
     };
-    let own = base.protocol.metrics();
-    let unit = |m: &str| {
-        protocols::plugin::metrics::lookup(own, m)
-            .map(|meta| meta.unit.to_string())
-            .unwrap_or_default()
-    };
+    let unit = |m: &str| unit_of(base, m);
     compare_reports::write_compare_reports(dir, doc, &a.vary, &a.metric, &opts, &unit)
+}
+
+/// A metric's unit from the protocol's metadata ("" when it has none).
+fn unit_of(base: &Spec, m: &str) -> String {
+    protocols::plugin::metrics::lookup(base.protocol.metrics(), m)
+        .map(|meta| meta.unit.to_string())
+        .unwrap_or_default()
 }
 
 /// The regression gate against `--baseline`: verdicts on stderr (and `--junit`), exit 5 on a

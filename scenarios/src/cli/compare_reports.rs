@@ -177,10 +177,7 @@ pub fn write_compare_reports(
     opts: &ChartOptions,
     unit: &dyn Fn(&str) -> String,
 ) -> Result<(), Failure> {
-    let varied: Vec<String> = vary
-        .iter()
-        .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string()))
-        .collect();
+    let varied: Vec<String> = crate::vary::names(vary);
     let mut rep = report_of(doc, &varied);
     rep.charts = compare_charts(doc, &varied, only, opts, unit).map_err(|message| Failure {
         code: super::EXIT_USAGE,
@@ -204,10 +201,7 @@ pub fn write_compare_reports(
 
 /// The comparison as CSV or Markdown (via `reports`).
 pub fn compare_table(doc: &CompareJson, vary: &[String], markdown: bool) -> String {
-    let varied: Vec<String> = vary
-        .iter()
-        .filter_map(|v| v.split_once('=').map(|(k, _)| k.trim().to_string()))
-        .collect();
+    let varied: Vec<String> = crate::vary::names(vary);
     let rep = report_of(doc, &varied);
     if markdown {
         reports::compare_markdown(&rep)

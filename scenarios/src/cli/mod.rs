@@ -23,6 +23,7 @@ use output::{Format, Res, formats, output_error};
 
 mod args;
 mod bench;
+mod cdf;
 mod check_determinism;
 pub mod check_history;
 mod compare;

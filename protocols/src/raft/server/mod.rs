@@ -7,10 +7,11 @@
 //!
 //! Code map: this file holds the server's state, restart, timers and message dispatch;
 //! [`election`] the elections (and PreVote, CheckQuorum), [`replication`] AppendEntries,
-//! the commit rule and client requests.
+//! the commit rule and client requests, [`snapshot`] log compaction and InstallSnapshot.
 
 mod election;
 mod replication;
+mod snapshot;
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -18,6 +19,7 @@ use std::rc::Rc;
 use sim::{Ctx, NodeId, Time, TimerId};
 
 use super::kv::Kv;
+use super::log::{Log, Snapshot};
 use super::messages::{Durable, Entry, Index, Msg, Obs, RoleName, Term, Timer};
 use super::node::RaftNode;
 use super::params::Config;
@@ -44,7 +46,9 @@ pub struct Server {
     me: u32,
     term: Term,
     voted_for: Option<u32>,
-    log: Vec<Entry>,
+    log: Log,
+    /// The last snapshot (the state machine up to `log.base()`), if any.
+    snapshot: Option<Rc<Snapshot>>,
     role: Role,
     commit: Index,
     applied: Index,
@@ -62,18 +66,21 @@ pub struct Server {
 }
 
 impl Server {
-    /// Rebuilds server `me` from its durable state (a follower with nothing committed).
+    /// Rebuilds server `me` from its durable state (a follower with nothing committed past
+    /// its snapshot, whose state machine it restores).
     pub fn new(cfg: Rc<Config>, me: u32, d: &Durable) -> Server {
+        let (log, kv) = snapshot::restore(d);
         Server {
             cfg,
             me,
             term: d.term,
             voted_for: d.voted_for,
-            log: d.log.clone(),
+            commit: log.base(),
+            applied: log.base(),
+            log,
+            snapshot: d.snapshot.clone(),
             role: Role::Follower,
-            commit: 0,
-            applied: 0,
-            kv: Kv::default(),
+            kv,
             leader: None,
             election: None,
             pre_votes: None,
@@ -88,9 +95,9 @@ impl Server {
         self.term
     }
 
-    /// The log.
+    /// The log's retained entries (those after its snapshot, if any).
     pub fn log(&self) -> &[Entry] {
-        &self.log
+        self.log.entries()
     }
 
     /// True if the server believes it leads.
@@ -99,15 +106,13 @@ impl Server {
     }
 
     fn last_index(&self) -> Index {
-        self.log.len() as Index
+        self.log.last_index()
     }
 
+    /// The term of entry `i`; 0 past the end (and inside the compacted prefix, which the
+    /// callers never ask about: they stay at or after the snapshot's index).
     fn term_at(&self, i: Index) -> Term {
-        if i == 0 {
-            0
-        } else {
-            self.log.get(i as usize - 1).map_or(0, |e| e.term)
-        }
+        self.log.term(i).unwrap_or(0)
     }
 
     fn last_term(&self) -> Term {
@@ -123,7 +128,8 @@ impl Server {
             } else {
                 self.voted_for
             },
-            log: self.log.clone(),
+            log: self.log.entries().to_vec(),
+            snapshot: self.snapshot.clone(),
             started: 0,
         });
     }
@@ -223,6 +229,12 @@ impl Server {
                 (conflict_index, conflict_term),
                 cx,
             ),
+            Msg::InstallSnapshot { term, snapshot } if from_server => {
+                self.on_install_snapshot(f, term, snapshot, cx)
+            }
+            Msg::InstallSnapshotReply { term, match_index } if from_server => {
+                self.on_install_snapshot_reply(f, term, match_index, cx)
+            }
             Msg::Request { cmd } if !from_server && cmd.client == f => {
                 self.on_client_request(cmd, cx)
             }

@@ -22,14 +22,18 @@ impl Server {
         };
         let next = next[to as usize].clamp(1, self.last_index() + 1);
         let prev = next - 1;
-        let end = self.log.len().min(prev as usize + self.cfg.max_batch);
+        if prev < self.log.base() {
+            // The entries it needs are compacted away: it gets the snapshot instead.
+            self.send_snapshot(to, cx);
+            return;
+        }
         cx.send(
             NodeId(to),
             Msg::Append {
                 term: self.term,
                 prev_index: prev,
                 prev_term: self.term_at(prev),
-                entries: self.log[prev as usize..end].to_vec(),
+                entries: self.log.slice(next, self.cfg.max_batch),
                 commit: self.commit,
             },
         );
@@ -40,9 +44,9 @@ impl Server {
         &mut self,
         from: u32,
         term: Term,
-        prev_index: Index,
-        prev_term: Term,
-        entries: Vec<Entry>,
+        mut prev_index: Index,
+        mut prev_term: Term,
+        mut entries: Vec<Entry>,
         leader_commit: Index,
         cx: Cx<'_, '_>,
     ) {
@@ -71,16 +75,24 @@ impl Server {
             fail(self, self.last_index() + 1, None, cx);
             return;
         }
+        let match_index = prev_index + entries.len() as Index;
+        let base = self.log.base();
+        if prev_index < base {
+            // Up to the snapshot the log is committed, so it matches the leader's: keep
+            // only what comes after it.
+            let skip = (base - prev_index).min(entries.len() as Index) as usize;
+            entries.drain(..skip);
+            (prev_index, prev_term) = (base, self.log.base_term());
+        }
         let have = self.term_at(prev_index);
         if have != prev_term {
             let mut first = prev_index;
-            while first > 1 && self.term_at(first - 1) == have {
+            while first > base + 1 && self.term_at(first - 1) == have {
                 first -= 1;
             }
             fail(self, first, Some(have), cx);
             return;
         }
-        let match_index = prev_index + entries.len() as Index;
         self.store(prev_index, entries, cx);
         let new_commit = leader_commit.min(match_index);
         if new_commit > self.commit {
@@ -118,8 +130,8 @@ impl Server {
         if keep == self.last_index() && new.is_empty() {
             return;
         }
-        self.log.truncate(keep as usize);
-        self.log.extend_from_slice(&new);
+        self.log.truncate(keep);
+        self.log.extend(&new);
         self.persist(cx);
         cx.observe(Obs::Log { keep, entries: new });
     }
@@ -145,7 +157,7 @@ impl Server {
         let back_to = conflict.1.map_or(conflict.0, |t| {
             // Skip the follower's whole conflicting term: to just after our last entry of
             // that term if we have one, else to the follower's first entry of it.
-            (1..=last)
+            (self.log.base().max(1)..=last)
                 .rev()
                 .find(|&i| self.term_at(i) == t)
                 .map_or(conflict.0, |i| i + 1)
@@ -200,7 +212,10 @@ impl Server {
         }
         while self.applied < self.commit && self.applied < self.last_index() {
             self.applied += 1;
-            let entry = self.log[self.applied as usize - 1];
+            let entry = *self
+                .log
+                .get(self.applied)
+                .expect("applied entries are retained");
             let result = self.kv.apply(&entry.cmd);
             cx.observe(Obs::Apply {
                 index: self.applied,
@@ -218,6 +233,7 @@ impl Server {
                     },
                 );
             }
+            self.snapshot_if_due(cx);
         }
     }
 
@@ -253,7 +269,7 @@ impl Server {
             term: self.term,
             cmd,
         };
-        self.log.push(entry);
+        self.log.extend(&[entry]);
         self.persist(cx);
         cx.observe(Obs::Log {
             keep,
