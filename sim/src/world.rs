@@ -61,7 +61,8 @@ use fault_plan::{FaultPlan, RandomKind};
 use judge::Judge;
 use nodes::Nodes;
 pub use outcome::{Outcome, RunResult, Stop};
-use scheduler::{Envelope, Pending, Scheduler, Slot};
+use resolve::Resolved;
+use scheduler::Scheduler;
 pub use step::Step;
 use tracer::Tracer;
 
@@ -99,6 +100,43 @@ trait Tap<A: Actor> {
 struct Blind;
 
 impl<A: Actor> Tap<A> for Blind {}
+
+// The kernel's closed set of queued events lives here, beside the loop that matches it
+// exhaustively; the scheduler only stores them.
+
+/// A message on its way.
+struct Envelope<M> {
+    from: NodeId,
+    to: NodeId,
+    msg_id: u64,
+    msg: M,
+}
+
+/// What a queue slot holds: the kernel's closed set of delayed events, matched exhaustively
+/// wherever one runs.
+enum Pending<A: Actor> {
+    Deliver(Envelope<A::Msg>),
+    Timer {
+        node: NodeId,
+        id: TimerId,
+        inc: u32,
+        deadline: i64,
+        // An option so that firing can take it out without moving the slot.
+        timer: Option<A::Timer>,
+    },
+    // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
+    Fault(Box<Resolved>),
+    RandomTick(RandomKind),
+    /// Undo a random fault (quietly skipped if the heal phase already undid it).
+    Undo(Box<Resolved>),
+    HealPhase,
+}
+
+/// A queued entry; heap keys whose `seq` differs from the slot's are stale.
+struct Slot<A: Actor> {
+    seq: u64,
+    pending: Pending<A>,
+}
 
 /// A running simulation of actors of type `A`: the actors, and the [`Core`] that runs them.
 ///
@@ -480,7 +518,16 @@ impl<A: Actor> World<A> {
         };
         let (node, id, inc) = (*node, *id, *inc);
         let timer = timer.take().expect("a queued timer holds its payload");
-        self.sched.slab[slot as usize] = None;
+        // Emptied by value, so only the fields left (none that need dropping) are dropped:
+        // assigning `None` called the drop glue of a whole slot, which the compiler stopped
+        // inlining here once the core was split into parts (28 instructions a customer).
+        match self.sched.slab[slot as usize].take() {
+            Some(Slot {
+                pending: Pending::Timer { timer: rest, .. },
+                ..
+            }) => drop(rest),
+            _ => unreachable!("fire_timer_slot on a slot without a timer"),
+        }
         self.sched.free.push(slot);
         self.fire_timer(node, id, inc, timer);
     }

@@ -5,8 +5,8 @@
 //!
 //! Also the core of a [`crate::Harness`], whose recorder catches the effects instead.
 
-use super::scheduler::{Envelope, Pending};
 use super::{Core, NEVER_LOCAL, WorldBuilder};
+use super::{Envelope, Pending};
 use crate::actor::{Actor, NodeId, TimerId};
 use crate::checker::Verdicts;
 use crate::harness::{Effect, Recorder};

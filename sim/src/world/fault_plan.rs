@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use super::resolve::Resolved;
-use super::scheduler::{Envelope, Pending, Slot};
 use super::{Core, NEVER_LOCAL, World};
+use super::{Envelope, Pending, Slot};
 use crate::actor::{Actor, NodeId};
 use crate::faults::{FaultRate, Phases, RandomFaults};
 use crate::rng::Stream;

@@ -1,51 +1,16 @@
 //! The scheduler: true time, and what is due when. Entries due later sit in a slab of slots
 //! that a binary heap of `(time, seq, slot)` keys points into; a message due at this very
-//! instant goes to a FIFO beside the heap with no slot at all (see `crate::queue`).
+//! instant goes to a FIFO beside the heap with no slot at all (see `crate::queue`). The
+//! entries themselves, [`Pending`], are defined beside the loop that runs them.
 //! Events run in `(time, seq)` order, `seq` counting insertions, so simultaneous events run
 //! in the order they were scheduled (DET-3).
 
 use std::collections::BTreeSet;
 
-use super::Core;
-use super::fault_plan::RandomKind;
-use super::resolve::Resolved;
-use crate::actor::{Actor, NodeId, TimerId};
+use super::{Core, Envelope, Pending, Slot};
+use crate::actor::{Actor, TimerId};
 use crate::queue::{EventQueue, MAX_SEQ};
 use crate::time::Time;
-
-/// A message on its way.
-pub(super) struct Envelope<M> {
-    pub(super) from: NodeId,
-    pub(super) to: NodeId,
-    pub(super) msg_id: u64,
-    pub(super) msg: M,
-}
-
-/// What a queue slot holds: the kernel's closed set of delayed events, matched exhaustively
-/// wherever one runs.
-pub(super) enum Pending<A: Actor> {
-    Deliver(Envelope<A::Msg>),
-    Timer {
-        node: NodeId,
-        id: TimerId,
-        inc: u32,
-        deadline: i64,
-        // An option so that firing can take it out without moving the slot.
-        timer: Option<A::Timer>,
-    },
-    // Boxed: faults are rare and large; keeping them out of line keeps every slot small.
-    Fault(Box<Resolved>),
-    RandomTick(RandomKind),
-    /// Undo a random fault (quietly skipped if the heal phase already undid it).
-    Undo(Box<Resolved>),
-    HealPhase,
-}
-
-/// A queued entry; heap keys whose `seq` differs from the slot's are stale.
-pub(super) struct Slot<A: Actor> {
-    pub(super) seq: u64,
-    pub(super) pending: Pending<A>,
-}
 
 /// True time, the queue and the slab of pending entries, the run's stop flags, and timer
 /// handles.
