@@ -12,8 +12,8 @@
 //! `advance` (one queue entry), delivery, timers, and the end of a run.
 //!
 //! The parts are plain fields of the core, not objects behind calls: the loop reaches into
-//! several of them per event, and every per-event path is inlined, so the split costs no
-//! instructions (measured: docs/performance.md).
+//! several of them per event, and every per-event path is inlined, so the split costs
+//! nothing measurable (docs/performance.md has the figures).
 //!
 //! Invariants (asserted, with the seed and event index in the panic message):
 //! - time never goes backwards;
