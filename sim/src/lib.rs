@@ -21,7 +21,13 @@
 //! - [`trace`]: trace events, the digest, sinks, and the JSONL line format.
 //! - [`metrics`]: counters, histograms, time-weighted levels, series.
 //! - [`error`]: why a world could not be built or a fault injected.
-//! - [`world`]: the builder and the event loop that ties it all together; stepping
+//! - [`world`]: the event loop that ties it all together (`world.rs`), over a core made of
+//!   parts with one concern each: the scheduler (`world/scheduler.rs`: true time, queue,
+//!   slab), the nodes (`world/nodes.rs`), the fault plan and how faults act
+//!   (`world/fault_plan.rs`), the judge (`world/judge.rs`: checkers and violations), the
+//!   tracer (`world/tracer.rs`: digest and sink) and the message counters
+//!   (`world/counters.rs`); the handler verbs behind `Ctx` (`world/effects.rs`), the builder
+//!   (`world/builder.rs`), how a run ended (`world/outcome.rs`), stepping
 //!   (`world/step.rs`), faults injected by id (`world/inject.rs`), fault resolution
 //!   (`world/resolve.rs`).
 //!

@@ -28,7 +28,7 @@ impl<A: Actor> World<A> {
             Fault::RemoveRule(_) => "remove_rule",
             Fault::SetLink { .. } => "set_link",
         };
-        let resolved = resolve_fault(&fault, &Names(&self.names), what)?;
+        let resolved = resolve_fault(&fault, &Names(&self.nodes.names), what)?;
         self.start();
         self.apply_fault(resolved, false);
         self.judge_states();

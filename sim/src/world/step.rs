@@ -152,13 +152,17 @@ impl<A: Actor> World<A> {
     fn step_until(&mut self, end: u64) -> Step {
         self.start();
         loop {
-            let (delivered, dropped, index) = (self.delivered, self.dropped, self.index);
+            let (delivered, dropped, index) = (
+                self.counters.delivered,
+                self.counters.dropped,
+                self.tracer.index,
+            );
             let mut tap = StepTap::default();
             match self.advance(end, &mut tap) {
                 Advance::Skipped => continue,
                 Advance::Stopped(stop) => return Step::Done(stop),
                 Advance::Ran => {
-                    let at = self.now;
+                    let at = self.sched.now;
                     let due = tap.0.expect("an entry that ran was seen by the tap");
                     let step = match due {
                         Due::Message {
@@ -167,7 +171,7 @@ impl<A: Actor> World<A> {
                             msg,
                             kind,
                         } => {
-                            if self.delivered > delivered {
+                            if self.counters.delivered > delivered {
                                 Step::Delivered {
                                     at,
                                     from,
@@ -175,10 +179,10 @@ impl<A: Actor> World<A> {
                                     msg,
                                     kind,
                                 }
-                            } else if self.dropped > dropped {
+                            } else if self.counters.dropped > dropped {
                                 // A drop on arrival changes nothing but the counters, so
                                 // the reason can be read back from the state it met.
-                                let reason = if self.live[to.idx()].up {
+                                let reason = if self.nodes.live[to.idx()].up {
                                     DropReason::Partition
                                 } else {
                                     DropReason::Crashed
@@ -196,8 +200,8 @@ impl<A: Actor> World<A> {
                             }
                         }
                         Due::Timer { node, timer } => {
-                            let live = self.live[node.idx()];
-                            if self.index > index {
+                            let live = self.nodes.live[node.idx()];
+                            if self.tracer.index > index {
                                 Step::TimerFired { at, node, timer }
                             } else if live.up && live.paused {
                                 Step::Held { at, node }
@@ -225,11 +229,11 @@ impl<A: Actor> World<A> {
             match self.step_until(end.0) {
                 // Out of events before `t` (not out of budget): the world idles until `t`.
                 Step::Done(Stop::TimeLimit | Stop::Quiescent)
-                    if t < self.end && self.kernel_events < self.max_events =>
+                    if t < self.end && self.sched.kernel_events < self.max_events =>
                 {
-                    if t > self.now {
-                        self.now = t;
-                        self.queue.advance_to(t.0);
+                    if t > self.sched.now {
+                        self.sched.now = t;
+                        self.sched.queue.advance_to(t.0);
                     }
                     return None;
                 }
