@@ -58,7 +58,8 @@ fn first_broken(b: Bug) -> &'static str {
         Bug::CommitEarlierTerm
         | Bug::VoteWithoutLogCheck
         | Bug::UpToDateByLength
-        | Bug::TruncateOnEveryAppend => "leader_completeness",
+        | Bug::TruncateOnEveryAppend
+        | Bug::ConfigBeforeOwnTermCommit => "leader_completeness",
         Bug::LocalReads => "linearizable",
     }
 }

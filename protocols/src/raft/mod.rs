@@ -9,19 +9,27 @@
 //! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
 //! (a retried write applies once), [`invariants`] for the checker, [`history`] for the
 //! client histories it records, [`bugs`] for the switches.
-//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]).
+//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]);
+//! reads by ReadIndex or under a lease ([`Params::read_mode`]) and single-server membership
+//! changes ([`Params::membership`]), their fields in [`options`], the servers' side in
+//! `server/reads.rs` and `server/membership.rs`, the membership checker in
+//! [`membership_check`].
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,
-//! `client_latency_*`, `ops_answered`, `messages_per_commit`.
+//! `client_latency_*`, `ops_answered`, `messages_per_commit`; `read_latency_*`,
+//! `write_latency_*`, and with ReadIndex or a lease `read_wait_*` (the leader's wait before
+//! answering a read) and `messages_per_read`; `config_changes`.
 
 pub mod bugs;
 pub mod client;
 pub mod history;
 pub mod invariants;
 pub mod kv;
+pub mod membership_check;
 pub mod messages;
 pub mod node;
+pub mod options;
 pub mod params;
 pub mod plugin;
 pub mod server;
@@ -29,8 +37,10 @@ pub mod server;
 pub use bugs::{Bug, Bugs};
 pub use history::HistoryOp;
 pub use invariants::RaftChecker;
+pub use membership_check::MembershipChecker;
 pub use messages::{Command, Durable, Entry, KvOp, KvResult, Msg, Obs, Timer};
 pub use node::RaftNode;
+pub use options::{MembershipChange, ReadMode};
 pub use params::{Campaign, Config, Params};
 pub use plugin::Raft;
 

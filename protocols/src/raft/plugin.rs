@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use sim::WorldBuilder;
 
-use super::{Config, Params, RaftChecker, RaftNode};
+use super::{Config, MembershipChecker, Params, RaftChecker, RaftNode};
 use crate::plugin::{MetricMeta, Protocol, RunOutput, RunRequest, Scenario, Spec, simulate};
 
 /// Raft (`protocol = "raft"`).
@@ -34,7 +34,20 @@ impl Protocol for Raft {
         let cfg = Rc::new(Config::new(p));
         b.factory(move |id, d| RaftNode::new(&cfg, id, d));
         b.checker(RaftChecker::new(p));
+        if !p.membership.is_empty() || !p.initial_members.is_empty() {
+            b.checker(MembershipChecker::new(p));
+        }
         let (_, r, mut out) = simulate(b, &mut req)?;
+        let served = out.metrics.get("reads_served").copied().unwrap_or(0.0);
+        if served > 0.0 {
+            let checks = out
+                .metrics
+                .get("read_check_messages")
+                .copied()
+                .unwrap_or(0.0);
+            out.metrics
+                .insert("messages_per_read".into(), checks / served);
+        }
         let committed = out.metrics.get("committed").copied().unwrap_or(0.0);
         if committed > 0.0 {
             out.metrics
@@ -86,6 +99,41 @@ const METRICS: &[MetricMeta] = &[
     ),
     MetricMeta::higher("ops_answered", "", "client operations answered"),
     MetricMeta::lower(
+        "read_latency_*",
+        "s",
+        "client invocation to answer of reads, retries included",
+    ),
+    MetricMeta::lower(
+        "write_latency_*",
+        "s",
+        "client invocation to answer of puts and cas, retries included",
+    ),
+    MetricMeta::lower(
+        "read_wait_*",
+        "s",
+        "read_index, lease: a read's arrival at the leader to its answer",
+    ),
+    MetricMeta::neither(
+        "reads_served",
+        "",
+        "read_index, lease: reads the leader answered",
+    ),
+    MetricMeta::neither(
+        "read_check_messages",
+        "messages",
+        "read_index, lease: read rounds' checks and acknowledgements sent",
+    ),
+    MetricMeta::lower(
+        "messages_per_read",
+        "messages",
+        "read_index, lease: read-round messages (checks and acks) per read answered",
+    ),
+    MetricMeta::neither(
+        "config_changes",
+        "",
+        "configuration entries leaders appended",
+    ),
+    MetricMeta::lower(
         "ops_unanswered",
         "",
         "client operations outstanding at the end",
@@ -97,6 +145,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new(
         "raft/bug-commit-earlier-term",
         include_str!("catalog/bug-commit-earlier-term.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-config-before-own-term-commit",
+        include_str!("catalog/bug-config-before-own-term-commit.toml"),
     ),
     Scenario::new(
         "raft/bug-local-reads",
@@ -139,6 +191,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new(
         "raft/leader-crash",
         include_str!("catalog/leader-crash.toml"),
+    ),
+    Scenario::new(
+        "raft/lease-clock-drift",
+        include_str!("catalog/lease-clock-drift.toml"),
     ),
     Scenario::new(
         "raft/partition-minority-leader",
