@@ -177,6 +177,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new("raft/campaign-3", include_str!("catalog/campaign-3.toml")),
     Scenario::new("raft/campaign-5", include_str!("catalog/campaign-5.toml")),
     Scenario::new(
+        "raft/campaign-membership",
+        include_str!("catalog/campaign-membership.toml"),
+    ),
+    Scenario::new(
         "raft/election-timing",
         include_str!("catalog/election-timing.toml"),
     ),
@@ -196,6 +200,7 @@ const CATALOG: &[Scenario] = &[
         "raft/lease-clock-drift",
         include_str!("catalog/lease-clock-drift.toml"),
     ),
+    Scenario::new("raft/membership", include_str!("catalog/membership.toml")),
     Scenario::new(
         "raft/partition-minority-leader",
         include_str!("catalog/partition-minority-leader.toml"),
