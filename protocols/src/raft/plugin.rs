@@ -177,6 +177,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new("raft/campaign-3", include_str!("catalog/campaign-3.toml")),
     Scenario::new("raft/campaign-5", include_str!("catalog/campaign-5.toml")),
     Scenario::new(
+        "raft/campaign-lease",
+        include_str!("catalog/campaign-lease.toml"),
+    ),
+    Scenario::new(
         "raft/campaign-membership",
         include_str!("catalog/campaign-membership.toml"),
     ),

@@ -2,7 +2,8 @@
 //! ([`KvOp::Config`]) and a server uses the latest one in its log, committed or not (the
 //! initial configuration before any). Majorities (votes, commits, read rounds, CheckQuorum)
 //! count members of that configuration only. Every server not in it is a learner: the leader
-//! replicates to it, it never starts an election, and its votes do not count.
+//! replicates to it, it starts no election (unless its configuration is uncommitted, see
+//! [`Server::may_campaign`]), and its votes do not count.
 //!
 //! A scripted change reaches the server leading at its time (as an administrator's request
 //! would), which appends it once three rules allow: no configuration in its log is
@@ -39,9 +40,16 @@ impl Server {
         (bits & members).count_ones() * 2 > members.count_ones()
     }
 
-    /// True if this server is a voting member of the configuration it uses.
-    pub(super) fn is_member(&self) -> bool {
-        self.configuration().1 & (1 << self.me) != 0
+    /// The members of the configuration before the one at `at` in the log.
+    fn members_before(&self, at: Index) -> u64 {
+        self.log[..(at as usize).saturating_sub(1)]
+            .iter()
+            .rev()
+            .find_map(|e| match e.cmd.op {
+                KvOp::Config { members } => Some(members),
+                _ => None,
+            })
+            .unwrap_or(self.cfg.initial_members)
     }
 
     /// Appends an entry the leader makes itself (its no-op or a configuration).
@@ -135,10 +143,16 @@ impl Server {
         }
     }
 
-    /// A server outside its configuration does not campaign; its timer keeps running, since
-    /// a configuration that adds it may arrive.
+    /// A server outside its configuration does not campaign (its timer keeps running, since
+    /// a configuration that adds it may arrive), unless that configuration is not committed
+    /// as far as it knows and removed it: a leader that removed itself may be the only server besides the
+    /// new members to hold its last configuration, and the members, still counting by the
+    /// one before, need its vote and cannot get it (its log is longer). It then leads the
+    /// new members without being one, commits the configuration and steps down.
     pub(super) fn may_campaign(&mut self, cx: Cx<'_, '_>) -> bool {
-        if self.is_member() {
+        let (at, members) = self.configuration();
+        let me = 1 << self.me;
+        if members & me != 0 || (at > self.commit && self.members_before(at) & me != 0) {
             return true;
         }
         if !self.is_leader() {

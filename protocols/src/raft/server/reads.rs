@@ -176,17 +176,19 @@ impl Server {
         }
     }
 
-    /// The leader's heartbeat: a lease leader renews its lease; a ReadIndex leader whose
-    /// round went unanswered (lost messages) tries again.
+    /// The leader's heartbeat: a lease leader renews its lease; a ReadIndex leader with reads
+    /// waiting starts a round. A round still in flight is left alone unless it is a whole
+    /// heartbeat old (its messages were lost): a newer round would discard its acks.
     pub(super) fn on_heartbeat_reads(&mut self, cx: Cx<'_, '_>) {
-        match self.cfg.read_mode {
-            ReadMode::Log => {}
-            ReadMode::Lease => self.start_read_round(cx),
-            ReadMode::ReadIndex => {
-                if !self.reads.waiting.is_empty() {
-                    self.start_read_round(cx);
-                }
-            }
+        let r = &self.reads;
+        let stale = !r.in_flight || cx.now() >= r.started + self.cfg.heartbeat;
+        let wanted = match self.cfg.read_mode {
+            ReadMode::Log => false,
+            ReadMode::Lease => true,
+            ReadMode::ReadIndex => !r.waiting.is_empty(),
+        };
+        if wanted && stale {
+            self.start_read_round(cx);
         }
     }
 
