@@ -147,8 +147,8 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/bug-commit-earlier-term.toml"),
     ),
     Scenario::new(
-        "raft/bug-config-before-own-term-commit",
-        include_str!("catalog/bug-config-before-own-term-commit.toml"),
+        "raft/bug-config-before-own-term",
+        include_str!("catalog/bug-config-before-own-term.toml"),
     ),
     Scenario::new(
         "raft/bug-local-reads",
@@ -217,4 +217,5 @@ const CATALOG: &[Scenario] = &[
         "raft/partition-symmetric",
         include_str!("catalog/partition-symmetric.toml"),
     ),
+    Scenario::new("raft/read-index", include_str!("catalog/read-index.toml")),
 ];
