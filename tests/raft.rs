@@ -8,12 +8,18 @@
 //! duplication, reordering, crash-restarts, partitions), with the clients' histories
 //! linearizable; bad parameters name the field.
 
-use crate::common::{assert_campaign_ok, metric, spec};
+use std::cell::RefCell;
+use std::rc::Rc;
 
+use crate::common::{assert_campaign_ok, metric, spec, total};
+
+use protocols::plugin::Protocol;
 use protocols::raft::Bug;
 use scenarios::runners::{RunOutput, RunRequest, run};
 use scenarios::spec::Spec;
 use scenarios::sweep::run_seeds;
+use sim::trace::FnSink;
+use sim::{Event, Record};
 
 fn one(s: &Spec, seed: u64) -> RunOutput {
     run(RunRequest {
@@ -46,9 +52,13 @@ fn campaign_seeds() -> u64 {
     }
 }
 
-/// The catalog scenario of a bug switch: `raft/bug-<name with dashes>`.
+/// The catalog scenario of a bug switch: `raft/bug-<name with dashes>` (shortened where the
+/// name is long, so `simlab list` keeps its column width).
 fn bug_scenario(b: Bug) -> String {
-    format!("raft/bug-{}", b.name().replace('_', "-"))
+    match b {
+        Bug::ConfigBeforeOwnTermCommit => "raft/bug-config-before-own-term".to_string(),
+        _ => format!("raft/bug-{}", b.name().replace('_', "-")),
+    }
 }
 
 /// The property each bug's scripted schedule breaks first (the one its file explains).
@@ -58,7 +68,8 @@ fn first_broken(b: Bug) -> &'static str {
         Bug::CommitEarlierTerm
         | Bug::VoteWithoutLogCheck
         | Bug::UpToDateByLength
-        | Bug::TruncateOnEveryAppend => "leader_completeness",
+        | Bug::TruncateOnEveryAppend
+        | Bug::ConfigBeforeOwnTermCommit => "leader_completeness",
         Bug::LocalReads => "linearizable",
     }
 }
@@ -174,8 +185,17 @@ fn hunt(b: Bug) -> &'static str {
         // Needs a longer log of an older term beside a shorter, newer one: five servers,
         // more losses, more of those.
         Bug::UpToDateByLength => "raft/campaign-5",
+        Bug::ConfigBeforeOwnTermCommit => "raft/campaign-membership",
         _ => "raft/campaign-3",
     }
+}
+
+/// Bugs the random campaigns do not find within 10,000 seeds, caught by their schedule only:
+/// the 2015 membership bug needs a leader's configuration left uncommitted by its crash, the
+/// next leader asked for another change before its no-op commits, and the old leader back
+/// with votes from the servers its configuration added, in that order.
+fn schedule_only(b: Bug) -> bool {
+    matches!(b, Bug::ConfigBeforeOwnTermCommit)
 }
 
 /// First seed in `0..limit` whose run has a safety violation, searched in chunks.
@@ -197,9 +217,10 @@ fn first_failing(s: &Spec, limit: u64) -> Option<(u64, RunOutput)> {
 }
 
 // Shows: a random campaign (no scripted schedule) finds every bug within 10,000 seeds (the
-// Figure 8 bug rarely: one seed in 10,000 of the 3-server campaign), and prints the first
-// failing seed per bug with the properties it broke. Debug builds search 1,000 seeds and
-// only report the bugs that need more.
+// Figure 8 bug rarely: one seed in 10,000 of the 3-server campaign) except those caught by
+// their schedule only (`schedule_only`, reported), and prints the first failing seed per bug
+// with the properties it broke. Debug builds search 1,000 seeds and only report the bugs
+// that need more.
 #[test]
 fn random_campaigns_find_the_bugs() {
     let limit = campaign_seeds();
@@ -214,9 +235,10 @@ fn random_campaigns_find_the_bugs() {
                 b.name(),
                 violated(&o).join(", ")
             )),
-            None if limit < 10_000 => table.push(format!(
-                "| {} | {name} | > {limit} (debug build) | |",
-                b.name()
+            None if limit < 10_000 || schedule_only(b) => table.push(format!(
+                "| {} | {name} | > {limit}{} | |",
+                b.name(),
+                if limit < 10_000 { " (debug build)" } else { "" }
             )),
             None => panic!("{}: no violation in {limit} seeds of {name}", b.name()),
         }
@@ -225,6 +247,219 @@ fn random_campaigns_find_the_bugs() {
         "| bug | campaign | first seed | properties broken |\n|---|---|---|---|\n{}",
         table.join("\n")
     );
+}
+
+// Shows: zero violations (Figure 3, linearizability, liveness) in the 3- and 5-server
+// campaigns with reads served by ReadIndex and under a lease (clocks without drift), and
+// reads were indeed served that way (not through the log). One seed of the 10,000 (release
+// builds) misses the 3 s liveness window: in campaign-5 with ReadIndex, seed 4550, a client
+// whose messages the 20% loss kept dropping invokes its last operation 3 ms before the end.
+// The test asserts exactly that: a liveness failure there (no safety violation), answered
+// with a 4 s window.
+#[test]
+fn campaigns_with_read_index_and_lease_reads() {
+    let seeds: Vec<u64> = (0..campaign_seeds()).collect();
+    let slow = ("raft/campaign-5", "read_index", 4550);
+    for mode in ["read_index", "lease"] {
+        let set = format!("raft.read_mode={mode}");
+        for name in ["raft/campaign-3", "raft/campaign-5"] {
+            let runs = run_seeds(&spec(name, &[&set]), &seeds, 0, &|| {}).unwrap();
+            for (seed, o) in &runs {
+                if (name, mode, *seed) == slow {
+                    assert_eq!(o.outcome, "liveness_failure", "{name} {mode} seed {seed}");
+                    let longer = spec(name, &[&set, "phases.liveness=\"4s\""]);
+                    assert_eq!(one(&longer, *seed).outcome, "ok");
+                    continue;
+                }
+                assert_eq!(
+                    o.outcome, "ok",
+                    "{name} {mode} seed {seed}: {:?}",
+                    o.violations
+                );
+                assert_eq!(
+                    metric(o, "ops_unanswered"),
+                    0.0,
+                    "{name} {mode} seed {seed}"
+                );
+            }
+            assert!(
+                total(&runs, "reads_served") > runs.len() as f64,
+                "{name} {mode}"
+            );
+            println!("{name} {mode}: {} seeds", runs.len());
+        }
+    }
+}
+
+// Shows: leases with the three clocks drifting apart by up to 0.8% (inside the 1% bound)
+// survive the random campaign.
+#[test]
+fn lease_campaign_with_drift_inside_the_bound() {
+    let seeds: Vec<u64> = (0..campaign_seeds()).collect();
+    let runs = assert_campaign_ok("raft/campaign-lease", &[], &seeds);
+    assert!(total(&runs, "reads_served") > runs.len() as f64);
+}
+
+/// Metric `k` of `o`, asserted to be `want` (seconds computed from integer nanoseconds, so
+/// equal up to float rounding).
+fn assert_exact(o: &RunOutput, k: &str, want: f64) {
+    let got = metric(o, k);
+    assert!((got - want).abs() < 1e-12, "{k}: {got} s, want {want} s");
+}
+
+// Shows: in steady state under a constant 1 ms delay, a ReadIndex read waits at the leader
+// exactly one round trip to a majority (2 ms: check and acknowledgement) and costs 4
+// messages with 3 servers (2 checks, 2 acknowledgements); under a lease it is answered at
+// once (0 ms), so the client sees 4 ms and 2 ms; through the log it takes at least 4 ms.
+// One client, starting once the leader's no-op has committed and its lease is up.
+#[test]
+fn steady_state_read_latency_is_exact() {
+    let run_mode = |mode: &str| {
+        let set = format!("raft.read_mode={mode}");
+        let s = spec(
+            "raft/failure-free",
+            &[
+                &set,
+                "raft.clients=1",
+                "raft.ops=40",
+                "raft.read_fraction=0.5",
+                "raft.client_start=\"200ms\"",
+            ],
+        );
+        let o = one(&s, 0);
+        assert_eq!(o.outcome, "ok", "{mode}");
+        assert!(metric(&o, "read_latency_count") >= 10.0, "{mode}");
+        o
+    };
+    let o = run_mode("read_index");
+    assert_exact(&o, "read_wait_mean", 0.002);
+    assert_exact(&o, "read_wait_max", 0.002);
+    assert_exact(&o, "read_latency_max", 0.004);
+    assert_exact(&o, "messages_per_read", 4.0);
+    assert_eq!(metric(&o, "reads_served"), metric(&o, "read_latency_count"));
+    let o = run_mode("lease");
+    assert_exact(&o, "read_wait_max", 0.0);
+    assert_exact(&o, "read_latency_max", 0.002);
+    assert_eq!(metric(&o, "reads_served"), metric(&o, "read_latency_count"));
+    let o = run_mode("log");
+    assert!(metric(&o, "read_latency_mean") >= 0.004 - 1e-12);
+}
+
+// Shows: a lease is only as safe as its drift bound. raft/lease-clock-drift (s1's clock at
+// half speed against a 1% bound) serves stale reads, caught by `linearizable`, in most
+// seeds; the same schedule with s1 0.5% slow (inside the bound) is safe in every seed and
+// answers every operation.
+#[test]
+fn lease_safety_depends_on_bounded_drift() {
+    let s = spec("raft/lease-clock-drift", &[]);
+    let o = one(&s, s.seed);
+    assert_eq!(violated(&o), ["linearizable"], "{:?}", o.violations);
+    let seeds: Vec<u64> = (0..20).collect();
+    let runs = run_seeds(&s, &seeds, 0, &|| {}).unwrap();
+    let caught = runs
+        .iter()
+        .filter(|(_, o)| o.outcome == "safety_violation")
+        .count();
+    assert!(caught >= 10, "{caught} of 20 seeds caught");
+    println!("lease-clock-drift: stale read in {caught} of 20 seeds");
+    let text = protocols::raft::Raft
+        .catalog()
+        .iter()
+        .find(|c| c.name == "raft/lease-clock-drift")
+        .unwrap()
+        .toml
+        .replace("ppm = -500000", "ppm = -5000");
+    let inside =
+        scenarios::load::load("lease-inside-bound.toml", &[], &|_| Ok(text.clone())).unwrap();
+    let runs = run_seeds(&inside, &seeds, 0, &|| {}).unwrap();
+    for (seed, o) in &runs {
+        assert_eq!(o.outcome, "ok", "seed {seed}: {:?}", o.violations);
+    }
+}
+
+/// Runs `s` with `seed`, collecting (time in ms, node, detail) of every observation.
+fn observations(s: &Spec, seed: u64) -> (RunOutput, Vec<(f64, u32, String)>) {
+    let seen: Rc<RefCell<Vec<(f64, u32, String)>>> = Rc::default();
+    let sink = seen.clone();
+    let o = run(RunRequest {
+        spec: s,
+        seed,
+        sink: Some(Box::new(FnSink(move |r: &Record<'_>| {
+            if let Event::Observe { node } = r.event {
+                let d = r.detail.unwrap_or("").to_string();
+                sink.borrow_mut().push((r.time.0 as f64 / 1e6, node.0, d));
+            }
+        }))),
+        interrupt: None,
+    })
+    .unwrap();
+    let v = seen.borrow().clone();
+    (o, v)
+}
+
+// Shows: raft/membership adds s4 and s5 and removes s1 and then the leader s2, across a
+// leader crash: s1 leads term 1 and s2 term 2; s2 steps down once its own removal commits
+// (soon after 1 s) and a remaining member leads term 3; the removed servers never campaign
+// again, and the learners s4 and s5 never campaign before they are added. Every seed of 20.
+#[test]
+fn membership_changes_with_a_removed_leader() {
+    let s = spec("raft/membership", &[]);
+    for seed in 0..20 {
+        let (o, obs) = observations(&s, seed);
+        assert_eq!(o.outcome, "ok", "seed {seed}: {:?}", o.violations);
+        assert_eq!(metric(&o, "config_changes"), 4.0, "seed {seed}");
+        let role = |node: u32, what: &str| -> Vec<f64> {
+            obs.iter()
+                .filter(|(_, n, d)| *n == node && d.starts_with("Role") && d.contains(what))
+                .map(|(t, _, _)| *t)
+                .collect()
+        };
+        let leads =
+            |node: u32, term: u64| !role(node, &format!("term: {term}, role: Leader")).is_empty();
+        assert!(leads(0, 1) && leads(1, 2), "seed {seed}");
+        assert!(
+            (2..5).any(|n| leads(n, 3)),
+            "seed {seed}: a remaining member leads term 3"
+        );
+        let down = role(1, "term: 2, role: Follower");
+        assert!(
+            down.len() == 1 && (1000.0..1010.0).contains(&down[0]),
+            "seed {seed}: s2 steps down once its removal commits: {down:?}"
+        );
+        assert!(
+            role(0, "Candidate").iter().all(|&t| t < 800.0),
+            "seed {seed}"
+        );
+        assert!(
+            role(1, "Candidate").iter().all(|&t| t < 1000.0),
+            "seed {seed}"
+        );
+        assert!(
+            role(3, "Candidate").iter().all(|&t| t > 200.0),
+            "seed {seed}"
+        );
+        assert!(
+            role(4, "Candidate").iter().all(|&t| t > 600.0),
+            "seed {seed}"
+        );
+    }
+}
+
+// Shows: zero violations (Figure 3, linearizability, config_one_at_a_time, liveness) in the
+// membership campaign: changes under loss, duplication, reordering, crash-restarts and
+// partitions of any of the five servers; reads through the log, by ReadIndex and under a
+// lease (whose rounds count the configuration in use).
+#[test]
+fn membership_campaign() {
+    let seeds: Vec<u64> = (0..campaign_seeds()).collect();
+    for mode in ["log", "read_index", "lease"] {
+        let set = format!("raft.read_mode={mode}");
+        let runs = assert_campaign_ok("raft/campaign-membership", &[&set], &seeds);
+        for (seed, o) in &runs {
+            assert_eq!(metric(o, "ops_unanswered"), 0.0, "{mode} seed {seed}");
+        }
+        assert!(total(&runs, "config_changes") >= 2.0 * runs.len() as f64);
+    }
 }
 
 // Shows: bad parameters are rejected with the field, the value and what is allowed.
@@ -257,6 +492,13 @@ fn bad_parameters_name_the_field() {
         e.contains("raft.campaigns[0].server must name a server s1..s3, got `s7`"),
         "{e}"
     );
+    let e = err(&["raft.membership=[{ at = \"1s\", add = \"s9\" }]"]);
+    assert!(
+        e.contains("raft.membership[0].add must name a server s1..s3, got `s9`"),
+        "{e}"
+    );
+    let e = err(&["raft.read_mode=\"quorum\""]);
+    assert!(e.contains("read_index") && e.contains("lease"), "{e}");
 }
 
 /// Downtimes (s) of the election-timing scenario over `seeds` seeds with election timeouts

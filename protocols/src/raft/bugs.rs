@@ -27,11 +27,15 @@ pub enum Bug {
     /// The leader answers reads from its own state machine at once, without ReadIndex or a
     /// lease: a deposed leader that does not know it yet serves stale values.
     LocalReads,
+    /// A leader appends a configuration before it has committed an entry of its own term
+    /// (Ongaro's 2015 single-server membership bug): with a configuration of an earlier
+    /// leader still uncommitted in some logs, two disjoint majorities can decide.
+    ConfigBeforeOwnTermCommit,
 }
 
 impl Bug {
     /// Every switch, in declaration order.
-    pub const ALL: [Bug; 7] = [
+    pub const ALL: [Bug; 8] = [
         Bug::CommitEarlierTerm,
         Bug::VotedForNotPersisted,
         Bug::TermNotPersisted,
@@ -39,6 +43,7 @@ impl Bug {
         Bug::UpToDateByLength,
         Bug::TruncateOnEveryAppend,
         Bug::LocalReads,
+        Bug::ConfigBeforeOwnTermCommit,
     ];
 
     /// The snake_case name used in scenario files.
@@ -51,6 +56,7 @@ impl Bug {
             Bug::UpToDateByLength => "up_to_date_by_length",
             Bug::TruncateOnEveryAppend => "truncate_on_every_append",
             Bug::LocalReads => "local_reads",
+            Bug::ConfigBeforeOwnTermCommit => "config_before_own_term_commit",
         }
     }
 }
@@ -66,6 +72,7 @@ pub struct Bugs {
     pub up_to_date_by_length: bool,
     pub truncate_on_every_append: bool,
     pub local_reads: bool,
+    pub config_before_own_term_commit: bool,
 }
 
 impl Bugs {
@@ -81,6 +88,7 @@ impl Bugs {
                 Bug::UpToDateByLength => b.up_to_date_by_length = true,
                 Bug::TruncateOnEveryAppend => b.truncate_on_every_append = true,
                 Bug::LocalReads => b.local_reads = true,
+                Bug::ConfigBeforeOwnTermCommit => b.config_before_own_term_commit = true,
             }
         }
         b

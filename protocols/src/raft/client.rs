@@ -140,6 +140,12 @@ impl Client {
         cx.observe(Obs::Return { inc, seq, result });
         let latency = (cx.metrics_time() - p.since).as_secs_f64();
         cx.metrics().record("client_latency", latency);
+        let kind = if matches!(p.cmd.op, KvOp::Get { .. }) {
+            "read_latency"
+        } else {
+            "write_latency"
+        };
+        cx.metrics().record(kind, latency);
         match (p.cmd.op, result) {
             (KvOp::Get { key }, KvResult::Value(v)) if v != 0 => {
                 self.seen.insert(key, v);
@@ -207,7 +213,11 @@ impl Client {
                     self.send(cx);
                 }
             }
-            Timer::Election | Timer::Heartbeat(_) | Timer::QuorumCheck(_) | Timer::Campaign => {}
+            Timer::Election
+            | Timer::Heartbeat(_)
+            | Timer::QuorumCheck(_)
+            | Timer::Campaign
+            | Timer::Membership(_) => {}
         }
     }
 }

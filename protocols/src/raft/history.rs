@@ -35,7 +35,8 @@ impl HistoryOp {
         let key = self.op.key().to_string();
         // Written values are unique and below 2^63, so the cast is exact.
         let call = match self.op {
-            KvOp::Get { .. } => Call::Read { key },
+            // Clients never send the internal entries; as reads they would change nothing.
+            KvOp::Get { .. } | KvOp::Noop | KvOp::Config { .. } => Call::Read { key },
             KvOp::Put { value, .. } => Call::Write {
                 key,
                 value: value as i64,

@@ -16,6 +16,10 @@ pub struct Kv {
 impl Kv {
     /// Applies a command (once per request id) and returns its result.
     pub fn apply(&mut self, c: &Command) -> KvResult {
+        if c.op.is_internal() {
+            // A no-op or a configuration: no key, no session, nobody to answer.
+            return KvResult::Written;
+        }
         if let Some(&(seq, r)) = self.sessions.get(&(c.client, c.inc))
             && c.seq <= seq
         {
@@ -76,6 +80,7 @@ impl Kv {
                 }
                 KvResult::Swapped(ok)
             }
+            KvOp::Noop | KvOp::Config { .. } => KvResult::Written,
         }
     }
 }

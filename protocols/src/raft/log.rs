@@ -3,7 +3,7 @@
 //! Indices are the protocol's (1-based, 0 before the log), whatever has been discarded.
 
 use super::kv::Kv;
-use super::messages::{Entry, Index, Term};
+use super::messages::{Entry, Index, KvOp, Term};
 
 /// A snapshot of the state machine (Figure 12): the key-value store and its session table
 /// (so a retried write still applies once) after the entries up to `index`, the last of
@@ -16,6 +16,9 @@ pub struct Snapshot {
     pub term: Term,
     /// The state machine after entry `index`.
     pub kv: Kv,
+    /// The latest configuration entry up to `index` (its index and members), if any: the
+    /// compacted prefix must not take the cluster's membership with it.
+    pub config: Option<(Index, u64)>,
 }
 
 /// The retained log: entries `base + 1 ..= last_index()`, the prefix up to `base` compacted
@@ -24,6 +27,8 @@ pub struct Snapshot {
 pub struct Log {
     base: Index,
     base_term: Term,
+    /// The latest configuration entry in the compacted prefix (index, members).
+    base_config: Option<(Index, u64)>,
     entries: Vec<Entry>,
 }
 
@@ -33,8 +38,35 @@ impl Log {
         Log {
             base,
             base_term,
+            base_config: None,
             entries,
         }
+    }
+
+    /// The same log, its compacted prefix holding configuration `config` (from a snapshot).
+    pub fn with_config(mut self, config: Option<(Index, u64)>) -> Log {
+        self.base_config = config;
+        self
+    }
+
+    /// The latest configuration entry in the compacted prefix (index, members), if any.
+    pub fn base_config(&self) -> Option<(Index, u64)> {
+        self.base_config
+    }
+
+    /// The latest configuration entry at or before index `at` (index, members): retained
+    /// entries first, then the compacted prefix's.
+    pub fn config_before(&self, at: Index) -> Option<(Index, u64)> {
+        let keep = (at.saturating_sub(self.base) as usize).min(self.entries.len());
+        self.entries[..keep]
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(k, e)| match e.cmd.op {
+                KvOp::Config { members } => Some((self.base + k as Index + 1, members)),
+                _ => None,
+            })
+            .or(self.base_config.filter(|&(i, _)| i <= at))
     }
 
     /// The last compacted index (0: nothing compacted).
@@ -94,6 +126,7 @@ impl Log {
     /// snapshot whose last entry has term `term`.
     pub fn compact(&mut self, upto: Index, term: Term) {
         let k = (upto.saturating_sub(self.base) as usize).min(self.entries.len());
+        self.base_config = self.config_before(self.base + k as Index);
         self.entries.drain(..k);
         self.base = upto;
         self.base_term = term;
@@ -117,7 +150,7 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::raft::messages::{Command, KvOp};
+    use crate::raft::messages::Command;
 
     fn e(term: Term, seq: u64) -> Entry {
         Entry {

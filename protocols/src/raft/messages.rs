@@ -38,14 +38,30 @@ pub enum KvOp {
         /// The value written.
         new: u64,
     },
+    /// A leader's no-op at the start of its term (thesis section 6.4): once it commits, the
+    /// leader knows everything committed before its term. Not a client operation.
+    Noop,
+    /// A cluster configuration (thesis chapter 4): the voting members, one bit per server.
+    /// A server uses the latest one in its log, committed or not. Not a client operation.
+    Config {
+        /// Members, bit `i` for server `s(i+1)`.
+        members: u64,
+    },
 }
 
 impl KvOp {
-    /// The key the operation touches.
+    /// The key the operation touches (0 for the entries no client sends).
     pub fn key(self) -> u32 {
         match self {
             KvOp::Get { key } | KvOp::Put { key, .. } | KvOp::Cas { key, .. } => key,
+            KvOp::Noop | KvOp::Config { .. } => 0,
         }
+    }
+
+    /// True for the entries servers make themselves (no-op, configuration): they touch
+    /// no key and nobody waits for their answer.
+    pub fn is_internal(self) -> bool {
+        matches!(self, KvOp::Noop | KvOp::Config { .. })
     }
 }
 
@@ -92,6 +108,8 @@ impl Entry {
             KvOp::Get { key } => (1, key, 0, 0),
             KvOp::Put { key, value } => (2, key, value, 0),
             KvOp::Cas { key, expect, new } => (3, key, expect, new),
+            KvOp::Noop => (4, 0, 0, 0),
+            KvOp::Config { members } => (5, 0, members, 0),
         };
         let mut h = sim::rng::mix64(self.term);
         for x in [
@@ -213,6 +231,21 @@ pub enum Msg {
         /// The leader the server knows of (a server index).
         leader: Option<u32>,
     },
+    /// A leader's read round (ReadIndex or lease, thesis section 6.4): "am I still your
+    /// leader?". A follower treats it as a heartbeat.
+    ReadCheck {
+        /// Leader's term.
+        term: Term,
+        /// Round number (rounds of one leader increase).
+        round: u64,
+    },
+    /// ReadCheck reply.
+    ReadCheckAck {
+        /// The follower's current term (higher than the leader's: it is deposed).
+        term: Term,
+        /// The round acknowledged.
+        round: u64,
+    },
 }
 
 impl Message for Msg {
@@ -229,6 +262,8 @@ impl Message for Msg {
             Msg::Request { .. } => "request",
             Msg::Reply { .. } => "reply",
             Msg::Redirect { .. } => "redirect",
+            Msg::ReadCheck { .. } => "read_check",
+            Msg::ReadCheckAck { .. } => "read_check_ack",
         }
     }
 
@@ -291,6 +326,9 @@ impl Message for Msg {
             Msg::Redirect {
                 leader: Some(l), ..
             } => write!(out, "to s{}", l + 1),
+            Msg::ReadCheck { term, round } | Msg::ReadCheckAck { term, round } => {
+                write!(out, "t{term} r{round}")
+            }
             Msg::Request { .. } | Msg::Reply { .. } | Msg::Redirect { .. } => Ok(()),
         };
     }
@@ -317,6 +355,8 @@ pub enum Timer {
         /// How many times it was sent.
         attempt: u32,
     },
+    /// Scripted membership change number `0` (in `Params::membership`) is due.
+    Membership(u32),
 }
 
 /// What survives a crash: a server's currentTerm, votedFor and log (Figure 2's persistent

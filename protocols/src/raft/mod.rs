@@ -8,16 +8,22 @@
 //! See [`server`] for the protocol (Figure 2; elections and replication in its two
 //! halves), [`client`] for the clients, [`kv`] for the state machine with its session table
 //! (a retried write applies once), [`log`] for the log with its compacted prefix and
-//! snapshots, [`invariants`] for the checker, [`history`] for the
-//! client histories it records, [`availability`] for the availability metric the checker
-//! keeps, [`bugs`] for the switches.
-//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]), log
-//! compaction with InstallSnapshot ([`Params::snapshot_threshold`]).
+//! snapshots, [`invariants`] for the checker, [`history`] for the client histories it
+//! records, [`availability`] for the availability metric the checker keeps, [`bugs`] for the
+//! switches.
+//! Options: PreVote and CheckQuorum ([`Params::pre_vote`], [`Params::check_quorum`]);
+//! reads by ReadIndex or under a lease ([`Params::read_mode`]) and single-server membership
+//! changes ([`Params::membership`]), their fields in [`options`], the servers' side in
+//! `server/reads.rs` and `server/membership.rs`, the membership checker in
+//! [`membership_check`]; log compaction with InstallSnapshot
+//! ([`Params::snapshot_threshold`], `server/snapshot.rs`).
 //!
 //! Metrics: `elections_won`, `max_term`, `leaders`, `committed`, `log_size`,
 //! `election_time` (first leader crash to the next leader, s), `commit_latency_*`,
 //! `client_latency_*`, `ops_answered`, `messages_per_commit`, `availability` and
-//! `client_availability` (fractions).
+//! `client_availability` (fractions); `read_latency_*`, `write_latency_*`, and with
+//! ReadIndex or a lease `read_wait_*` (the leader's wait before answering a read) and
+//! `messages_per_read`; `config_changes`.
 
 pub mod availability;
 pub mod bugs;
@@ -26,8 +32,10 @@ pub mod history;
 pub mod invariants;
 pub mod kv;
 pub mod log;
+pub mod membership_check;
 pub mod messages;
 pub mod node;
+pub mod options;
 pub mod params;
 pub mod plugin;
 pub mod server;
@@ -36,8 +44,10 @@ pub use bugs::{Bug, Bugs};
 pub use history::HistoryOp;
 pub use invariants::RaftChecker;
 pub use log::{Log, Snapshot};
+pub use membership_check::MembershipChecker;
 pub use messages::{Command, Durable, Entry, KvOp, KvResult, Msg, Obs, Timer};
 pub use node::RaftNode;
+pub use options::{MembershipChange, ReadMode};
 pub use params::{Campaign, Config, Params};
 pub use plugin::Raft;
 

@@ -12,8 +12,8 @@ use super::server::Server;
 /// A Raft node: servers `s1..sN` are ids `0..N`, clients follow.
 #[derive(Debug)]
 pub enum RaftNode {
-    /// A server.
-    Server(Server),
+    /// A server (boxed: it is several times a client's size, and a world holds both).
+    Server(Box<Server>),
     /// A client.
     Client(Client),
 }
@@ -22,7 +22,7 @@ impl RaftNode {
     /// Builds (or rebuilds after a crash) node `id` from its durable state.
     pub fn new(cfg: &Rc<Config>, id: NodeId, d: &Durable) -> RaftNode {
         if id.0 < cfg.servers {
-            RaftNode::Server(Server::new(cfg.clone(), id.0, d))
+            RaftNode::Server(Box::new(Server::new(cfg.clone(), id.0, d)))
         } else {
             RaftNode::Client(Client::new(cfg.clone(), id.0, d))
         }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use sim::{NodeId, Time};
 
 use super::bugs::{Bug, Bugs};
+use super::options::{Change, MembershipChange, ReadMode};
 
 /// A scripted election: server `server` starts one at true time `at` (plus a uniform random
 /// delay in `[0, jitter]`), whatever its election timer says. Scripted schedules use it to
@@ -74,6 +75,17 @@ pub struct Params {
     pub snapshot_threshold: u32,
     /// Switched-on bugs.
     pub bugs: Vec<Bug>,
+    /// How reads are served: through the log (`log`), by ReadIndex (`read_index`) or under a
+    /// leader lease (`lease`).
+    pub read_mode: ReadMode,
+    /// Lease mode: the bound on clock drift the lease assumes, a fraction in [0, 1) (the
+    /// lease lasts `election_timeout_min / (1 + lease_drift_bound)` of the leader's clock).
+    pub lease_drift_bound: f64,
+    /// The servers of the initial configuration (empty: all). The others start as
+    /// non-voting learners until a configuration adds them.
+    pub initial_members: Vec<String>,
+    /// Scripted membership changes, one server at a time.
+    pub membership: Vec<MembershipChange>,
 }
 
 impl Default for Params {
@@ -99,6 +111,10 @@ impl Default for Params {
             expect_progress: true,
             snapshot_threshold: 0,
             bugs: Vec::new(),
+            read_mode: ReadMode::Log,
+            lease_drift_bound: 0.01,
+            initial_members: Vec::new(),
+            membership: Vec::new(),
         }
     }
 }
@@ -165,7 +181,7 @@ impl Params {
                 ));
             }
         }
-        Ok(())
+        self.validate_options()
     }
 
     /// The 0-based index of server `name` (`s1` is 0), if it names one.
@@ -215,6 +231,19 @@ pub struct Config {
     pub snapshot_threshold: u64,
     /// Switched-on bugs.
     pub bugs: Bugs,
+    /// How reads are served.
+    pub read_mode: ReadMode,
+    /// Lease mode: how long a lease lasts on the leader's clock.
+    pub lease: Time,
+    /// The leader appends a no-op at the start of its term (the read modes and membership
+    /// changes need it; reads through the log do not, and stay as they were).
+    pub noop: bool,
+    /// Membership changes are on: configurations come from the log.
+    pub reconfig: bool,
+    /// The initial configuration, one bit per member.
+    pub initial_members: u64,
+    /// Scripted membership changes: (when, change).
+    pub changes: Vec<(Time, Change)>,
 }
 
 impl Config {
@@ -242,6 +271,12 @@ impl Config {
             check_quorum: p.check_quorum,
             snapshot_threshold: u64::from(p.snapshot_threshold),
             bugs: Bugs::from_list(&p.bugs),
+            read_mode: p.read_mode,
+            lease: Time((p.election_timeout_min.0 as f64 / (1.0 + p.lease_drift_bound)) as u64),
+            noop: p.read_mode != ReadMode::Log || !p.membership.is_empty(),
+            reconfig: !p.membership.is_empty() || !p.initial_members.is_empty(),
+            initial_members: p.initial_member_bits(),
+            changes: p.changes(),
         }
     }
 

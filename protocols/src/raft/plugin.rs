@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use sim::WorldBuilder;
 
-use super::{Config, Params, RaftChecker, RaftNode};
+use super::{Config, MembershipChecker, Params, RaftChecker, RaftNode};
 use crate::plugin::{
     HistorySlot, MetricMeta, Protocol, RunOutput, RunRequest, Scenario, SizeParam, Spec, simulate,
 };
@@ -37,8 +37,21 @@ impl Protocol for Raft {
         b.factory(move |id, d| RaftNode::new(&cfg, id, d));
         let history = HistorySlot::default();
         b.checker(RaftChecker::new(p).exporting(history.clone()));
+        if !p.membership.is_empty() || !p.initial_members.is_empty() {
+            b.checker(MembershipChecker::new(p));
+        }
         let (_, r, mut out) = simulate(b, &mut req)?;
         out.history = history.take();
+        let served = out.metrics.get("reads_served").copied().unwrap_or(0.0);
+        if served > 0.0 {
+            let checks = out
+                .metrics
+                .get("read_check_messages")
+                .copied()
+                .unwrap_or(0.0);
+            out.metrics
+                .insert("messages_per_read".into(), checks / served);
+        }
         let committed = out.metrics.get("committed").copied().unwrap_or(0.0);
         if committed > 0.0 {
             out.metrics
@@ -138,6 +151,41 @@ const METRICS: &[MetricMeta] = &[
         "client operations answered within client_timeout of their invocation",
     ),
     MetricMeta::lower(
+        "read_latency_*",
+        "s",
+        "client invocation to answer of reads, retries included",
+    ),
+    MetricMeta::lower(
+        "write_latency_*",
+        "s",
+        "client invocation to answer of puts and cas, retries included",
+    ),
+    MetricMeta::lower(
+        "read_wait_*",
+        "s",
+        "read_index, lease: a read's arrival at the leader to its answer",
+    ),
+    MetricMeta::neither(
+        "reads_served",
+        "",
+        "read_index, lease: reads the leader answered",
+    ),
+    MetricMeta::neither(
+        "read_check_messages",
+        "messages",
+        "read_index, lease: read rounds' checks and acknowledgements sent",
+    ),
+    MetricMeta::lower(
+        "messages_per_read",
+        "messages",
+        "read_index, lease: read-round messages (checks and acks) per read answered",
+    ),
+    MetricMeta::neither(
+        "config_changes",
+        "",
+        "configuration entries leaders appended",
+    ),
+    MetricMeta::lower(
         "ops_unanswered",
         "",
         "client operations outstanding at the end",
@@ -149,6 +197,10 @@ const CATALOG: &[Scenario] = &[
     Scenario::new(
         "raft/bug-commit-earlier-term",
         include_str!("catalog/bug-commit-earlier-term.toml"),
+    ),
+    Scenario::new(
+        "raft/bug-config-before-own-term",
+        include_str!("catalog/bug-config-before-own-term.toml"),
     ),
     Scenario::new(
         "raft/bug-local-reads",
@@ -177,6 +229,14 @@ const CATALOG: &[Scenario] = &[
     Scenario::new("raft/campaign-3", include_str!("catalog/campaign-3.toml")),
     Scenario::new("raft/campaign-5", include_str!("catalog/campaign-5.toml")),
     Scenario::new(
+        "raft/campaign-lease",
+        include_str!("catalog/campaign-lease.toml"),
+    ),
+    Scenario::new(
+        "raft/campaign-membership",
+        include_str!("catalog/campaign-membership.toml"),
+    ),
+    Scenario::new(
         "raft/election-timing",
         include_str!("catalog/election-timing.toml"),
     ),
@@ -193,6 +253,11 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/leader-crash.toml"),
     ),
     Scenario::new(
+        "raft/lease-clock-drift",
+        include_str!("catalog/lease-clock-drift.toml"),
+    ),
+    Scenario::new("raft/membership", include_str!("catalog/membership.toml")),
+    Scenario::new(
         "raft/partition-minority-leader",
         include_str!("catalog/partition-minority-leader.toml"),
     ),
@@ -208,4 +273,5 @@ const CATALOG: &[Scenario] = &[
         "raft/snapshot-catch-up",
         include_str!("catalog/snapshot-catch-up.toml"),
     ),
+    Scenario::new("raft/read-index", include_str!("catalog/read-index.toml")),
 ];

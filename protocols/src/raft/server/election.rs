@@ -4,12 +4,16 @@
 use sim::{NodeId, Time};
 
 use super::{Cx, Role, Server};
-use crate::raft::messages::{Index, Msg, Obs, RoleName, Term, Timer};
+use crate::raft::messages::{Index, KvOp, Msg, Obs, RoleName, Term, Timer};
+use crate::raft::options::ReadMode;
 
 impl Server {
     /// An election timeout: a PreVote round first when it is on, else an election.
     pub(super) fn on_election_timeout(&mut self, cx: Cx<'_, '_>) {
-        if !self.cfg.pre_vote || self.cfg.majority <= 1 {
+        if !self.may_campaign(cx) {
+            return;
+        }
+        if !self.cfg.pre_vote || self.quorum(1 << self.me) {
             self.start_election(cx);
             return;
         }
@@ -77,7 +81,8 @@ impl Server {
             && for_term == self.term + 1
         {
             *votes |= 1 << from;
-            if votes.count_ones() as usize >= self.cfg.majority {
+            let votes = *votes;
+            if self.quorum(votes) {
                 self.start_election(cx);
             }
         }
@@ -88,6 +93,8 @@ impl Server {
         self.role = Role::Follower;
         self.leader = None;
         self.appended_at.clear();
+        self.changes.clear();
+        self.drop_reads(cx);
         cx.observe(Obs::Role {
             term: self.term,
             role: RoleName::Follower,
@@ -97,7 +104,7 @@ impl Server {
 
     pub(super) fn start_election(&mut self, cx: Cx<'_, '_>) {
         self.pre_votes = None;
-        if self.is_leader() {
+        if self.is_leader() || !self.may_campaign(cx) {
             return;
         }
         self.term += 1;
@@ -110,7 +117,7 @@ impl Server {
             role: RoleName::Candidate,
         });
         self.reset_election_timer(Time::ZERO, cx);
-        if self.cfg.majority <= 1 {
+        if self.quorum(1 << self.me) {
             self.become_leader(cx);
             return;
         }
@@ -144,7 +151,8 @@ impl Server {
         last_term: Term,
         cx: Cx<'_, '_>,
     ) {
-        if self.cfg.check_quorum && term > self.term && self.leader_is_alive(cx.now()) {
+        let sticky = self.cfg.check_quorum || self.cfg.read_mode == ReadMode::Lease;
+        if sticky && term > self.term && self.leader_is_alive(cx.now()) {
             // A leader is alive: the candidate only lost touch with it. Neither the term
             // nor the vote changes.
             cx.send(
@@ -188,7 +196,8 @@ impl Server {
             && granted
         {
             *votes |= 1 << from;
-            if votes.count_ones() as usize >= self.cfg.majority {
+            let votes = *votes;
+            if self.quorum(votes) {
                 self.become_leader(cx);
             }
         }
@@ -211,6 +220,10 @@ impl Server {
             role: RoleName::Leader,
         });
         cx.metrics().add("elections_won", 1.0);
+        if self.cfg.noop {
+            self.append_internal(KvOp::Noop, cx);
+            self.advance_commit(cx);
+        }
         self.broadcast_append(cx);
         cx.set_timer(self.cfg.heartbeat, Timer::Heartbeat(self.term));
         if self.cfg.check_quorum {

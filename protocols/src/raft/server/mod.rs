@@ -7,9 +7,12 @@
 //!
 //! Code map: this file holds the server's state, restart, timers and message dispatch;
 //! [`election`] the elections (and PreVote, CheckQuorum), [`replication`] AppendEntries,
-//! the commit rule and client requests, [`snapshot`] log compaction and InstallSnapshot.
+//! the commit rule and client requests; [`reads`] ReadIndex and the lease, [`membership`]
+//! single-server configuration changes, [`snapshot`] log compaction and InstallSnapshot.
 
 mod election;
+mod membership;
+mod reads;
 mod replication;
 mod snapshot;
 
@@ -22,6 +25,7 @@ use super::kv::Kv;
 use super::log::{Log, Snapshot};
 use super::messages::{Durable, Entry, Index, Msg, Obs, RoleName, Term, Timer};
 use super::node::RaftNode;
+use super::options::{Change, ReadMode};
 use super::params::Config;
 
 pub(super) type Cx<'a, 'b> = &'a mut Ctx<'b, RaftNode>;
@@ -63,6 +67,11 @@ pub struct Server {
     acked: u64,
     /// Leader: when each of its own entries was appended (true time, for commit latency).
     appended_at: BTreeMap<Index, Time>,
+    /// Leader, ReadIndex or lease: read rounds and waiting reads (boxed: most runs read
+    /// through the log, and the actor enum stays small).
+    reads: Box<reads::Reads>,
+    /// Leader: membership changes asked of it, not yet appended.
+    changes: Vec<Change>,
 }
 
 impl Server {
@@ -87,6 +96,8 @@ impl Server {
             heard_leader: None,
             acked: 0,
             appended_at: BTreeMap::new(),
+            reads: Box::default(),
+            changes: Vec::new(),
         }
     }
 
@@ -141,6 +152,12 @@ impl Server {
             Time::ZERO
         };
         self.reset_election_timer(quiet, cx);
+        if self.cfg.read_mode == ReadMode::Lease && cx.incarnation() > 0 {
+            // It may have acknowledged a leader's lease just before it crashed: it refuses
+            // votes for a whole shortest timeout, as if it had just heard from that leader.
+            self.heard_leader = Some(cx.now());
+        }
+        self.schedule_changes(cx);
         let now = cx.now();
         let campaigns = self.cfg.campaigns[self.me as usize].clone();
         for (at, jitter) in campaigns {
@@ -184,6 +201,8 @@ impl Server {
         }
         if was_leader {
             self.appended_at.clear();
+            self.changes.clear();
+            self.drop_reads(cx);
             self.reset_election_timer(Time::ZERO, cx);
         }
     }
@@ -238,6 +257,10 @@ impl Server {
             Msg::Request { cmd } if !from_server && cmd.client == f => {
                 self.on_client_request(cmd, cx)
             }
+            Msg::ReadCheck { term, round } if from_server => self.on_read_check(f, term, round, cx),
+            Msg::ReadCheckAck { term, round } if from_server => {
+                self.on_read_check_ack(f, term, round, cx)
+            }
             _ => {}
         }
     }
@@ -250,7 +273,7 @@ impl Server {
             }
             Timer::QuorumCheck(term) => {
                 if self.is_leader() && term == self.term {
-                    if (self.acked.count_ones() as usize) < self.cfg.majority {
+                    if !self.quorum(self.acked) {
                         // Not heard from a majority in a whole election timeout: it may lead
                         // a minority, so stop serving as leader.
                         self.step_down(cx);
@@ -264,9 +287,11 @@ impl Server {
             Timer::Heartbeat(term) => {
                 if self.is_leader() && term == self.term {
                     self.broadcast_append(cx);
+                    self.on_heartbeat_reads(cx);
                     cx.set_timer(self.cfg.heartbeat, Timer::Heartbeat(term));
                 }
             }
+            Timer::Membership(k) => self.on_membership_timer(k, cx),
             Timer::NextOp | Timer::Retry { .. } => {}
         }
     }

@@ -6,6 +6,7 @@ use sim::{NodeId, Time};
 
 use super::{Cx, Role, Server};
 use crate::raft::messages::{Command, Entry, Index, KvOp, KvResult, Msg, Obs, Term};
+use crate::raft::options::ReadMode;
 
 impl Server {
     pub(super) fn broadcast_append(&mut self, cx: Cx<'_, '_>) {
@@ -188,12 +189,15 @@ impl Server {
         };
         let any_term = self.cfg.bugs.commit_earlier_term;
         let n = (self.commit + 1..=self.last_index()).rev().find(|&n| {
+            let stored = (0..matched.len()).filter(|&k| matched[k] >= n);
             (any_term || self.term_at(n) == self.term)
-                && matched.iter().filter(|&&m| m >= n).count() >= self.cfg.majority
+                && self.quorum(stored.fold(0, |b, k| b | 1 << k))
         });
         if let Some(n) = n {
             self.commit_to(n, cx);
         }
+        self.after_commit_membership(cx);
+        self.serve_reads(cx);
     }
 
     pub(super) fn commit_to(&mut self, n: Index, cx: Cx<'_, '_>) {
@@ -222,7 +226,7 @@ impl Server {
                 entry,
                 result,
             });
-            if self.is_leader() {
+            if self.is_leader() && !entry.cmd.op.is_internal() {
                 let c = entry.cmd;
                 cx.send(
                     NodeId(c.client),
@@ -257,6 +261,10 @@ impl Server {
         if let (true, KvOp::Get { key }) = (self.cfg.bugs.local_reads, cmd.op) {
             let v = self.kv.read(key);
             cx.send(NodeId(cmd.client), reply(KvResult::Value(v)));
+            return;
+        }
+        if let (false, KvOp::Get { .. }) = (self.cfg.read_mode == ReadMode::Log, cmd.op) {
+            self.on_read(cmd, cx);
             return;
         }
         if let Some(r) = self.kv.answered(&cmd) {

@@ -17,7 +17,10 @@ use crate::raft::messages::{Durable, Index, Msg, Obs, Term};
 /// The log and state machine a server restarts with: its snapshot's, then its log.
 pub(super) fn restore(d: &Durable) -> (Log, Kv) {
     match &d.snapshot {
-        Some(s) => (Log::new(s.index, s.term, d.log.clone()), s.kv.clone()),
+        Some(s) => (
+            Log::new(s.index, s.term, d.log.clone()).with_config(s.config),
+            s.kv.clone(),
+        ),
         None => (Log::new(0, 0, d.log.clone()), Kv::default()),
     }
 }
@@ -31,12 +34,13 @@ impl Server {
             return;
         }
         let (index, term) = (self.applied, self.term_at(self.applied));
+        self.log.compact(index, term);
         self.snapshot = Some(Rc::new(Snapshot {
             index,
             term,
             kv: self.kv.clone(),
+            config: self.log.base_config(),
         }));
-        self.log.compact(index, term);
         self.persist(cx);
         cx.observe(Obs::Snapshot {
             index,
@@ -92,6 +96,8 @@ impl Server {
         let index = snap.index;
         if index > self.applied {
             self.log.install(index, snap.term);
+            // The leader's snapshot holds the committed prefix: its configuration is ours.
+            self.log = std::mem::take(&mut self.log).with_config(snap.config);
             self.kv = snap.kv.clone();
             self.applied = index;
             let state = self.kv.digest();
