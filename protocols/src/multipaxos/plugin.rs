@@ -96,6 +96,7 @@ const METRICS: &[MetricMeta] = &[
         "",
         "requests, replies and redirects sent",
     ),
+    MetricMeta::lower("redirects", "", "requests answered with a redirect"),
     MetricMeta::lower(
         "commit_latency_*",
         "s",

@@ -342,6 +342,7 @@ impl Replica {
         let to = NodeId(cmd.client);
         if !self.is_leader() {
             cx.metrics().add("client_messages", 1.0);
+            cx.metrics().add("redirects", 1.0);
             cx.send(
                 to,
                 Msg::Redirect {
