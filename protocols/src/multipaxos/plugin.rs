@@ -123,6 +123,34 @@ const METRICS: &[MetricMeta] = &[
 /// Built-in scenarios.
 const CATALOG: &[Scenario] = &[
     Scenario::new(
+        "multipaxos/bug-adopt-lowest-ballot",
+        include_str!("catalog/bug-adopt-lowest-ballot.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-apply-out-of-order",
+        include_str!("catalog/bug-apply-out-of-order.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-local-reads",
+        include_str!("catalog/bug-local-reads.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-no-session-dedup",
+        include_str!("catalog/bug-no-session-dedup.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-promise-not-persisted",
+        include_str!("catalog/bug-promise-not-persisted.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-skip-gaps",
+        include_str!("catalog/bug-skip-gaps.toml"),
+    ),
+    Scenario::new(
+        "multipaxos/bug-skip-phase1",
+        include_str!("catalog/bug-skip-phase1.toml"),
+    ),
+    Scenario::new(
         "multipaxos/campaign-3",
         include_str!("catalog/campaign-3.toml"),
     ),

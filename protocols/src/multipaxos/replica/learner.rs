@@ -16,7 +16,6 @@ impl Replica {
     /// acceptor accepted in that very ballot is the chosen one (a leader proposes one value
     /// per slot per ballot); for any other slot it asks the leader.
     pub(super) fn learn_commit(&mut self, ballot: Ballot, commit: Slot, cx: Cx<'_, '_>) {
-        self.leader_commit = self.leader_commit.max(commit);
         let mut lacking = false;
         for s in self.commit + 1..=commit {
             if self.decided.contains_key(&s) {
@@ -33,6 +32,7 @@ impl Replica {
                 }
             }
         }
+        self.leader_commit = self.leader_commit.max(commit);
         if lacking {
             self.ask_leader(cx);
         }
