@@ -40,5 +40,9 @@ cp "$OUT/raft-f8/diagram.svg" docs/raft-figure-8.svg
 $S compare raft/election-timing --vary raft.election_timeout_max=155ms,175ms,200ms,300ms \
     --seeds 0..1000 --metric election_time --out "$OUT/raft-timing" > /dev/null
 cp "$OUT/raft-timing/chart-election_time.svg" docs/raft-election-timing.svg
+# Multi-Paxos: a failover, the leader crashed and a client's request retried at the new one.
+$S run multipaxos/leader-crash --set duration=200ms --set multipaxos.clients=1 \
+    --set multipaxos.ops=2 --set 'multipaxos.client_think="90ms"' --out "$OUT/mp" > /dev/null
+cp "$OUT/mp/diagram.svg" docs/multipaxos-failover.svg
 rm -rf "$OUT"
 echo "regenerated the SVGs under docs/"
