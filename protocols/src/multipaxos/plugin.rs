@@ -167,6 +167,10 @@ const CATALOG: &[Scenario] = &[
         include_str!("catalog/leader-crash.toml"),
     ),
     Scenario::new(
+        "multipaxos/lease-drift",
+        include_str!("catalog/lease-drift.toml"),
+    ),
+    Scenario::new(
         "multipaxos/partition-minority-leader",
         include_str!("catalog/partition-minority-leader.toml"),
     ),
