@@ -1,6 +1,7 @@
 //! Multi-Paxos as a plug-in: replicas `r1..`, clients `c1..` (see [`Params::names`]), the
 //! checker, and the catalog under `multipaxos/`.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use sim::WorldBuilder;
@@ -37,7 +38,8 @@ impl Protocol for MultiPaxos {
         let (_, r, mut out) = simulate(b, &mut req)?;
         let commands = out.metrics.get("commands_chosen").copied().unwrap_or(0.0);
         if commands > 0.0 {
-            let per = |m: &BTreeMapF, k: &str| m.get(k).copied().unwrap_or(0.0) / commands;
+            let per =
+                |m: &BTreeMap<String, f64>, k: &str| m.get(k).copied().unwrap_or(0.0) / commands;
             let phase2 = per(&out.metrics, "phase2_messages");
             let client = per(&out.metrics, "client_messages");
             out.metrics
@@ -58,8 +60,6 @@ impl Protocol for MultiPaxos {
         CATALOG
     }
 }
-
-type BTreeMapF = std::collections::BTreeMap<String, f64>;
 
 const METRICS: &[MetricMeta] = &[
     MetricMeta::lower(

@@ -81,6 +81,10 @@ impl Replica {
             return false;
         }
         self.saw_ballot(ballot, cx);
+        if matches!(self.role, super::Role::Candidate { .. }) && ballot.leader != self.me {
+            // A leader is alive after all: its heartbeat or accept arrived.
+            self.step_down(cx);
+        }
         self.leader = Some(ballot.leader);
         self.grant_lease(ballot, cx.now());
         if ballot.leader != self.me {

@@ -11,7 +11,11 @@ use super::{Cx, Leading, Proposal, Replica, Role};
 use crate::multipaxos::messages::{Ballot, Command, KvOp, KvResult, Msg, Obs, Slot, Timer, Value};
 
 impl Replica {
-    /// Phase 1a: a ballot above every round seen, promised to itself, asked of everyone.
+    /// Phase 1a: a ballot above every round seen, asked of everyone. The candidate promises
+    /// its ballot to itself only once the others' promises make a majority with it: until
+    /// then it still takes the current leader's accepts, so a replica that merely missed a
+    /// few heartbeats (and whose prepare the others refuse under a lease) does not refuse
+    /// the working leader's ballot and depose it.
     pub(super) fn start_election(&mut self, cx: Cx<'_, '_>) {
         self.reset_election_timer(Time::ZERO, cx);
         let ballot = Ballot {
@@ -23,24 +27,18 @@ impl Replica {
         }
         self.step_down(cx);
         self.max_round = ballot.round;
-        self.promised = ballot;
-        self.persist(cx);
         let from = self.commit + 1;
-        let mut promises = BTreeMap::new();
-        promises.insert(self.me, self.accepted_from(from));
         self.role = Role::Candidate {
             ballot,
             from,
-            promises,
+            promises: BTreeMap::new(),
         };
         for r in 0..self.cfg.replicas {
             if r != self.me {
                 cx.send(NodeId(r), Msg::Prepare { ballot, from });
             }
         }
-        if self.cfg.majority == 1 {
-            self.become_leader(cx);
-        }
+        self.count_promises(cx);
     }
 
     pub(super) fn on_promise(
@@ -62,9 +60,38 @@ impl Replica {
             return;
         }
         promises.insert(from, accepted);
-        if promises.len() >= self.cfg.majority {
-            self.become_leader(cx);
+        self.count_promises(cx);
+    }
+
+    /// With the others' promises one short of a majority, the candidate's own acceptor
+    /// promises (persisted) and reports its values, and the candidate leads; unless it has
+    /// promised a higher ballot meanwhile, or granted another leader a lease.
+    fn count_promises(&mut self, cx: Cx<'_, '_>) {
+        let Role::Candidate {
+            ballot,
+            from,
+            promises,
+        } = &self.role
+        else {
+            return;
+        };
+        if promises.len() + 1 < self.cfg.majority {
+            return;
         }
+        let (ballot, from) = (*ballot, *from);
+        if self.promised > ballot || self.lease_blocks(ballot, cx.now()) {
+            self.step_down(cx);
+            return;
+        }
+        if self.promised < ballot {
+            self.promised = ballot;
+            self.persist(cx);
+        }
+        let own = self.accepted_from(from);
+        if let Role::Candidate { promises, .. } = &mut self.role {
+            promises.insert(self.me, own);
+        }
+        self.become_leader(cx);
     }
 
     /// Per slot from `from` on, the value a new leader must re-propose: the one accepted in
