@@ -49,5 +49,9 @@ cp "$OUT/raft-cdf/cdf-election_time.svg" docs/raft-downtime-cdf.svg
 $S compare raft/election-timing --vary 'raft.election_timeout_min+raft.election_timeout_max+raft.heartbeat+raft.campaigns.0.jitter=12ms+24ms+6ms+6ms,25ms+50ms+12ms+12ms,50ms+100ms+25ms+25ms,100ms+200ms+50ms+50ms,150ms+300ms+75ms+75ms' \
     --seeds 0..1000 --metric election_time --cdf election_time --out "$OUT/raft-cdf2" > /dev/null
 cp "$OUT/raft-cdf2/cdf-election_time.svg" docs/raft-downtime-cdf-ranges.svg
+# Multi-Paxos: a failover, the leader crashed and a client's request retried at the new one.
+$S run multipaxos/leader-crash --set duration=200ms --set multipaxos.clients=1 \
+    --set multipaxos.ops=2 --set 'multipaxos.client_think="90ms"' --out "$OUT/mp" > /dev/null
+cp "$OUT/mp/diagram.svg" docs/multipaxos-failover.svg
 rm -rf "$OUT"
 echo "regenerated the SVGs under docs/"

@@ -16,6 +16,7 @@ mod kernel;
 mod kv;
 mod lb;
 mod lock;
+mod multipaxos;
 mod outputs;
 mod paxos;
 mod pictures;

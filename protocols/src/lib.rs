@@ -12,6 +12,8 @@
 //! - [`fd`]: heartbeat failure detectors.
 //! - [`failover`]: primary-backup replication with failover and leases.
 //! - [`raft`]: Raft consensus with a replicated key-value store and its clients.
+//! - [`multipaxos`]: Multi-Paxos with a stable leader, a slot log, a replicated key-value
+//!   store and its clients.
 //! - [`linearizability`]: the linearizability checker for register, compare-and-set register
 //!   and key-value histories (any protocol's clients, or histories recorded elsewhere).
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
@@ -29,6 +31,7 @@ pub mod kv;
 pub mod lb;
 pub mod linearizability;
 pub mod lock;
+pub mod multipaxos;
 pub mod paxos;
 pub mod plugin;
 pub mod raft;

@@ -18,6 +18,7 @@ pub static BUILTINS: &[&dyn DynProtocol] = &[
     &protocols::fd::Fd,
     &protocols::failover::Failover,
     &protocols::raft::Raft,
+    &protocols::multipaxos::MultiPaxos,
 ];
 
 /// A catalog scenario with the protocol that ships it.
