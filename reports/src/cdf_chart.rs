@@ -77,13 +77,10 @@ fn legend_width(variants: &[CdfVariant], title: &[String]) -> u32 {
     if variants.len() < 2 {
         return 0;
     }
-    let longest = variants
-        .iter()
-        .map(|v| v.name.chars().count() + 4)
-        .chain(title.iter().map(|t| t.chars().count()))
-        .max()
-        .unwrap_or(0);
-    (longest as u32 * 8 + 24).clamp(120, 400)
+    // 16 px sans-serif runs about 9 px a character (10 bold); names start right of a swatch.
+    let names = variants.iter().map(|v| 30 + 9 * v.name.chars().count());
+    let titles = title.iter().map(|t| 4 + 10 * t.chars().count());
+    (names.chain(titles).max().unwrap_or(0) as u32 + 16).clamp(120, 560)
 }
 
 /// A CDF chart (see the module docs). Never panics on awkward data; with no drawable value
