@@ -3,7 +3,7 @@
 //! files removed on Ctrl-C, write errors and closed pipes, and limits for runaway runs.
 
 use crate::common::simlab;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn text(o: &Output) -> String {
@@ -278,19 +278,33 @@ fn sweep_and_compare_finish_on_a_terminal() {
 fn the_gate_is_strict_and_reports_what_it_checked() {
     let d = tmp("gate");
     let base = d.join("base.json");
-    let args = [
-        "compare",
-        "example/gossip",
-        "--vary",
-        "gossip.fanout=1,3",
-        "--quiet",
-    ];
-    let run = |extra: &[&str]| simlab(&[&args[..], extra].concat());
+    let junit = d.join("gate.xml");
+    let run = |extra: &[&str]| simlab(&[&GATE_ARGS[..], extra].concat());
     let o = run(&["--seeds", "0..4", "--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     std::fs::write(&base, &o.stdout).unwrap();
+    gate_passes_against_its_own_baseline(&run, &base, &junit);
+    gate_refuses_what_it_cannot_compare(&run, &base);
+    gate_tells_regressions_from_noise(&run, &base, &junit);
+}
+
+/// The comparison the gate tests run (their seeds and baseline come after).
+const GATE_ARGS: [&str; 5] = [
+    "compare",
+    "example/gossip",
+    "--vary",
+    "gossip.fanout=1,3",
+    "--quiet",
+];
+
+/// Against a baseline of the same comparison, the gate passes, prints one summary line and
+/// writes a JUnit case per row.
+fn gate_passes_against_its_own_baseline(
+    run: &dyn Fn(&[&str]) -> Output,
+    base: &Path,
+    junit: &Path,
+) {
     let b = base.to_str().unwrap();
-    let junit = d.join("gate.xml");
     let o = run(&[
         "--seeds",
         "0..4",
@@ -306,7 +320,7 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
         "{}",
         text(&o)
     );
-    let xml = std::fs::read_to_string(&junit).unwrap();
+    let xml = std::fs::read_to_string(junit).unwrap();
     assert!(
         xml.contains("<testsuites name=\"simlab\" tests=\"2\" failures=\"0\""),
         "{xml}"
@@ -314,6 +328,12 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
     let cases = crate::junit_reader::read(&xml);
     assert_eq!(cases.len(), 2);
     assert!(cases.iter().all(|c| c.failure.is_none()));
+}
+
+/// Another seed count (unless allowed), a grid row the baseline lacks, and another
+/// scenario's baseline are refused with exit code 2.
+fn gate_refuses_what_it_cannot_compare(run: &dyn Fn(&[&str]) -> Output, base: &Path) {
+    let b = base.to_str().unwrap();
     // A different seed count is refused unless allowed.
     let o = run(&["--seeds", "0..2", "--baseline", b]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -349,18 +369,23 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("the baseline is a comparison of `example/gossip`"));
+}
+
+/// A change is a regression only beyond both the threshold and the noise of the two CIs;
+/// a regression fails the gate (exit code 5) and its JUnit case.
+fn gate_tells_regressions_from_noise(run: &dyn Fn(&[&str]) -> Output, base: &Path, junit: &Path) {
+    let b = base.to_str().unwrap();
     // A baseline 40% better than now, with tight CIs, is a regression where the current CI is
     // tight too (fanout 3: every seed equal) and noise where it is not (fanout 1); with
     // baseline CIs wider than any difference, both are noise.
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(base).unwrap()).unwrap();
     for r in doc["rows"].as_array_mut().unwrap() {
         let m = &mut r["metrics"]["last_learn_s"];
         let mean = m["mean"].as_f64().unwrap();
         m["mean"] = serde_json::json!(mean * 0.6);
         m["ci95"] = serde_json::json!(0.0);
     }
-    std::fs::write(&base, doc.to_string()).unwrap();
+    std::fs::write(base, doc.to_string()).unwrap();
     let o = run(&[
         "--seeds",
         "0..4",
@@ -375,7 +400,7 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
         "{}",
         text(&o)
     );
-    let xml = std::fs::read_to_string(&junit).unwrap();
+    let xml = std::fs::read_to_string(junit).unwrap();
     assert!(
         xml.contains("failures=\"1\"") && xml.contains("<failure"),
         "{xml}"
@@ -388,7 +413,7 @@ fn the_gate_is_strict_and_reports_what_it_checked() {
     for r in doc["rows"].as_array_mut().unwrap() {
         r["metrics"]["last_learn_s"]["ci95"] = serde_json::json!(1e9);
     }
-    std::fs::write(&base, doc.to_string()).unwrap();
+    std::fs::write(base, doc.to_string()).unwrap();
     let o = run(&["--seeds", "0..4", "--baseline", b]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(

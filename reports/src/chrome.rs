@@ -98,24 +98,7 @@ pub fn write_chrome<W: Write>(
     let global_tid = nodes.len() as u32;
     let mut buf = String::with_capacity(512);
     buf.push_str("{\"traceEvents\":[\n");
-    buf.push_str(
-        "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"simlab\"}}",
-    );
-    let names = nodes
-        .iter()
-        .map(String::as_str)
-        .chain(std::iter::once("global"));
-    for (tid, name) in names.enumerate() {
-        let _ = write!(
-            buf,
-            ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":{tid},\"args\":{{\"name\":{}}}}}",
-            json_str(name)
-        );
-        let _ = write!(
-            buf,
-            ",\n{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":1,\"tid\":{tid},\"args\":{{\"sort_index\":{tid}}}}}"
-        );
-    }
+    thread_names(&mut buf, nodes);
     out.write_all(buf.as_bytes())?;
     buf.clear();
 
@@ -135,40 +118,7 @@ pub fn write_chrome<W: Write>(
         last_t = last_t.max(l.t);
         periods.apply(&l);
         instant(&mut buf, nodes, global_tid, &l);
-        if let (Some(step), Some(msg), Some(from), Some(to)) =
-            (message_step(l.ev), l.msg, l.from, l.to)
-        {
-            let kind = l.kind.as_deref().unwrap_or("msg");
-            match step {
-                MessageStep::Send => {
-                    flights.launch(
-                        msg,
-                        InFlight {
-                            to,
-                            kind: kind.to_string(),
-                        },
-                    );
-                    flow(&mut buf, 's', msg * 2, kind, l.t, from);
-                }
-                MessageStep::Duplicate => {
-                    let copy = flights.duplicate(
-                        msg,
-                        InFlight {
-                            to,
-                            kind: kind.to_string(),
-                        },
-                    );
-                    if copy == Some(1) {
-                        flow(&mut buf, 's', msg * 2 + 1, kind, l.t, from);
-                    }
-                }
-                MessageStep::Deliver | MessageStep::Drop => {
-                    if let Some((copy @ 0..=1, f)) = flights.land(msg) {
-                        flow(&mut buf, 'f', msg * 2 + copy as u64, &f.kind, l.t, to);
-                    }
-                }
-            }
-        }
+        message_flow(&mut buf, &mut flights, &l);
         n += 1;
     }
     if let Some(t) = now {
@@ -200,6 +150,67 @@ pub fn write_chrome<W: Write>(
     buf.push_str("}}\n");
     out.write_all(buf.as_bytes())?;
     Ok(n)
+}
+
+/// The process and thread names (one thread per node, then `global`), in node order.
+fn thread_names(buf: &mut String, nodes: &[String]) {
+    buf.push_str(
+        "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"simlab\"}}",
+    );
+    let names = nodes
+        .iter()
+        .map(String::as_str)
+        .chain(std::iter::once("global"));
+    for (tid, name) in names.enumerate() {
+        let _ = write!(
+            buf,
+            ",\n{{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":{tid},\"args\":{{\"name\":{}}}}}",
+            json_str(name)
+        );
+        let _ = write!(
+            buf,
+            ",\n{{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":1,\"tid\":{tid},\"args\":{{\"sort_index\":{tid}}}}}"
+        );
+    }
+}
+
+/// The flow arrows of a message: a copy's start on its sender, its end where it landed
+/// (only copies 0 and 1: a message has two flow ids, `2 msg` and `2 msg + 1`).
+fn message_flow(buf: &mut String, flights: &mut Flights<InFlight>, l: &TraceLine) {
+    let (Some(step), Some(msg), Some(from), Some(to)) = (message_step(l.ev), l.msg, l.from, l.to)
+    else {
+        return;
+    };
+    let kind = l.kind.as_deref().unwrap_or("msg");
+    match step {
+        MessageStep::Send => {
+            flights.launch(
+                msg,
+                InFlight {
+                    to,
+                    kind: kind.to_string(),
+                },
+            );
+            flow(buf, 's', msg * 2, kind, l.t, from);
+        }
+        MessageStep::Duplicate => {
+            let copy = flights.duplicate(
+                msg,
+                InFlight {
+                    to,
+                    kind: kind.to_string(),
+                },
+            );
+            if copy == Some(1) {
+                flow(buf, 's', msg * 2 + 1, kind, l.t, from);
+            }
+        }
+        MessageStep::Deliver | MessageStep::Drop => {
+            if let Some((copy @ 0..=1, f)) = flights.land(msg) {
+                flow(buf, 'f', msg * 2 + copy as u64, &f.kind, l.t, to);
+            }
+        }
+    }
 }
 
 /// [`write_chrome`] into a `String`.

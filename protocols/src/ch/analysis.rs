@@ -775,6 +775,13 @@ mod tests {
             )
             .starts_with("ch.servers")
         );
+    }
+
+    #[test]
+    fn validation_bounds_the_ring_and_accepts_the_edges() {
+        // Shows: the ring's size bound (servers * vnodes) applies to the ring analyses only;
+        // jump, an unbounded c with a prime m, and the defaults of every analysis are accepted.
+        let e = |p: ChParams, kind: &str| p.validate_for(kind).unwrap_err();
         let big = ChParams {
             servers: 100_000,
             vnodes: 1000,

@@ -205,6 +205,14 @@ impl Params {
     /// scripted changes in time order (a join needs a non-member, a leave a member, and a
     /// member must remain).
     pub fn validate(&self) -> Result<(), String> {
+        self.check_ring()?;
+        self.check_workload()?;
+        self.check_timing()?;
+        self.check_changes()
+    }
+
+    /// Servers, clients, the placement algorithm and its parameters, and the key space.
+    fn check_ring(&self) -> Result<(), String> {
         if !(1..=MAX_STORAGE).contains(&self.servers) {
             return Err(format!(
                 "kv.servers must be in 1..={MAX_STORAGE}, got {}",
@@ -233,6 +241,11 @@ impl Params {
                 self.keys
             ));
         }
+        Ok(())
+    }
+
+    /// The request stream: key popularity, rate and the share of writes.
+    fn check_workload(&self) -> Result<(), String> {
         if !(self.zipf_s.is_finite() && self.zipf_s > 0.0 && self.zipf_s <= 10.0) {
             return Err(format!("kv.zipf_s must be in (0, 10], got {}", self.zipf_s));
         }
@@ -248,6 +261,11 @@ impl Params {
                 self.put_fraction
             ));
         }
+        Ok(())
+    }
+
+    /// Times, failure detection and the retry and forwarding limits.
+    fn check_timing(&self) -> Result<(), String> {
         for (name, t) in [
             ("stop_at", self.stop_at),
             ("heartbeat", self.heartbeat),
@@ -276,6 +294,12 @@ impl Params {
                 self.max_hops
             ));
         }
+        Ok(())
+    }
+
+    /// The ring's size bound, and the scripted changes replayed in time order against the
+    /// membership.
+    fn check_changes(&self) -> Result<(), String> {
         let storage = self.storage_nodes()?;
         if u64::from(storage) * u64::from(self.vnodes) > MAX_POINTS {
             return Err(format!(

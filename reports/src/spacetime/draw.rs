@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::axis::ROW;
-use super::layout::{Arrow, Fate, GUTTER, Layout, RIGHT};
+use super::layout::{Arrow, Fate, GUTTER, Label, Layout, RIGHT};
 use super::legend::{LEGEND_ROW, Symbol, break_mark, color::*, cross, glyph, legend, legend_rows};
 use crate::fmt::{fmt_secs, push_xml_escaped, xml_escape};
 
@@ -115,8 +115,26 @@ fn esc(t: &str) -> String {
 }
 
 fn body(s: &mut String, l: &Layout) {
-    let (w, bottom) = (l.width, l.bottom);
     // Bands first: everything else is drawn over them.
+    bands(s, l);
+    violation_rows(s, l);
+    idle_breaks(s, l);
+    lane_lines(s, l);
+    gutter_times(s, l);
+    wide_marks(s, l);
+    for a in &l.arrows {
+        arrow(s, a, l.bottom);
+    }
+    for m in &l.marks {
+        glyph(s, m.sym, m.x, m.y, &esc(&m.title));
+    }
+    for t in &l.labels {
+        label(s, t);
+    }
+}
+
+/// Down, paused and cut-off periods as rectangles beside their lanes.
+fn bands(s: &mut String, l: &Layout) {
     for b in &l.bands {
         let (fill, dx, bw) = match b.sym {
             Symbol::Down => (DOWN_FILL, -6.0, 12.0),
@@ -132,6 +150,11 @@ fn body(s: &mut String, l: &Layout) {
             esc(&b.title)
         );
     }
+}
+
+/// A red wash across the row of each violation.
+fn violation_rows(s: &mut String, l: &Layout) {
+    let w = l.width;
     for r in l.wide.iter().filter(|r| r.sym == Symbol::Violation) {
         let _ = writeln!(
             s,
@@ -140,6 +163,11 @@ fn body(s: &mut String, l: &Layout) {
             esc(&r.title)
         );
     }
+}
+
+/// The axis's cuts, each with how long the run was idle there.
+fn idle_breaks(s: &mut String, l: &Layout) {
+    let w = l.width;
     for b in &l.axis.breaks {
         break_mark(s, GUTTER - 8.0, w - RIGHT, b.y);
         let _ = writeln!(
@@ -150,6 +178,11 @@ fn body(s: &mut String, l: &Layout) {
             short_time(b.idle)
         );
     }
+}
+
+/// One vertical line per lane, dashed red over the periods its node is down.
+fn lane_lines(s: &mut String, l: &Layout) {
+    let bottom = l.bottom;
     for &x in &l.xs {
         let _ = writeln!(
             s,
@@ -165,7 +198,10 @@ fn body(s: &mut String, l: &Layout) {
             x = b.x
         );
     }
-    // Times in the gutter, thinned so they never overlap.
+}
+
+/// Times in the gutter, thinned so they never overlap.
+fn gutter_times(s: &mut String, l: &Layout) {
     let mut last = f64::MIN;
     for &(t, y) in &l.axis.rows {
         if y - last >= 13.0 {
@@ -179,6 +215,11 @@ fn body(s: &mut String, l: &Layout) {
             last = y;
         }
     }
+}
+
+/// Run-wide marks: heal and phase lines across the diagram, texts in the right margin.
+fn wide_marks(s: &mut String, l: &Layout) {
+    let w = l.width;
     let right = w - RIGHT + 10.0;
     for r in &l.wide {
         let t = esc(&r.title);
@@ -216,35 +257,31 @@ fn body(s: &mut String, l: &Layout) {
             xml_escape(&r.text)
         );
     }
-    for a in &l.arrows {
-        arrow(s, a, bottom);
-    }
-    for m in &l.marks {
-        glyph(s, m.sym, m.x, m.y, &esc(&m.title));
-    }
-    for t in &l.labels {
-        let rotate = if t.angle.abs() > 0.05 {
-            format!(
-                " transform=\"rotate({:.1} {:.1} {:.1})\"",
-                t.angle, t.x, t.y
-            )
-        } else {
-            String::new()
-        };
-        let (anchor, size) = if t.middle {
-            (" text-anchor=\"middle\"", 9)
-        } else {
-            ("", 10)
-        };
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\"{anchor}{rotate} font-size=\"{size}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
-            t.x,
-            t.y,
-            t.color,
-            xml_escape(&t.text)
-        );
-    }
+}
+
+/// A text label with a white halo, rotated along its arrow when it has an angle.
+fn label(s: &mut String, t: &Label) {
+    let rotate = if t.angle.abs() > 0.05 {
+        format!(
+            " transform=\"rotate({:.1} {:.1} {:.1})\"",
+            t.angle, t.x, t.y
+        )
+    } else {
+        String::new()
+    };
+    let (anchor, size) = if t.middle {
+        (" text-anchor=\"middle\"", 9)
+    } else {
+        ("", 10)
+    };
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\"{anchor}{rotate} font-size=\"{size}\" fill=\"{}\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
+        t.x,
+        t.y,
+        t.color,
+        xml_escape(&t.text)
+    );
 }
 
 fn arrow(s: &mut String, a: &Arrow, bottom: f64) {

@@ -211,21 +211,259 @@ pub(crate) fn title(nodes: &[String], l: &TraceLine) -> String {
     s
 }
 
+/// What the walk over the trace has gathered: the periods still open on each node, the
+/// copies in flight, and the finished arrows and bands (in times).
+struct Sweep<'a> {
+    nodes: &'a [String],
+    flights: Flights<Origin>,
+    arrows: Vec<TArrow>,
+    bands: Vec<TBand>,
+    down: Vec<Open>,
+    paused: Vec<Open>,
+    cut: Vec<Open>,
+    peers: Vec<BTreeSet<u32>>,
+}
+
+impl<'a> Sweep<'a> {
+    fn new(nodes: &'a [String]) -> Self {
+        let n = nodes.len();
+        Sweep {
+            nodes,
+            flights: Flights::default(),
+            arrows: Vec::new(),
+            bands: Vec::new(),
+            down: vec![None; n],
+            paused: vec![None; n],
+            cut: vec![None; n],
+            peers: vec![BTreeSet::new(); n],
+        }
+    }
+
+    /// A node index the run knows (out-of-range indices are ignored, not drawn).
+    fn valid(&self, x: Option<u32>) -> Option<u32> {
+        x.filter(|&i| i < self.nodes.len() as u32)
+    }
+
+    /// Ends `open` (if it is) at `at` as a band on `node`.
+    fn close(&mut self, node: u32, open: Open, at: Option<u64>, sym: Symbol, what: &str) {
+        if let Some(t0) = open {
+            let name = node_name(self.nodes, node);
+            self.bands.push(TBand {
+                node,
+                t0,
+                t1: at,
+                sym,
+                title: format!("{name} {what}"),
+            });
+        }
+    }
+
+    /// Crashes and pauses open a node's band; restarts and resumes close it.
+    fn outage(&mut self, l: &TraceLine, at: Option<u64>) {
+        let Some(node) = self.valid(l.node) else {
+            return;
+        };
+        let i = node as usize;
+        match l.ev {
+            EventKind::Crash => {
+                self.down[i].get_or_insert(at);
+            }
+            EventKind::Restart => {
+                let open = self.down[i].take();
+                self.close(node, open, at, Symbol::Down, "down");
+            }
+            EventKind::Pause => {
+                self.paused[i].get_or_insert(at);
+            }
+            EventKind::Resume => {
+                let open = self.paused[i].take();
+                self.close(node, open, at, Symbol::Paused, "paused");
+            }
+            EventKind::Start
+            | EventKind::Send
+            | EventKind::Deliver
+            | EventKind::Drop
+            | EventKind::Duplicate
+            | EventKind::TimerSet
+            | EventKind::TimerFire
+            | EventKind::TimerCancel
+            | EventKind::Cut
+            | EventKind::Heal
+            | EventKind::ClockStep
+            | EventKind::Drift
+            | EventKind::Persist
+            | EventKind::Note
+            | EventKind::Observe
+            | EventKind::Rule
+            | EventKind::Phase
+            | EventKind::Violation => {}
+        }
+    }
+
+    /// A cut opens a band on both sides; a heal closes every open one.
+    fn partition(&mut self, l: &TraceLine, at: Option<u64>) {
+        match l.ev {
+            EventKind::Cut => {
+                if let (Some(a), Some(b)) = (self.valid(l.from), self.valid(l.to)) {
+                    for (x, y) in [(a, b), (b, a)] {
+                        self.cut[x as usize].get_or_insert(at);
+                        self.peers[x as usize].insert(y);
+                    }
+                }
+            }
+            EventKind::Heal => {
+                let nodes = self.nodes;
+                for (i, open) in self.cut.iter_mut().enumerate() {
+                    if let Some(t0) = open.take() {
+                        let p: Vec<String> = self.peers[i]
+                            .iter()
+                            .map(|&j| node_name(nodes, j).into_owned())
+                            .collect();
+                        self.bands.push(TBand {
+                            node: i as u32,
+                            t0,
+                            t1: at,
+                            sym: Symbol::Partitioned,
+                            title: format!(
+                                "{} cut off from {}",
+                                node_name(nodes, i as u32),
+                                p.join(", ")
+                            ),
+                        });
+                    }
+                    self.peers[i].clear();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends and duplicates launch copies; deliveries and drops land them as arrows.
+    fn message(&mut self, l: &TraceLine, at: Option<u64>) {
+        let (Some(step), Some(msg), Some(from), Some(to)) =
+            (message_step(l.ev), l.msg, l.from, l.to)
+        else {
+            return;
+        };
+        let nodes = self.nodes;
+        let origin = || Origin {
+            from,
+            to,
+            t: at,
+            label: arrow_label(l),
+            title: title(nodes, l),
+        };
+        match step {
+            MessageStep::Send => self.flights.launch(msg, origin()),
+            MessageStep::Duplicate => {
+                // The duplicate carries no summary: it is a copy of the send's.
+                let label = self.flights.first(msg).map(|o| o.label.clone());
+                let mut o = origin();
+                if let Some(label) = label {
+                    o.label = label;
+                }
+                self.flights.duplicate(msg, o);
+            }
+            MessageStep::Deliver | MessageStep::Drop => {
+                let landed = self.flights.land(msg);
+                if at.is_some() {
+                    self.landing(l, step, landed, at);
+                }
+            }
+        }
+    }
+
+    /// The arrow of a copy that was delivered or dropped at `at` (inside the window).
+    fn landing(
+        &mut self,
+        l: &TraceLine,
+        step: MessageStep,
+        landed: Option<(u32, Origin)>,
+        at: Option<u64>,
+    ) {
+        let (Some(from), Some(to)) = (l.from, l.to) else {
+            return;
+        };
+        let (copy, o) = landed.unwrap_or((
+            0,
+            Origin {
+                from,
+                to,
+                t: None,
+                label: arrow_label(l),
+                title: String::new(),
+            },
+        ));
+        let fate = if step == MessageStep::Drop {
+            Fate::Dropped(l.reason.clone().unwrap_or_else(|| "?".into()))
+        } else {
+            Fate::Delivered(copy)
+        };
+        let mut t = title(self.nodes, l);
+        if o.t.is_none() {
+            t.push_str(" (sent before the window)");
+        }
+        self.arrows.push(TArrow {
+            from: o.from,
+            to,
+            t0: o.t,
+            t1: at,
+            fate,
+            label: o.label,
+            title: t,
+        });
+    }
+
+    /// Periods still open at the end run to the bottom; copies still in flight become
+    /// open-ended arrows.
+    fn finish(mut self) -> (Vec<TArrow>, Vec<TBand>) {
+        let nodes = self.nodes;
+        for (i, (d, p)) in self.down.iter().zip(&self.paused).enumerate() {
+            for (open, sym, what) in [(d, Symbol::Down, "down"), (p, Symbol::Paused, "paused")] {
+                if let Some(t0) = open {
+                    self.bands.push(TBand {
+                        node: i as u32,
+                        t0: *t0,
+                        t1: None,
+                        sym,
+                        title: format!("{} {what} until the end", node_name(nodes, i as u32)),
+                    });
+                }
+            }
+            if let Some(t0) = self.cut[i] {
+                self.bands.push(TBand {
+                    node: i as u32,
+                    t0,
+                    t1: None,
+                    sym: Symbol::Partitioned,
+                    title: format!("{} cut off until the end", node_name(nodes, i as u32)),
+                });
+            }
+        }
+        for (_, _, o) in self.flights.drain() {
+            if o.t.is_some() {
+                self.arrows.push(TArrow {
+                    from: o.from,
+                    to: o.to,
+                    t0: o.t,
+                    t1: None,
+                    fate: Fate::InFlight,
+                    label: o.label,
+                    title: format!("{} (still in flight at the end of the window)", o.title),
+                });
+            }
+        }
+        (self.arrows, self.bands)
+    }
+}
+
 /// Lays out `lines` (in trace order).
 pub(crate) fn layout(
     nodes: &[String],
     lines: impl IntoIterator<Item = TraceLine>,
     opts: &SpacetimeOptions,
 ) -> Layout {
-    let n = nodes.len() as u32;
-    let valid = |x: Option<u32>| x.filter(|&i| i < n);
-    let mut flights: Flights<Origin> = Flights::default();
-    let mut arrows: Vec<TArrow> = Vec::new();
-    let mut bands: Vec<TBand> = Vec::new();
-    let mut down: Vec<Open> = vec![None; n as usize];
-    let mut paused: Vec<Open> = vec![None; n as usize];
-    let mut cut: Vec<Open> = vec![None; n as usize];
-    let mut peers: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); n as usize];
+    let mut sweep = Sweep::new(nodes);
     let mut placed: Vec<TraceLine> = Vec::new();
     let mut busy: BTreeMap<u32, u64> = BTreeMap::new();
     let mut skipped = 0u64;
@@ -240,138 +478,9 @@ pub(crate) fn layout(
             continue;
         }
         let at = (!before).then_some(l.t);
-        if let Some(node) = valid(l.node) {
-            let i = node as usize;
-            let name = node_name(nodes, node);
-            let mut close = |open: &mut Open, sym: Symbol, what: &str| {
-                if let Some(t0) = open.take() {
-                    bands.push(TBand {
-                        node,
-                        t0,
-                        t1: at,
-                        sym,
-                        title: format!("{name} {what}"),
-                    });
-                }
-            };
-            match l.ev {
-                EventKind::Crash => {
-                    down[i].get_or_insert(at);
-                }
-                EventKind::Restart => close(&mut down[i], Symbol::Down, "down"),
-                EventKind::Pause => {
-                    paused[i].get_or_insert(at);
-                }
-                EventKind::Resume => close(&mut paused[i], Symbol::Paused, "paused"),
-                EventKind::Start
-                | EventKind::Send
-                | EventKind::Deliver
-                | EventKind::Drop
-                | EventKind::Duplicate
-                | EventKind::TimerSet
-                | EventKind::TimerFire
-                | EventKind::TimerCancel
-                | EventKind::Cut
-                | EventKind::Heal
-                | EventKind::ClockStep
-                | EventKind::Drift
-                | EventKind::Persist
-                | EventKind::Note
-                | EventKind::Observe
-                | EventKind::Rule
-                | EventKind::Phase
-                | EventKind::Violation => {}
-            }
-        }
-        match l.ev {
-            EventKind::Cut => {
-                if let (Some(a), Some(b)) = (valid(l.from), valid(l.to)) {
-                    for (x, y) in [(a, b), (b, a)] {
-                        cut[x as usize].get_or_insert(at);
-                        peers[x as usize].insert(y);
-                    }
-                }
-            }
-            EventKind::Heal => {
-                for (i, open) in cut.iter_mut().enumerate() {
-                    if let Some(t0) = open.take() {
-                        let p: Vec<String> = peers[i]
-                            .iter()
-                            .map(|&j| node_name(nodes, j).into_owned())
-                            .collect();
-                        bands.push(TBand {
-                            node: i as u32,
-                            t0,
-                            t1: at,
-                            sym: Symbol::Partitioned,
-                            title: format!(
-                                "{} cut off from {}",
-                                node_name(nodes, i as u32),
-                                p.join(", ")
-                            ),
-                        });
-                    }
-                    peers[i].clear();
-                }
-            }
-            _ => {}
-        }
-        if let (Some(step), Some(msg), Some(from), Some(to)) =
-            (message_step(l.ev), l.msg, l.from, l.to)
-        {
-            let origin = || Origin {
-                from,
-                to,
-                t: at,
-                label: arrow_label(&l),
-                title: title(nodes, &l),
-            };
-            match step {
-                MessageStep::Send => flights.launch(msg, origin()),
-                MessageStep::Duplicate => {
-                    // The duplicate carries no summary: it is a copy of the send's.
-                    let label = flights.first(msg).map(|o| o.label.clone());
-                    let mut o = origin();
-                    if let Some(label) = label {
-                        o.label = label;
-                    }
-                    flights.duplicate(msg, o);
-                }
-                MessageStep::Deliver | MessageStep::Drop => {
-                    let landed = flights.land(msg);
-                    if at.is_some() {
-                        let (copy, o) = landed.unwrap_or((
-                            0,
-                            Origin {
-                                from,
-                                to,
-                                t: None,
-                                label: arrow_label(&l),
-                                title: String::new(),
-                            },
-                        ));
-                        let fate = if step == MessageStep::Drop {
-                            Fate::Dropped(l.reason.clone().unwrap_or_else(|| "?".into()))
-                        } else {
-                            Fate::Delivered(copy)
-                        };
-                        let mut t = title(nodes, &l);
-                        if o.t.is_none() {
-                            t.push_str(" (sent before the window)");
-                        }
-                        arrows.push(TArrow {
-                            from: o.from,
-                            to,
-                            t0: o.t,
-                            t1: at,
-                            fate,
-                            label: o.label,
-                            title: t,
-                        });
-                    }
-                }
-            }
-        }
+        sweep.outage(&l, at);
+        sweep.partition(&l, at);
+        sweep.message(&l, at);
         if !before {
             if let Some(s) = site(&l) {
                 *busy.entry(s).or_default() += 1;
@@ -379,42 +488,55 @@ pub(crate) fn layout(
             placed.push(l);
         }
     }
-    for (i, (d, p)) in down.iter().zip(&paused).enumerate() {
-        for (open, sym, what) in [(d, Symbol::Down, "down"), (p, Symbol::Paused, "paused")] {
-            if let Some(t0) = open {
-                bands.push(TBand {
-                    node: i as u32,
-                    t0: *t0,
-                    t1: None,
-                    sym,
-                    title: format!("{} {what} until the end", node_name(nodes, i as u32)),
-                });
-            }
-        }
-        if let Some(t0) = cut[i] {
-            bands.push(TBand {
-                node: i as u32,
-                t0,
-                t1: None,
-                sym: Symbol::Partitioned,
-                title: format!("{} cut off until the end", node_name(nodes, i as u32)),
-            });
-        }
-    }
-    for (_, _, o) in flights.drain() {
-        if o.t.is_some() {
-            arrows.push(TArrow {
-                from: o.from,
-                to: o.to,
-                t0: o.t,
-                t1: None,
-                fate: Fate::InFlight,
-                label: o.label,
-                title: format!("{} (still in flight at the end of the window)", o.title),
-            });
-        }
-    }
+    let (arrows, bands) = sweep.finish();
     geometry(nodes, opts, placed, arrows, bands, busy, skipped)
+}
+
+/// Where things go once the lanes and the axis are known.
+struct Frame<'a> {
+    nodes: &'a [String],
+    lanes: &'a Lanes,
+    xs: &'a [f64],
+    axis: &'a Axis,
+    bottom: f64,
+}
+
+impl Frame<'_> {
+    /// The y of `t`, or `dflt` for an open end.
+    fn y_of(&self, t: Option<u64>, dflt: f64) -> f64 {
+        t.map_or(dflt, |t| self.axis.y(t))
+    }
+}
+
+/// The names over the lanes, with a last one for the nodes folded together.
+fn lane_names(nodes: &[String], lanes: &Lanes) -> Vec<String> {
+    let mut names: Vec<String> = lanes
+        .shown
+        .iter()
+        .map(|&i| node_name(nodes, i).into_owned())
+        .collect();
+    if lanes.hidden > 0 {
+        names.push(format!("+{} others", lanes.hidden));
+    }
+    names
+}
+
+/// The time axis: one row per instant drawn, long quiet stretches cut relative to the
+/// median message latency.
+fn time_axis(placed: &[TraceLine], arrows: &[TArrow], opts: &SpacetimeOptions) -> Axis {
+    let mut times: Vec<u64> = placed.iter().map(|l| l.t).collect();
+    times.dedup();
+    let mut latencies: Vec<u64> = arrows
+        .iter()
+        .filter_map(|a| Some(a.t1? - a.t0?))
+        .filter(|&d| d > 0)
+        .collect();
+    latencies.sort_unstable();
+    Axis::build(
+        &times,
+        opts.axis,
+        latencies.get(latencies.len() / 2).copied(),
+    )
 }
 
 /// Places everything once the events are known.
@@ -435,60 +557,80 @@ fn geometry(
     let xs: Vec<f64> = (0..count)
         .map(|k| GUTTER + (k as f64 + 0.5) * spacing)
         .collect();
-    let mut names: Vec<String> = lanes
-        .shown
-        .iter()
-        .map(|&i| node_name(nodes, i).into_owned())
-        .collect();
-    if lanes.hidden > 0 {
-        names.push(format!("+{} others", lanes.hidden));
-    }
-    let mut times: Vec<u64> = placed.iter().map(|l| l.t).collect();
-    times.dedup();
-    let mut latencies: Vec<u64> = arrows
-        .iter()
-        .filter_map(|a| Some(a.t1? - a.t0?))
-        .filter(|&d| d > 0)
-        .collect();
-    latencies.sort_unstable();
-    let axis = Axis::build(
-        &times,
-        opts.axis,
-        latencies.get(latencies.len() / 2).copied(),
-    );
+    let names = lane_names(nodes, &lanes);
+    let axis = time_axis(&placed, &arrows, opts);
     let bottom = axis.bottom();
-    let top = 0.0;
     let mut used = BTreeSet::new();
     if !axis.breaks.is_empty() {
         used.insert(Symbol::Break);
     }
-    let y_of = |t: Option<u64>, dflt: f64| t.map_or(dflt, |t| axis.y(t));
+    let frame = Frame {
+        nodes,
+        lanes: &lanes,
+        xs: &xs,
+        axis: &axis,
+        bottom,
+    };
+    let out_bands = place_bands(&frame, bands, &mut used);
+    let mut ink = Ink::default();
+    let mut labels = Vec::new();
+    let out_arrows = place_arrows(&frame, arrows, &mut used, &mut ink, &mut labels);
+    let (marks, wide) = place_marks(&frame, &placed, &mut used, &mut ink, &mut labels);
+    Layout {
+        width,
+        lanes,
+        xs,
+        names,
+        span: placed.first().zip(placed.last()).map(|(a, b)| (a.t, b.t)),
+        events: placed.len(),
+        axis,
+        bottom,
+        bands: out_bands,
+        wide,
+        arrows: out_arrows,
+        marks,
+        labels,
+        used,
+        skipped,
+    }
+}
 
-    let mut out_bands = Vec::new();
+/// Bands on the lanes of their own nodes (a folded node's bands are not drawn).
+fn place_bands(frame: &Frame, bands: Vec<TBand>, used: &mut BTreeSet<Symbol>) -> Vec<Band> {
+    let top = 0.0;
+    let mut out = Vec::new();
     for b in bands {
-        let Some(lane) = lanes.own(b.node) else {
+        let Some(lane) = frame.lanes.own(b.node) else {
             continue;
         };
         used.insert(b.sym);
-        out_bands.push(Band {
-            x: xs[lane],
-            y0: y_of(b.t0, top),
-            y1: y_of(b.t1, bottom),
+        out.push(Band {
+            x: frame.xs[lane],
+            y0: frame.y_of(b.t0, top),
+            y1: frame.y_of(b.t1, frame.bottom),
             sym: b.sym,
             title: b.title,
         });
     }
+    out
+}
 
-    let mut ink = Ink::default();
-    let mut labels = Vec::new();
-    let mut out_arrows = Vec::new();
+/// Arrows between lanes, each with its label where there is room.
+fn place_arrows(
+    frame: &Frame,
+    arrows: Vec<TArrow>,
+    used: &mut BTreeSet<Symbol>,
+    ink: &mut Ink,
+    labels: &mut Vec<Label>,
+) -> Vec<Arrow> {
+    let mut out = Vec::new();
     for a in arrows {
-        let (Some(l0), Some(l1)) = (lanes.end(a.from), lanes.end(a.to)) else {
+        let (Some(l0), Some(l1)) = (frame.lanes.end(a.from), frame.lanes.end(a.to)) else {
             continue;
         };
-        let (x0, xt) = (xs[l0], xs[l1]);
-        let y0 = a.t0.map(|t| axis.y(t));
-        let y1 = y_of(a.t1, bottom);
+        let (x0, xt) = (frame.xs[l0], frame.xs[l1]);
+        let y0 = a.t0.map(|t| frame.axis.y(t));
+        let y1 = frame.y_of(a.t1, frame.bottom);
         // A drop ends on the sender's side of the lane it was meant for.
         let x1 = match a.fate {
             Fate::Dropped(_) if l0 != l1 => xt - (xt - x0).signum() * 10.0,
@@ -509,80 +651,111 @@ fn geometry(
             fate: a.fate,
             title: a.title,
         };
-        if let Some(label) = arrow_text(&arrow, &a.label, &mut ink) {
+        if let Some(label) = arrow_text(&arrow, &a.label, ink) {
             labels.push(label);
         }
-        out_arrows.push(arrow);
+        out.push(arrow);
     }
+    out
+}
 
-    // Marks, their labels, and run-wide marks.
+/// The run-wide mark of an event and its text, for events drawn across the diagram.
+fn wide_symbol(l: &TraceLine) -> Option<(Symbol, String)> {
+    match l.ev {
+        EventKind::Heal => Some((Symbol::Heal, "heal".to_string())),
+        EventKind::Phase => Some((
+            Symbol::Phase,
+            format!("phase: {}", l.text.as_deref().unwrap_or("")),
+        )),
+        EventKind::Violation => Some((
+            Symbol::Violation,
+            format!("violation: {}", l.text.as_deref().unwrap_or("")),
+        )),
+        EventKind::Rule => Some((
+            Symbol::Rule,
+            format!(
+                "rule {}{}",
+                if l.delta == Some(0) { '-' } else { '+' },
+                l.text.as_deref().unwrap_or("")
+            ),
+        )),
+        EventKind::Note if l.node.is_none() => Some((
+            Symbol::Note,
+            format!("note: {}", l.text.as_deref().unwrap_or("")),
+        )),
+        _ => None,
+    }
+}
+
+/// The mark of an event drawn on its lane (`None`: drawn otherwise or not at all).
+fn lane_symbol(ev: EventKind) -> Option<Symbol> {
+    Some(match ev {
+        EventKind::Start => Symbol::Start,
+        EventKind::TimerSet => Symbol::TimerSet,
+        EventKind::TimerFire => Symbol::TimerFire,
+        EventKind::TimerCancel => Symbol::TimerCancel,
+        EventKind::Crash => Symbol::Crash,
+        EventKind::Restart => Symbol::Restart,
+        EventKind::ClockStep => Symbol::ClockStep,
+        EventKind::Drift => Symbol::Drift,
+        EventKind::Persist => Symbol::Persist,
+        EventKind::Note => Symbol::Note,
+        EventKind::Observe => Symbol::Observe,
+        // Message ends are arrows; pauses are their band's edges; the rest are
+        // run-wide (above) or drawn as bands.
+        EventKind::Send
+        | EventKind::Deliver
+        | EventKind::Drop
+        | EventKind::Duplicate
+        | EventKind::Pause
+        | EventKind::Resume
+        | EventKind::Cut
+        | EventKind::Heal
+        | EventKind::Rule
+        | EventKind::Phase
+        | EventKind::Violation => return None,
+    })
+}
+
+/// The short text beside a lane mark, for the events that carry one.
+fn mark_text(l: &TraceLine) -> Option<String> {
+    match l.ev {
+        EventKind::Note => l.text.as_deref().map(|t| shorten(t, MAX_NOTE)),
+        EventKind::ClockStep => l.delta.map(fmt_signed_secs),
+        EventKind::Drift => l.delta.map(|d| format!("{d:+} ppm")),
+        _ => None,
+    }
+}
+
+/// Marks on lanes with their labels, and run-wide marks.
+fn place_marks(
+    frame: &Frame,
+    placed: &[TraceLine],
+    used: &mut BTreeSet<Symbol>,
+    ink: &mut Ink,
+    labels: &mut Vec<Label>,
+) -> (Vec<Mark>, Vec<Wide>) {
+    let n = frame.nodes.len() as u32;
     let mut marks = Vec::new();
     let mut wide = Vec::new();
     let mut slots: BTreeMap<(usize, u64), u32> = BTreeMap::new();
-    for l in &placed {
-        let y = axis.y(l.t);
-        let wide_sym = match l.ev {
-            EventKind::Heal => Some((Symbol::Heal, "heal".to_string())),
-            EventKind::Phase => Some((
-                Symbol::Phase,
-                format!("phase: {}", l.text.as_deref().unwrap_or("")),
-            )),
-            EventKind::Violation => Some((
-                Symbol::Violation,
-                format!("violation: {}", l.text.as_deref().unwrap_or("")),
-            )),
-            EventKind::Rule => Some((
-                Symbol::Rule,
-                format!(
-                    "rule {}{}",
-                    if l.delta == Some(0) { '-' } else { '+' },
-                    l.text.as_deref().unwrap_or("")
-                ),
-            )),
-            EventKind::Note if l.node.is_none() => Some((
-                Symbol::Note,
-                format!("note: {}", l.text.as_deref().unwrap_or("")),
-            )),
-            _ => None,
-        };
-        if let Some((sym, text)) = wide_sym {
+    for l in placed {
+        let y = frame.axis.y(l.t);
+        if let Some((sym, text)) = wide_symbol(l) {
             used.insert(sym);
             wide.push(Wide {
                 y,
                 sym,
                 text: shorten(&text, 32),
-                title: title(nodes, l),
+                title: title(frame.nodes, l),
             });
             continue;
         }
-        let Some(lane) = site(l).filter(|&s| s < n).and_then(|s| lanes.own(s)) else {
+        let Some(lane) = site(l).filter(|&s| s < n).and_then(|s| frame.lanes.own(s)) else {
             continue;
         };
-        let sym = match l.ev {
-            EventKind::Start => Symbol::Start,
-            EventKind::TimerSet => Symbol::TimerSet,
-            EventKind::TimerFire => Symbol::TimerFire,
-            EventKind::TimerCancel => Symbol::TimerCancel,
-            EventKind::Crash => Symbol::Crash,
-            EventKind::Restart => Symbol::Restart,
-            EventKind::ClockStep => Symbol::ClockStep,
-            EventKind::Drift => Symbol::Drift,
-            EventKind::Persist => Symbol::Persist,
-            EventKind::Note => Symbol::Note,
-            EventKind::Observe => Symbol::Observe,
-            // Message ends are arrows; pauses are their band's edges; the rest are
-            // run-wide (above) or drawn as bands.
-            EventKind::Send
-            | EventKind::Deliver
-            | EventKind::Drop
-            | EventKind::Duplicate
-            | EventKind::Pause
-            | EventKind::Resume
-            | EventKind::Cut
-            | EventKind::Heal
-            | EventKind::Rule
-            | EventKind::Phase
-            | EventKind::Violation => continue,
+        let Some(sym) = lane_symbol(l.ev) else {
+            continue;
         };
         // Several marks at one instant on one lane sit side by side: 0, +10, -10, +20, …
         let k = slots.entry((lane, l.t)).or_default();
@@ -591,41 +764,19 @@ fn geometry(
             k => (k.div_ceil(2) as f64) * if k % 2 == 1 { 10.0 } else { -10.0 },
         };
         *k += 1;
-        let x = xs[lane] + off;
+        let x = frame.xs[lane] + off;
         used.insert(sym);
-        let text = match l.ev {
-            EventKind::Note => l.text.as_deref().map(|t| shorten(t, MAX_NOTE)),
-            EventKind::ClockStep => l.delta.map(fmt_signed_secs),
-            EventKind::Drift => l.delta.map(|d| format!("{d:+} ppm")),
-            _ => None,
-        };
-        if let Some(text) = text {
-            labels.push(beside(x + 8.0, y, text, sym, &mut ink));
+        if let Some(text) = mark_text(l) {
+            labels.push(beside(x + 8.0, y, text, sym, ink));
         }
         marks.push(Mark {
             x,
             y,
             sym,
-            title: title(nodes, l),
+            title: title(frame.nodes, l),
         });
     }
-    Layout {
-        width,
-        lanes,
-        xs,
-        names,
-        span: placed.first().zip(placed.last()).map(|(a, b)| (a.t, b.t)),
-        events: placed.len(),
-        axis,
-        bottom,
-        bands: out_bands,
-        wide,
-        arrows: out_arrows,
-        marks,
-        labels,
-        used,
-        skipped,
-    }
+    (marks, wide)
 }
 
 #[cfg(test)]

@@ -122,17 +122,15 @@ pub(crate) fn glyph(s: &mut String, sym: Symbol, x: f64, y: f64, title: &str) {
         format!("<title>{title}</title>")
     };
     let _ = match sym {
-        Symbol::Message => writeln!(
+        Symbol::Message => sample_arrow(s, x, y, BLUE, "1.3", "", "st-arr"),
+        Symbol::Duplicate => sample_arrow(
             s,
-            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{BLUE}\" stroke-width=\"1.3\" marker-end=\"url(#st-arr)\"/>",
-            x - 12.0,
-            x + 12.0
-        ),
-        Symbol::Duplicate => writeln!(
-            s,
-            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{PURPLE}\" stroke-width=\"1.3\" stroke-dasharray=\"2,2\" marker-end=\"url(#st-arr-dup)\"/>",
-            x - 12.0,
-            x + 12.0
+            x,
+            y,
+            PURPLE,
+            "1.3",
+            " stroke-dasharray=\"2,2\"",
+            "st-arr-dup",
         ),
         Symbol::Dropped => {
             let _ = writeln!(
@@ -144,11 +142,14 @@ pub(crate) fn glyph(s: &mut String, sym: Symbol, x: f64, y: f64, title: &str) {
             cross(s, x + 8.0, y, 3.5, RED, 2.0, &t);
             Ok(())
         }
-        Symbol::InFlight => writeln!(
+        Symbol::InFlight => sample_arrow(
             s,
-            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#bbbbbb\" stroke-width=\"1.2\" stroke-dasharray=\"1,3\" marker-end=\"url(#st-arr-late)\"/>",
-            x - 12.0,
-            x + 12.0
+            x,
+            y,
+            "#bbbbbb",
+            "1.2",
+            " stroke-dasharray=\"1,3\"",
+            "st-arr-late",
         ),
         Symbol::Start => writeln!(
             s,
@@ -175,15 +176,7 @@ pub(crate) fn glyph(s: &mut String, sym: Symbol, x: f64, y: f64, title: &str) {
         Symbol::Down => band(s, x, y, DOWN_FILL, Some(RED)),
         Symbol::Paused => band(s, x, y, PAUSE_FILL, None),
         Symbol::Partitioned => band(s, x, y, CUT_FILL, None),
-        Symbol::Restart => writeln!(
-            s,
-            "<path d=\"M{x:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} z\" fill=\"{GREEN}\">{t}</path>",
-            y - 6.0,
-            x + 6.0,
-            y + 5.0,
-            x - 6.0,
-            y + 5.0
-        ),
+        Symbol::Restart => triangle(s, x, y, &t),
         Symbol::Heal => across(s, x, y, GREEN, " stroke-dasharray=\"6,3\""),
         Symbol::Phase => across(s, x, y, GREY, ""),
         Symbol::ClockStep => diamond(s, x, y, ORANGE, &t),
@@ -219,6 +212,38 @@ pub(crate) fn glyph(s: &mut String, sym: Symbol, x: f64, y: f64, title: &str) {
             Ok(())
         }
     };
+}
+
+/// A short horizontal arrow: the legend's sample of a message copy (`dash` is the whole
+/// attribute, or empty).
+fn sample_arrow(
+    s: &mut String,
+    x: f64,
+    y: f64,
+    color: &str,
+    width: &str,
+    dash: &str,
+    marker: &str,
+) -> std::fmt::Result {
+    writeln!(
+        s,
+        "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"{color}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"/>",
+        x - 12.0,
+        x + 12.0
+    )
+}
+
+/// The restart mark: a green triangle pointing up (`t` is the tooltip element, or empty).
+fn triangle(s: &mut String, x: f64, y: f64, t: &str) -> std::fmt::Result {
+    writeln!(
+        s,
+        "<path d=\"M{x:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} z\" fill=\"{GREEN}\">{t}</path>",
+        y - 6.0,
+        x + 6.0,
+        y + 5.0,
+        x - 6.0,
+        y + 5.0
+    )
 }
 
 fn band(s: &mut String, x: f64, y: f64, fill: &str, dash: Option<&str>) -> std::fmt::Result {

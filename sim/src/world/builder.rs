@@ -7,12 +7,12 @@ use super::counters::Counters;
 use super::fault_plan::FaultPlan;
 use super::judge::Judge;
 use super::nodes::Nodes;
-use super::resolve::{Names, pairs, resolve, resolve_fault};
+use super::resolve::{Names, Resolved, pairs, resolve, resolve_fault};
 use super::scheduler::Scheduler;
 use super::tracer::Tracer;
 use super::{Core, Factory, INTERRUPT_EVERY, World};
 use crate::actor::{Actor, NodeId};
-use crate::checker::Checker;
+use crate::checker::{Checker, PropertyKind};
 use crate::error::Error;
 use crate::expect::{Expect, ObservedProperty, StateProperty};
 use crate::faults::{Fault, FaultStep, Phases, RandomFaults};
@@ -200,80 +200,19 @@ impl<A: Actor> WorldBuilder<A> {
     }
 
     /// Resolves names and checks every parameter. Errors name what is wrong and what is allowed.
-    pub fn build(self) -> Result<World<A>, Error> {
+    pub fn build(mut self) -> Result<World<A>, Error> {
+        self.check_nodes()?;
         let n = self.names.len();
-        if n == 0 {
-            return Err(Error::NoNodes);
-        }
-        let mut seen = BTreeSet::new();
-        for name in &self.names {
-            if !seen.insert(name.as_str()) {
-                return Err(Error::DuplicateNode(name.clone()));
-            }
-        }
-        if !(1..=MAX_SLOTS).contains(&self.max_pending) {
-            return Err(Error::Invalid(format!(
-                "max_pending must be in 1..={MAX_SLOTS}, got {}",
-                self.max_pending
-            )));
-        }
-        let factory = self.factory.ok_or(Error::NoFactory)?;
-        let names = Names(&self.names);
-        for (i, (_, ppm)) in self.clocks.iter().enumerate() {
-            if *ppm <= -1_000_000 || *ppm > crate::faults::MAX_DRIFT_PPM {
-                return Err(Error::Invalid(format!(
-                    "node `{}`: drift {ppm} ppm must be in -999999..={}",
-                    self.names[i],
-                    crate::faults::MAX_DRIFT_PPM
-                )));
-            }
-        }
-        self.default_link
-            .validate()
-            .map_err(|e| Error::Invalid(format!("network: {e}")))?;
-        let mut overrides = BTreeMap::new();
-        for (from, to, one_way, l) in &self.links {
-            l.validate()
-                .map_err(|e| Error::Invalid(format!("network link: {e}")))?;
-            let id = |s: &Option<String>| s.as_deref().map(|s| names.id(s, "link")).transpose();
-            for (a, b) in pairs(n, id(from)?, id(to)?, *one_way) {
-                overrides.insert((a, b), l.clone());
-            }
-        }
-        self.random.validate().map_err(Error::Invalid)?;
-        if !self.random.is_empty() && self.phases.is_none() {
-            return Err(Error::Invalid(
-                "random faults need phases (heal_at and liveness)".into(),
-            ));
-        }
-        let eligible: Vec<NodeId> = match &self.random.nodes {
-            None => (0..n as u32).map(NodeId).collect(),
-            Some(v) => v
-                .iter()
-                .map(|s| names.id(s, "random.nodes"))
-                .collect::<Result<_, _>>()?,
-        };
-        let mut scripted = Vec::new();
-        for (k, step) in self.faults.iter().enumerate() {
-            let what = format!("faults[{k}]");
-            scripted.push(match step {
-                Scripted::Named(step) => (step.at, resolve(&step.action, &names, &what)?),
-                Scripted::ById(at, f) => (*at, resolve_fault(f, &names, &what)?),
-            });
-        }
+        let factory = self.factory.take().ok_or(Error::NoFactory)?;
+        self.check_clocks()?;
+        let overrides = self.link_overrides()?;
+        let eligible = self.random_eligible()?;
+        let scripted = self.scripted_faults()?;
         let end = match self.phases {
             Some(p) => p.heal_at + p.liveness,
             None => self.end,
         };
-        let mut props = BTreeMap::new();
-        for c in &self.checkers {
-            for p in c.properties() {
-                props.insert(p.name.clone(), p.kind);
-            }
-        }
-        for p in &self.state_props {
-            props.insert(p.name.clone(), p.expect.kind());
-        }
+        let props = self.property_kinds();
         let max_down = self
             .random
             .max_down
@@ -317,5 +256,103 @@ impl<A: Actor> WorldBuilder<A> {
             actors: (0..n).map(|_| None).collect(),
             state_props: self.state_props,
         })
+    }
+
+    /// At least one node, names unique, and a pending-event bound the queue can hold.
+    fn check_nodes(&self) -> Result<(), Error> {
+        if self.names.is_empty() {
+            return Err(Error::NoNodes);
+        }
+        let mut seen = BTreeSet::new();
+        for name in &self.names {
+            if !seen.insert(name.as_str()) {
+                return Err(Error::DuplicateNode(name.clone()));
+            }
+        }
+        if !(1..=MAX_SLOTS).contains(&self.max_pending) {
+            return Err(Error::Invalid(format!(
+                "max_pending must be in 1..={MAX_SLOTS}, got {}",
+                self.max_pending
+            )));
+        }
+        Ok(())
+    }
+
+    /// Every node's clock drift is in range (a clock may not stop or run backwards).
+    fn check_clocks(&self) -> Result<(), Error> {
+        for (i, (_, ppm)) in self.clocks.iter().enumerate() {
+            if *ppm <= -1_000_000 || *ppm > crate::faults::MAX_DRIFT_PPM {
+                return Err(Error::Invalid(format!(
+                    "node `{}`: drift {ppm} ppm must be in -999999..={}",
+                    self.names[i],
+                    crate::faults::MAX_DRIFT_PPM
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The default link checked, and each per-link setting checked and resolved to the
+    /// ordered node pairs it covers (a later setting wins).
+    fn link_overrides(&self) -> Result<BTreeMap<(u32, u32), LinkConfig>, Error> {
+        let n = self.names.len();
+        let names = Names(&self.names);
+        self.default_link
+            .validate()
+            .map_err(|e| Error::Invalid(format!("network: {e}")))?;
+        let mut overrides = BTreeMap::new();
+        for (from, to, one_way, l) in &self.links {
+            l.validate()
+                .map_err(|e| Error::Invalid(format!("network link: {e}")))?;
+            let id = |s: &Option<String>| s.as_deref().map(|s| names.id(s, "link")).transpose();
+            for (a, b) in pairs(n, id(from)?, id(to)?, *one_way) {
+                overrides.insert((a, b), l.clone());
+            }
+        }
+        Ok(overrides)
+    }
+
+    /// The random-fault settings checked, and the nodes random faults may hit.
+    fn random_eligible(&self) -> Result<Vec<NodeId>, Error> {
+        let n = self.names.len();
+        let names = Names(&self.names);
+        self.random.validate().map_err(Error::Invalid)?;
+        if !self.random.is_empty() && self.phases.is_none() {
+            return Err(Error::Invalid(
+                "random faults need phases (heal_at and liveness)".into(),
+            ));
+        }
+        match &self.random.nodes {
+            None => Ok((0..n as u32).map(NodeId).collect()),
+            Some(v) => v.iter().map(|s| names.id(s, "random.nodes")).collect(),
+        }
+    }
+
+    /// The scripted faults with their node names resolved to ids.
+    fn scripted_faults(&self) -> Result<Vec<(Time, Resolved)>, Error> {
+        let names = Names(&self.names);
+        let mut scripted = Vec::new();
+        for (k, step) in self.faults.iter().enumerate() {
+            let what = format!("faults[{k}]");
+            scripted.push(match step {
+                Scripted::Named(step) => (step.at, resolve(&step.action, &names, &what)?),
+                Scripted::ById(at, f) => (*at, resolve_fault(f, &names, &what)?),
+            });
+        }
+        Ok(scripted)
+    }
+
+    /// The kind of every property the checkers and state properties declare, by name.
+    fn property_kinds(&self) -> BTreeMap<String, PropertyKind> {
+        let mut props = BTreeMap::new();
+        for c in &self.checkers {
+            for p in c.properties() {
+                props.insert(p.name.clone(), p.kind);
+            }
+        }
+        for p in &self.state_props {
+            props.insert(p.name.clone(), p.expect.kind());
+        }
+        props
     }
 }
