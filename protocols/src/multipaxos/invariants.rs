@@ -26,9 +26,8 @@ use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 use super::messages::{Ballot, Obs, Slot, Value};
 use super::node::MpNode;
 use super::params::Params;
-use crate::linearizability::{self as lin, Budget, Model, Verdict};
-use crate::plugin::{ClientHistory, HistorySlot};
-use crate::raft::history::HistoryOp;
+use crate::plugin::HistorySlot;
+use crate::raft::history::{HistoryOp, judge_kv_history};
 
 /// The Multi-Paxos checker.
 #[derive(Debug)]
@@ -187,54 +186,14 @@ impl MpChecker {
     /// Runs the linearizability check over the whole client history (and leaves it in the
     /// export slot, if any).
     fn judge_history(&self, out: &mut Verdicts) {
-        let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();
-        let verdict = match lin::check(Model::Kv, &ops, &Budget::default()) {
-            Ok(v) => v,
-            Err(e) => panic!("the multipaxos checker built a malformed history: {e}"),
-        };
-        match &verdict {
-            Verdict::Linearizable => {}
-            Verdict::NotLinearizable(rep) => {
-                let h = &self.history[rep.culprit];
-                let when = h
-                    .ret
-                    .map_or("never answered".to_string(), |r| format!("answered at {r}"));
-                out.fail(
-                    "linearizable",
-                    format!(
-                        "key {}: no linearization of the history explains {}'s request {} (session {}): {:?} -> {:?}, invoked at {}, {when}, after {} operations of that key",
-                        rep.key,
-                        self.name(NodeId(h.client)),
-                        h.seq,
-                        h.inc,
-                        h.op,
-                        h.result,
-                        h.invoke,
-                        rep.linearized.len()
-                    ),
-                );
-            }
-            Verdict::Unknown(u) => out.fail(
-                "linearizable",
-                format!("undecided: the search ran out of budget ({u})"),
-            ),
-        }
-        if let Some(slot) = &self.export {
-            // One name per session, not per operation: sweeps export every run's history.
-            let mut clients = BTreeMap::new();
-            for (h, op) in self.history.iter().zip(&ops) {
-                clients.entry(op.client).or_insert_with(|| match h.inc {
-                    0 => self.name(NodeId(h.client)).to_string(),
-                    inc => format!("{} after restart {inc}", self.name(NodeId(h.client))),
-                });
-            }
-            slot.put(ClientHistory {
-                model: Model::Kv,
-                ops,
-                clients,
-                verdict,
-            });
-        }
+        let name = |c: u32| self.name(NodeId(c)).to_string();
+        judge_kv_history(
+            &self.history,
+            &name,
+            self.export.as_ref(),
+            "multipaxos",
+            out,
+        );
     }
 }
 

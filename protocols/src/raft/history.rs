@@ -5,7 +5,12 @@
 use sim::Time;
 
 use super::messages::{KvOp, KvResult};
-use crate::linearizability::{Call, Op, Ret};
+use std::collections::BTreeMap;
+
+use sim::Verdicts;
+
+use crate::linearizability::{self as lin, Budget, Call, Model, Op, Ret, Verdict};
+use crate::plugin::{ClientHistory, HistorySlot};
 
 /// One client operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,5 +65,66 @@ impl HistoryOp {
             call,
             result,
         }
+    }
+}
+
+/// Judges a key-value client history (Raft's or Multi-Paxos's) for linearizability at the
+/// end of a run: on a violation `linearizable` fails with the culprit's request, and the
+/// history with its verdict is left in `export` if the run asked for it. `name` names a
+/// client node; `who` names the checker in the panic a malformed history would be.
+pub fn judge_kv_history(
+    history: &[HistoryOp],
+    name: &dyn Fn(u32) -> String,
+    export: Option<&HistorySlot>,
+    who: &str,
+    out: &mut Verdicts,
+) {
+    let ops: Vec<lin::Op> = history.iter().map(HistoryOp::to_op).collect();
+    let verdict = match lin::check(Model::Kv, &ops, &Budget::default()) {
+        Ok(v) => v,
+        Err(e) => panic!("the {who} checker built a malformed history: {e}"),
+    };
+    match &verdict {
+        Verdict::Linearizable => {}
+        Verdict::NotLinearizable(rep) => {
+            let h = &history[rep.culprit];
+            let when = h
+                .ret
+                .map_or("never answered".to_string(), |r| format!("answered at {r}"));
+            out.fail(
+                "linearizable",
+                format!(
+                    "key {}: no linearization of the history explains {}'s request {} (session {}): {:?} -> {:?}, invoked at {}, {when}, after {} operations of that key",
+                    rep.key,
+                    name(h.client),
+                    h.seq,
+                    h.inc,
+                    h.op,
+                    h.result,
+                    h.invoke,
+                    rep.linearized.len()
+                ),
+            );
+        }
+        Verdict::Unknown(u) => out.fail(
+            "linearizable",
+            format!("undecided: the search ran out of budget ({u})"),
+        ),
+    }
+    if let Some(slot) = export {
+        // One name per session, not per operation: sweeps export every run's history.
+        let mut clients = BTreeMap::new();
+        for (h, op) in history.iter().zip(&ops) {
+            clients.entry(op.client).or_insert_with(|| match h.inc {
+                0 => name(h.client),
+                inc => format!("{} after restart {inc}", name(h.client)),
+            });
+        }
+        slot.put(ClientHistory {
+            model: Model::Kv,
+            ops,
+            clients,
+            verdict,
+        });
     }
 }

@@ -26,13 +26,12 @@ use std::collections::BTreeMap;
 use sim::{Checker, Event, NodeId, Property, Record, Time, Verdicts};
 
 use super::availability::Availability;
-use super::history::HistoryOp;
+use super::history::{HistoryOp, judge_kv_history};
 use super::kv::Kv;
 use super::messages::{Entry, Index, Obs, RoleName, Term};
 use super::node::RaftNode;
 use super::params::Params;
-use crate::linearizability::{self as lin, Budget, Model, Verdict};
-use crate::plugin::{ClientHistory, HistorySlot};
+use crate::plugin::HistorySlot;
 
 /// A mirror of one server's log: per entry its term, fingerprint and prefix digest.
 #[derive(Clone, Debug, Default)]
@@ -160,15 +159,6 @@ impl RaftChecker {
     pub fn exporting(mut self, slot: HistorySlot) -> Self {
         self.export = Some(slot);
         self
-    }
-
-    /// The name of a history op's client session: the node's name, and the incarnation after
-    /// a restart.
-    fn session_name(&self, client: u32, inc: u32) -> String {
-        match inc {
-            0 => self.name(NodeId(client)).to_string(),
-            _ => format!("{} after restart {inc}", self.name(NodeId(client))),
-        }
     }
 
     /// The client history so far, in invocation order.
@@ -550,53 +540,8 @@ impl RaftChecker {
     /// Runs the linearizability check over the whole client history (and leaves it in the
     /// export slot, if any).
     fn judge_history(&self, out: &mut Verdicts) {
-        let ops: Vec<lin::Op> = self.history.iter().map(HistoryOp::to_op).collect();
-        let verdict = match lin::check(Model::Kv, &ops, &Budget::default()) {
-            Ok(v) => v,
-            Err(e) => panic!("the raft checker built a malformed history: {e}"),
-        };
-        match &verdict {
-            Verdict::Linearizable => {}
-            Verdict::NotLinearizable(rep) => {
-                let h = &self.history[rep.culprit];
-                let when = h
-                    .ret
-                    .map_or("never answered".to_string(), |r| format!("answered at {r}"));
-                out.fail(
-                    "linearizable",
-                    format!(
-                        "key {}: no linearization of the history explains {}'s request {} (session {}): {:?} -> {:?}, invoked at {}, {when}, after {} operations of that key",
-                        rep.key,
-                        self.name(NodeId(h.client)),
-                        h.seq,
-                        h.inc,
-                        h.op,
-                        h.result,
-                        h.invoke,
-                        rep.linearized.len()
-                    ),
-                );
-            }
-            Verdict::Unknown(u) => out.fail(
-                "linearizable",
-                format!("undecided: the search ran out of budget ({u})"),
-            ),
-        }
-        if let Some(slot) = &self.export {
-            // One name per session, not per operation: sweeps export every run's history.
-            let mut clients = BTreeMap::new();
-            for (h, op) in self.history.iter().zip(&ops) {
-                clients
-                    .entry(op.client)
-                    .or_insert_with(|| self.session_name(h.client, h.inc));
-            }
-            slot.put(ClientHistory {
-                model: Model::Kv,
-                ops,
-                clients,
-                verdict,
-            });
-        }
+        let name = |c: u32| self.name(NodeId(c)).to_string();
+        judge_kv_history(&self.history, &name, self.export.as_ref(), "raft", out);
     }
 
     fn on_client(&mut self, at: Time, node: NodeId, obs: &Obs) {
