@@ -14,6 +14,8 @@
 //! - [`raft`]: Raft consensus with a replicated key-value store and its clients.
 //! - [`multipaxos`]: Multi-Paxos with a stable leader, a slot log, a replicated key-value
 //!   store and its clients.
+//! - [`kvclient`]: the key-value client Raft and Multi-Paxos share (workload, redirects,
+//!   retries with request ids), plugged into a protocol's actor through `KvHost`.
 //! - [`linearizability`]: the linearizability checker for register, compare-and-set register
 //!   and key-value histories (any protocol's clients, or histories recorded elsewhere).
 //! - [`plugin`]: the [`plugin::Protocol`] trait every protocol here (and a user's own)
@@ -28,6 +30,7 @@ pub mod failover;
 pub mod fd;
 pub mod gossip;
 pub mod kv;
+pub mod kvclient;
 pub mod lb;
 pub mod linearizability;
 pub mod lock;

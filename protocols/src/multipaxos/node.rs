@@ -24,7 +24,7 @@ impl MpNode {
         if id.0 < cfg.replicas {
             MpNode::Replica(Box::new(Replica::new(cfg.clone(), id.0, d)))
         } else {
-            MpNode::Client(Client::new(cfg.clone(), id.0, d))
+            MpNode::Client(Client::new(cfg, id.0, d))
         }
     }
 }

@@ -24,7 +24,7 @@ impl RaftNode {
         if id.0 < cfg.servers {
             RaftNode::Server(Box::new(Server::new(cfg.clone(), id.0, d)))
         } else {
-            RaftNode::Client(Client::new(cfg.clone(), id.0, d))
+            RaftNode::Client(Client::new(cfg, id.0, d))
         }
     }
 }
